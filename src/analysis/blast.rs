@@ -1,0 +1,420 @@
+//! Blast radius: everything an attacker holding the stolen artefacts can reach, for how long, and
+//! what stopped them.
+//!
+//! ## The search
+//! A widest-path (bottleneck) search: a node's window is the best path's weakest credential
+//! expiry, so the search keeps, per state, the latest `until` seen and expands states from the
+//! longest window down (Dijkstra with `max` instead of `+`, `min` instead of `max`).
+//!
+//! Two facts about the attacker change what an edge allows and are part of the search *state*,
+//! not of the node: the MFA claim carried by the credential in use (an edge requiring `mfa` opens
+//! for one path and not another into the same node), and persistence (after `owns`/`admin_of`
+//! the window is unbounded). A state is `(node, mfa_claim, persistent)`. Persistence only ever
+//! switches on, and every persistent state has the same (infinite) label, so each state is
+//! settled once and the search stays `O(E log V)`.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BinaryHeap};
+
+use petgraph::graph::{EdgeIndex, NodeIndex};
+use petgraph::visit::EdgeRef;
+use petgraph::Direction;
+use serde::Serialize;
+
+use crate::model::{Attacker, BlockedBy, Requirement, Timestamp, TrustGraph};
+
+/// What to evaluate.
+#[derive(Debug, Clone)]
+pub struct BlastQuery {
+    pub from: Vec<NodeIndex>,
+    pub at: Timestamp,
+    pub attacker: Attacker,
+}
+
+/// A node the attacker reaches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reached {
+    pub node: NodeIndex,
+    /// Latest time access lasts without revocation; `None`: no expiry on the path, or persistent.
+    pub until: Option<Timestamp>,
+    pub persistent: bool,
+    /// The explaining chain, from a source to `node`.
+    pub path: Vec<NodeIndex>,
+    /// The edges along `path` (`path.len() - 1` of them).
+    pub edges: Vec<EdgeIndex>,
+}
+
+/// A node the attacker would reach but for a condition or device binding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Blocked {
+    pub node: NodeIndex,
+    pub by: Vec<BlockedBy>,
+    /// The edge that was refused (from a reached node or a source).
+    pub edge: EdgeIndex,
+}
+
+/// The answer to a [`BlastQuery`].
+#[derive(Debug, Clone)]
+pub struct BlastResult {
+    pub query: BlastQuery,
+    /// In report order: criticality, then window, then id.
+    pub reached: Vec<Reached>,
+    pub blocked: Vec<Blocked>,
+    /// Sources that are expired or inactive at `at`: stolen, but already useless.
+    pub dead_sources: Vec<NodeIndex>,
+    pub incomplete_sources: Vec<String>,
+}
+
+const NEVER: i64 = i64::MAX;
+const UNSET: u32 = 0;
+const SOURCE: u32 = 1;
+
+#[inline]
+fn state(node: NodeIndex, mfa: bool, persistent: bool) -> usize {
+    node.index() * 4 + (mfa as usize) * 2 + persistent as usize
+}
+
+#[inline]
+fn unpack(s: usize) -> (NodeIndex, bool, bool) {
+    (NodeIndex::new(s / 4), s & 2 != 0, s & 1 != 0)
+}
+
+/// Heap entry: better windows first, persistent before everything.
+#[derive(PartialEq, Eq)]
+struct Entry {
+    persistent: bool,
+    until: i64,
+    state: usize,
+}
+
+impl Ord for Entry {
+    fn cmp(&self, o: &Self) -> Ordering {
+        (self.persistent, self.until)
+            .cmp(&(o.persistent, o.until))
+            // Lower state index first among equals: deterministic paths.
+            .then_with(|| o.state.cmp(&self.state))
+    }
+}
+
+impl PartialOrd for Entry {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+
+/// Per-search scratch, dense and zero-initialised: the allocator hands back untouched zero pages,
+/// so a small blast radius in a huge graph pays only for the states it touches.
+struct Labels {
+    until: Vec<i64>,
+    /// `UNSET`, `SOURCE`, or predecessor state + 2.
+    pred: Vec<u32>,
+    via: Vec<u32>,
+}
+
+impl Labels {
+    fn new(states: usize) -> Self {
+        Labels {
+            until: vec![0; states],
+            pred: vec![0; states],
+            via: vec![0; states],
+        }
+    }
+}
+
+/// Computes the blast radius. Sources must be indices of `g`.
+pub fn blast(g: &TrustGraph, q: &BlastQuery) -> BlastResult {
+    let at = q.at.as_millis();
+    let n = g.graph.node_count();
+    let mut labels = Labels::new(n * 4);
+    let mut heap = BinaryHeap::new();
+    let mut dead_sources = Vec::new();
+    let is_source = |i: NodeIndex| q.from.contains(&i);
+
+    for &s in &q.from {
+        let f = g.facts(s);
+        if !f.alive_at(at) {
+            dead_sources.push(s);
+            continue;
+        }
+        let st = state(s, f.mfa.unwrap_or(false), false);
+        let until = if f.kind.is_credential() {
+            f.expires_at
+        } else {
+            NEVER
+        };
+        if labels.pred[st] == UNSET || labels.until[st] < until {
+            labels.until[st] = until;
+            labels.pred[st] = SOURCE;
+            heap.push(Entry {
+                persistent: false,
+                until,
+                state: st,
+            });
+        }
+    }
+
+    // First refusal seen per node, in settle order (best windows first), so it is deterministic.
+    let mut refused: BTreeMap<usize, (EdgeIndex, Vec<BlockedBy>)> = BTreeMap::new();
+
+    while let Some(Entry {
+        persistent,
+        until,
+        state: st,
+    }) = heap.pop()
+    {
+        if labels.until[st] != until {
+            continue; // stale entry: the state was improved after this was pushed
+        }
+        let (node, mfa, _) = unpack(st);
+        let nf = g.facts(node);
+        // Using a device-bound credential away from its device fails for every edge out of it.
+        let bound_here =
+            nf.kind.is_credential() && nf.device_bound && q.attacker == Attacker::OffDevice;
+        for e in g.graph.edges_directed(node, Direction::Outgoing) {
+            let ef = e.weight();
+            let rule = ef.kind.rule();
+            if !rule.traversable {
+                continue;
+            }
+            let t = e.target();
+            let tf = g.facts(t);
+            if tf.kind.is_account() && !tf.enabled && rule.new_sign_in {
+                continue; // nobody signs in anew to a disabled account
+            }
+            let t_alive = tf.alive_at(at);
+            if !t_alive && !rule.mints {
+                continue; // a dead credential, unless a live parent mints a fresh one
+            }
+            let mut by: Vec<BlockedBy> = ef
+                .requirements()
+                .filter(|r: &Requirement| !r.met(q.attacker, mfa))
+                .map(BlockedBy::from)
+                .collect();
+            if bound_here {
+                by.insert(0, BlockedBy::DeviceBound);
+            }
+            if !by.is_empty() {
+                refused.entry(t.index()).or_insert((e.id(), by));
+                continue;
+            }
+            let t_persistent = persistent || rule.grants_persistence;
+            let t_until = if t_persistent {
+                NEVER
+            } else if tf.kind.is_credential() && !rule.mints {
+                until.min(tf.expires_at)
+            } else {
+                until
+            };
+            let t_mfa = if tf.kind.is_credential() {
+                match tf.mfa {
+                    Some(m) => m,
+                    None => rule.mints && mfa, // a minted child carries its parent's claim
+                }
+            } else {
+                mfa
+            };
+            let ts = state(t, t_mfa, t_persistent);
+            if labels.pred[ts] == UNSET || labels.until[ts] < t_until {
+                labels.until[ts] = t_until;
+                labels.pred[ts] = st as u32 + 2;
+                labels.via[ts] = e.id().index() as u32;
+                heap.push(Entry {
+                    persistent: t_persistent,
+                    until: t_until,
+                    state: ts,
+                });
+            }
+        }
+    }
+
+    let mut reached = Vec::new();
+    for i in 0..n {
+        let node = NodeIndex::new(i);
+        if is_source(node) {
+            continue;
+        }
+        let best = (0..4)
+            .map(|k| i * 4 + k)
+            .filter(|&s| labels.pred[s] != UNSET)
+            .max_by(|&a, &b| {
+                let ka = (a & 1 != 0, labels.until[a]);
+                let kb = (b & 1 != 0, labels.until[b]);
+                ka.cmp(&kb).then(b.cmp(&a))
+            });
+        let Some(best) = best else { continue };
+        let persistent = best & 1 != 0;
+        let u = labels.until[best];
+        let (path, edges) = trace(&labels, best);
+        reached.push(Reached {
+            node,
+            until: if persistent || u == NEVER {
+                None
+            } else {
+                Some(Timestamp::from_millis(u))
+            },
+            persistent,
+            path,
+            edges,
+        });
+    }
+    sort_reached(g, &mut reached);
+
+    let reached_set: Vec<bool> = {
+        let mut v = vec![false; n];
+        for r in &reached {
+            v[r.node.index()] = true;
+        }
+        v
+    };
+    let mut blocked: Vec<Blocked> = refused
+        .into_iter()
+        .filter(|(t, _)| !reached_set[*t] && !is_source(NodeIndex::new(*t)))
+        .map(|(t, (edge, by))| Blocked {
+            node: NodeIndex::new(t),
+            by,
+            edge,
+        })
+        .collect();
+    blocked.sort_by(|a, b| {
+        g.facts(b.node)
+            .criticality
+            .cmp(&g.facts(a.node).criticality)
+            .then_with(|| g.id(a.node).cmp(g.id(b.node)))
+    });
+
+    BlastResult {
+        query: q.clone(),
+        reached,
+        blocked,
+        dead_sources,
+        incomplete_sources: g.incomplete_sources(),
+    }
+}
+
+fn trace(labels: &Labels, mut s: usize) -> (Vec<NodeIndex>, Vec<EdgeIndex>) {
+    let mut path = vec![unpack(s).0];
+    let mut edges = Vec::new();
+    // Every predecessor was settled with a label at least as good within its layer, so the chain
+    // ends at a source; the bound only guards against a corrupted label table.
+    for _ in 0..labels.pred.len() {
+        match labels.pred[s] {
+            SOURCE | UNSET => break,
+            p => {
+                edges.push(EdgeIndex::new(labels.via[s] as usize));
+                s = (p - 2) as usize;
+                path.push(unpack(s).0);
+            }
+        }
+    }
+    path.reverse();
+    edges.reverse();
+    (path, edges)
+}
+
+/// Criticality first (what matters most), then the longest window (what lasts longest), then id.
+fn sort_reached(g: &TrustGraph, reached: &mut [Reached]) {
+    reached.sort_by(|a, b| {
+        let wa = (a.persistent, a.until.map_or(NEVER, Timestamp::as_millis));
+        let wb = (b.persistent, b.until.map_or(NEVER, Timestamp::as_millis));
+        g.facts(b.node)
+            .criticality
+            .cmp(&g.facts(a.node).criticality)
+            .then(wb.cmp(&wa))
+            .then_with(|| g.id(a.node).cmp(g.id(b.node)))
+    });
+}
+
+/// The JSON contract of `heir blast` (contracts.md), plus optional extensions.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct BlastReport {
+    pub from: Vec<String>,
+    pub at: Timestamp,
+    pub attacker: Attacker,
+    pub incomplete_sources: Vec<String>,
+    pub reached: Vec<ReachedEntry>,
+    pub blocked: Vec<BlockedEntry>,
+    /// Sources already expired or inactive at `at` (extension).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dead_sources: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct ReachedEntry {
+    pub id: String,
+    pub kind: crate::model::NodeKind,
+    pub criticality: u8,
+    pub path: Vec<String>,
+    pub until: Option<Timestamp>,
+    pub persistent: bool,
+    /// Extension: the node's platform.
+    pub platform: String,
+    /// Extension: false when the node's source was collected incompletely.
+    pub complete: bool,
+}
+
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct BlockedEntry {
+    pub id: String,
+    pub by: Vec<BlockedBy>,
+    pub edge: EdgeRef3,
+}
+
+/// An edge named by its ends and kind.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct EdgeRef3 {
+    pub from: String,
+    pub to: String,
+    pub kind: crate::model::EdgeKind,
+}
+
+impl BlastResult {
+    /// The serialisable report, ids instead of indices.
+    pub fn report(&self, g: &TrustGraph) -> BlastReport {
+        BlastReport {
+            from: self
+                .query
+                .from
+                .iter()
+                .map(|&i| g.id(i).to_string())
+                .collect(),
+            at: self.query.at,
+            attacker: self.query.attacker,
+            incomplete_sources: self.incomplete_sources.clone(),
+            reached: self
+                .reached
+                .iter()
+                .map(|r| ReachedEntry {
+                    id: g.id(r.node).to_string(),
+                    kind: g.facts(r.node).kind,
+                    criticality: g.facts(r.node).criticality,
+                    path: r.path.iter().map(|&p| g.id(p).to_string()).collect(),
+                    until: r.until,
+                    persistent: r.persistent,
+                    platform: g.node(r.node).platform().to_string(),
+                    complete: g.complete(r.node),
+                })
+                .collect(),
+            blocked: self
+                .blocked
+                .iter()
+                .map(|b| {
+                    let e = g.edge(b.edge);
+                    BlockedEntry {
+                        id: g.id(b.node).to_string(),
+                        by: b.by.clone(),
+                        edge: EdgeRef3 {
+                            from: e.from.clone(),
+                            to: e.to.clone(),
+                            kind: e.kind,
+                        },
+                    }
+                })
+                .collect(),
+            dead_sources: self
+                .dead_sources
+                .iter()
+                .map(|&i| g.id(i).to_string())
+                .collect(),
+        }
+    }
+}

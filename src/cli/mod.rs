@@ -1,0 +1,316 @@
+//! The `heir` command line: clap derive, one `*Opts` struct per command, every error typed and
+//! mapped to an exit code (0 ok, 1 error, 2 usage).
+
+use std::io::Write;
+use std::time::Instant;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::analysis::blast::{blast, BlastQuery};
+use crate::analysis::lineage::inherited;
+use crate::error::HeirError;
+use crate::model::load::{load_path, Warnings};
+use crate::model::{Attacker, EdgeKind, NodeKind, Timestamp, TrustGraph};
+use crate::report::{markdown::Markdown, table::Table, Dot, Json, Output, Sink, ValidateReport};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "heir",
+    version,
+    about = "What did the attacker inherit from a stolen session or token, and in what order do we revoke it?"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check a graph document and print counts per kind.
+    Validate(ValidateOpts),
+    /// Blast radius: what the stolen artefacts reach, for how long, and what was blocked.
+    Blast(BlastOpts),
+    /// Lineage: every session and token minted from a stolen artefact.
+    Inherited(InheritedOpts),
+    /// Print the JSON Schema of the graph document.
+    Schema,
+}
+
+#[derive(Args, Debug)]
+pub struct GraphArg {
+    /// The graph document (JSON or YAML; `-` reads standard input).
+    #[arg(value_name = "GRAPH")]
+    pub graph: String,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValidateFormat {
+    Table,
+    Json,
+    Markdown,
+}
+
+#[derive(Args, Debug)]
+pub struct ValidateOpts {
+    #[command(flatten)]
+    pub graph: GraphArg,
+    #[arg(long, value_enum, default_value_t = ValidateFormat::Table)]
+    pub format: ValidateFormat,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AttackerArg {
+    /// Replays stolen artefacts from another host.
+    OffDevice,
+    /// Runs on the victim's device (device-bound and device/network conditions pass).
+    OnDevice,
+}
+
+impl From<AttackerArg> for Attacker {
+    fn from(a: AttackerArg) -> Self {
+        match a {
+            AttackerArg::OffDevice => Attacker::OffDevice,
+            AttackerArg::OnDevice => Attacker::OnDevice,
+        }
+    }
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlastFormat {
+    Table,
+    Json,
+    Dot,
+    Markdown,
+}
+
+#[derive(Args, Debug)]
+pub struct BlastOpts {
+    #[command(flatten)]
+    pub graph: GraphArg,
+    /// A stolen artefact (session, token, device, workload, app…); repeat for several.
+    #[arg(long = "from", value_name = "ID", required = true)]
+    pub from: Vec<String>,
+    /// Evaluate at this time (RFC 3339); default: now.
+    #[arg(long, value_name = "RFC3339", value_parser = Timestamp::parse)]
+    pub at: Option<Timestamp>,
+    /// Where the attacker uses what they stole.
+    #[arg(long, value_enum, default_value_t = AttackerArg::OffDevice)]
+    pub attacker: AttackerArg,
+    #[arg(long, value_enum, default_value_t = BlastFormat::Table)]
+    pub format: BlastFormat,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InheritedFormat {
+    Table,
+    Json,
+    Markdown,
+}
+
+#[derive(Args, Debug)]
+pub struct InheritedOpts {
+    #[command(flatten)]
+    pub graph: GraphArg,
+    /// The stolen session or token.
+    #[arg(long = "from", value_name = "ID")]
+    pub from: String,
+    /// Compromise time: only children minted at or after it (RFC 3339).
+    #[arg(long, value_name = "RFC3339", value_parser = Timestamp::parse)]
+    pub since: Option<Timestamp>,
+    /// Time at which `live` is evaluated; default: now.
+    #[arg(long, value_name = "RFC3339", value_parser = Timestamp::parse)]
+    pub at: Option<Timestamp>,
+    #[arg(long, value_enum, default_value_t = InheritedFormat::Table)]
+    pub format: InheritedFormat,
+}
+
+/// Runs the command line and returns the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { 2 } else { 0 };
+        }
+    };
+    match run(cli) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: {e}");
+            e.exit_code()
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> Result<(), HeirError> {
+    match cli.command {
+        Command::Validate(o) => validate(o),
+        Command::Blast(o) => blast_cmd(o),
+        Command::Inherited(o) => inherited_cmd(o),
+        Command::Schema => {
+            let s = serde_json::to_string_pretty(&crate::model::Document::json_schema())
+                .expect("schema serialises");
+            emit_bytes(format!("{s}\n").as_bytes())
+        }
+    }
+}
+
+/// Loads, prints warnings to stderr, indexes.
+pub fn load_graph(path: &str) -> Result<(TrustGraph, Warnings), HeirError> {
+    let (doc, warnings) = load_path(path)?;
+    let shown = if path == "-" { "<stdin>" } else { path };
+    for w in warnings.iter().take(20) {
+        eprintln!("warning: {shown}: {w}");
+    }
+    if warnings.len() > 20 {
+        eprintln!(
+            "warning: {shown}: … and {} more warnings (`heir validate --format json` lists them all)",
+            warnings.len() - 20
+        );
+    }
+    for s in doc.sources.iter().filter(|s| !s.complete) {
+        eprintln!(
+            "warning: {shown}: source `{}` is incomplete{} — answers may miss what it did not collect",
+            s.name,
+            s.reason
+                .as_ref()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default()
+        );
+    }
+    Ok((TrustGraph::new(doc), warnings))
+}
+
+fn resolve(
+    g: &TrustGraph,
+    file: &str,
+    flag: &'static str,
+    id: &str,
+) -> Result<petgraph::graph::NodeIndex, HeirError> {
+    g.index(id).ok_or_else(|| HeirError::UnknownId {
+        file: file.to_string(),
+        flag,
+        id: id.to_string(),
+        closest: g.closest_ids(id, 3),
+    })
+}
+
+fn emit(sink: &mut dyn Sink, report: &Output<'_>) -> Result<(), HeirError> {
+    let mut buf = Vec::new();
+    sink.write(&mut buf, report)
+        .map_err(|e| HeirError::Usage(e.to_string()))?;
+    emit_bytes(&buf)
+}
+
+fn emit_bytes(bytes: &[u8]) -> Result<(), HeirError> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|_| stdout.flush()) {
+        Ok(()) => Ok(()),
+        // `heir … | head` is normal use, not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(HeirError::io("writing standard output", e)),
+    }
+}
+
+/// Peak resident set size, from /proc on Linux.
+pub fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+fn validate(o: ValidateOpts) -> Result<(), HeirError> {
+    let start = Instant::now();
+    let path = o.graph.graph.as_str();
+    let (g, warnings) = load_graph(path)?;
+    let load_ms = start.elapsed().as_millis() as u64;
+    let mut node_kinds = indexmap::IndexMap::new();
+    for k in NodeKind::ALL {
+        let n = g.graph.node_weights().filter(|f| f.kind == *k).count();
+        if n > 0 {
+            node_kinds.insert(k.as_str().to_string(), n);
+        }
+    }
+    let mut edge_kinds = indexmap::IndexMap::new();
+    for k in EdgeKind::ALL {
+        let n = g.graph.edge_weights().filter(|f| f.kind == *k).count();
+        if n > 0 {
+            edge_kinds.insert(k.as_str().to_string(), n);
+        }
+    }
+    let report = ValidateReport {
+        file: if path == "-" {
+            "<stdin>".into()
+        } else {
+            path.into()
+        },
+        valid: true,
+        nodes: g.graph.node_count(),
+        edges: g.graph.edge_count(),
+        node_kinds,
+        edge_kinds,
+        sources: g.doc.sources.clone(),
+        warnings: warnings.iter().map(|w| w.to_string()).collect(),
+        load_ms,
+        peak_rss_bytes: peak_rss_bytes(),
+    };
+    let mut sink: Box<dyn Sink> = match o.format {
+        ValidateFormat::Table => Box::new(Table),
+        ValidateFormat::Json => Box::new(Json),
+        ValidateFormat::Markdown => Box::new(Markdown),
+    };
+    emit(sink.as_mut(), &Output::Validate(&report))
+}
+
+fn blast_cmd(o: BlastOpts) -> Result<(), HeirError> {
+    let path = o.graph.graph.as_str();
+    let (g, _) = load_graph(path)?;
+    let mut from = Vec::new();
+    for id in &o.from {
+        let i = resolve(&g, path, "from", id)?;
+        if !from.contains(&i) {
+            from.push(i);
+        }
+    }
+    let q = BlastQuery {
+        from,
+        at: o.at.unwrap_or_else(Timestamp::now),
+        attacker: o.attacker.into(),
+    };
+    let result = blast(&g, &q);
+    let report = result.report(&g);
+    for d in &report.dead_sources {
+        eprintln!(
+            "warning: `{d}` is already expired or inactive at {}: it reaches nothing",
+            report.at
+        );
+    }
+    let mut sink: Box<dyn Sink> = match o.format {
+        BlastFormat::Table => Box::new(Table),
+        BlastFormat::Json => Box::new(Json),
+        BlastFormat::Dot => Box::new(Dot),
+        BlastFormat::Markdown => Box::new(Markdown),
+    };
+    emit(sink.as_mut(), &Output::Blast(&g, &result, &report))
+}
+
+fn inherited_cmd(o: InheritedOpts) -> Result<(), HeirError> {
+    let path = o.graph.graph.as_str();
+    let (g, _) = load_graph(path)?;
+    let from = resolve(&g, path, "from", &o.from)?;
+    let at = o.at.unwrap_or_else(Timestamp::now);
+    let report = inherited(&g, from, o.since, at);
+    if report.undated_skipped > 0 {
+        eprintln!(
+            "warning: {} `issued` edge(s) from this lineage carry no `at` time and were left out of the --since answer",
+            report.undated_skipped
+        );
+    }
+    let mut sink: Box<dyn Sink> = match o.format {
+        InheritedFormat::Table => Box::new(Table),
+        InheritedFormat::Json => Box::new(Json),
+        InheritedFormat::Markdown => Box::new(Markdown),
+    };
+    emit(sink.as_mut(), &Output::Lineage(&g, &report))
+}

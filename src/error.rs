@@ -1,0 +1,46 @@
+//! Typed errors, each with its exit code: 1 for anything wrong with the input or the environment,
+//! 2 for a command line that does not make sense (clap reports most of those itself).
+
+use thiserror::Error;
+
+use crate::model::load::LoadError;
+
+#[derive(Debug, Error)]
+pub enum HeirError {
+    #[error("{0}")]
+    Load(#[from] LoadError),
+
+    #[error("{file}: --{flag} `{id}` is not a node in this document\n  closest ids: {}\n  fix: pass an existing id (see `heir validate --format json` or grep the document)", closest.join(", "))]
+    UnknownId {
+        file: String,
+        flag: &'static str,
+        id: String,
+        closest: Vec<String>,
+    },
+
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl HeirError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            HeirError::Usage(_) => 2,
+            _ => 1,
+        }
+    }
+
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        HeirError::Io {
+            context: context.into(),
+            source,
+        }
+    }
+}

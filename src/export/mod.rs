@@ -1,0 +1,3 @@
+//! Whole-graph exports for other tools.
+
+pub mod dot;

@@ -1,0 +1,167 @@
+//! Instants in the graph: RFC 3339 on the wire, milliseconds since the epoch inside.
+//!
+//! The traversal compares expiry times millions of times per query, so the engine works on a plain
+//! `i64`; `jiff` does the parsing and formatting at the edges. Milliseconds (not nanoseconds) because
+//! platforms write "never" as `9999-12-31T23:59:59Z`, which does not fit in i64 nanoseconds.
+
+use std::fmt;
+use std::str::FromStr;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A point in time, UTC, millisecond precision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(i64);
+
+impl Timestamp {
+    pub const fn from_millis(ms: i64) -> Self {
+        Timestamp(ms)
+    }
+
+    pub const fn as_millis(self) -> i64 {
+        self.0
+    }
+
+    /// The current time of the machine.
+    pub fn now() -> Self {
+        Timestamp(jiff::Timestamp::now().as_millisecond())
+    }
+
+    /// Parses RFC 3339 (`2026-11-20T08:00:00Z`, `…+02:00`, fractional seconds). The error text says
+    /// what a valid value looks like, because it ends up in front of a user. The whole civil range
+    /// is accepted, up to `9999-12-31T23:59:59Z`, which platforms use for "never".
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let bad = || format!("`{s}` is not an RFC 3339 time; write it like 2026-11-20T08:00:00Z");
+        let pieces = jiff::fmt::temporal::Pieces::parse(s.trim()).map_err(|_| bad())?;
+        let (Some(time), Some(offset)) = (pieces.time(), pieces.to_numeric_offset()) else {
+            return Err(bad());
+        };
+        if pieces.time_zone_annotation().is_some() {
+            return Err(bad());
+        }
+        let date = pieces.date();
+        let days = days_from_civil(date.year() as i64, date.month() as i64, date.day() as i64);
+        let secs = days * 86_400
+            + time.hour() as i64 * 3600
+            + time.minute() as i64 * 60
+            + time.second() as i64
+            - offset.seconds() as i64;
+        Ok(Timestamp(secs * 1000 + time.millisecond() as i64))
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The inverse of [`days_from_civil`].
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + (m <= 2) as i64, m, d)
+}
+
+impl fmt::Display for Timestamp {
+    /// Canonical form: UTC with `Z`, milliseconds only when they are not zero.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let secs = self.0.div_euclid(1000);
+        let ms = self.0.rem_euclid(1000);
+        let (y, mo, d) = civil_from_days(secs.div_euclid(86_400));
+        let sod = secs.rem_euclid(86_400);
+        write!(
+            f,
+            "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}",
+            sod / 3600,
+            sod % 3600 / 60,
+            sod % 60
+        )?;
+        if ms != 0 {
+            write!(f, ".{ms:03}")?;
+        }
+        f.write_str("Z")
+    }
+}
+
+impl FromStr for Timestamp {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Timestamp::parse(s)
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
+        Timestamp::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+impl JsonSchema for Timestamp {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Timestamp".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "format": "date-time",
+            "description": "RFC 3339 time, e.g. 2026-11-20T08:00:00Z"
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_canonically() {
+        let t = Timestamp::parse("2026-11-20T10:00:00+02:00").unwrap();
+        assert_eq!(t.to_string(), "2026-11-20T08:00:00Z");
+        let t = Timestamp::parse("2026-11-20T08:00:00.250Z").unwrap();
+        assert_eq!(t.to_string(), "2026-11-20T08:00:00.250Z");
+        let t = Timestamp::parse("9999-12-31T23:59:59Z").unwrap();
+        assert_eq!(t.to_string(), "9999-12-31T23:59:59Z");
+        assert!(Timestamp::parse("2026-11-20").is_err());
+        assert!(
+            Timestamp::parse("2026-11-20T08:00:00").is_err(),
+            "an offset is required"
+        );
+        assert_eq!(
+            Timestamp::parse("1970-01-01T00:00:00Z")
+                .unwrap()
+                .as_millis(),
+            0
+        );
+        assert_eq!(
+            Timestamp::parse("1969-12-31T23:59:59.5Z")
+                .unwrap()
+                .to_string(),
+            "1969-12-31T23:59:59.500Z"
+        );
+        assert_eq!(
+            Timestamp::from_millis(1_795_168_800_000).to_string(),
+            "2026-11-20T10:00:00Z"
+        );
+        assert!(Timestamp::parse("yesterday").is_err());
+    }
+}
