@@ -17,6 +17,7 @@ pub type Props = serde_json::Map<String, serde_json::Value>;
 #[schemars(title = "heir graph document")]
 pub struct Document {
     /// Format version; always 1.
+    #[schemars(range(min = 1, max = 1))]
     pub version: u32,
     /// Where the data came from and whether each collection was complete.
     #[serde(default)]

@@ -1,0 +1,283 @@
+//! Invariants of the blast radius on random graphs, and a cross-check of every window against a
+//! deliberately naive reference (a fixpoint over all paths, with the rules written out by hand
+//! from product.md rather than read from the engine's tables).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use heir::analysis::blast::{blast, BlastQuery, BlastReport};
+use heir::model::{
+    Attacker, Document, Edge, EdgeKind, Node, NodeKind, Requirement, Timestamp, TrustGraph,
+};
+use proptest::prelude::*;
+
+const AT: i64 = 1_795_168_800_000; // 2026-11-20T10:00:00Z
+const HOUR: i64 = 3_600_000;
+
+#[derive(Debug, Clone)]
+struct Spec {
+    nodes: Vec<(NodeKind, Option<i64>, Option<bool>, bool, bool, bool)>,
+    edges: Vec<(usize, usize, EdgeKind, Vec<Requirement>)>,
+}
+
+fn node_strategy() -> impl Strategy<Value = (NodeKind, Option<i64>, Option<bool>, bool, bool, bool)>
+{
+    (
+        prop::sample::select(NodeKind::ALL.to_vec()),
+        prop::option::of(-3i64..12),
+        prop::option::of(any::<bool>()),
+        prop::bool::weighted(0.15), // device_bound
+        prop::bool::weighted(0.1),  // disabled
+        prop::bool::weighted(0.5),  // has criticality
+    )
+        .prop_map(|(k, h, mfa, db, dis, crit)| (k, h.map(|h| AT + h * HOUR), mfa, db, dis, crit))
+}
+
+fn spec_strategy() -> impl Strategy<Value = Spec> {
+    (2usize..14).prop_flat_map(|n| {
+        let nodes = prop::collection::vec(node_strategy(), n);
+        let edge = (
+            0..n,
+            0..n,
+            prop::sample::select(EdgeKind::ALL.to_vec()),
+            prop::collection::vec(prop::sample::select(Requirement::ALL.to_vec()), 0..2),
+        );
+        let edges = prop::collection::vec(edge, 0..(n * 3));
+        (nodes, edges).prop_map(|(nodes, edges)| Spec { nodes, edges })
+    })
+}
+
+fn build(spec: &Spec) -> TrustGraph {
+    let mut doc = Document::new();
+    for (i, (kind, exp, mfa, db, dis, crit)) in spec.nodes.iter().enumerate() {
+        let mut n = Node::new(format!("n{i}"), *kind);
+        n.expires_at = exp.map(Timestamp::from_millis);
+        n.mfa = *mfa;
+        n.device_bound = Some(*db);
+        n.enabled = Some(!dis);
+        n.criticality = Some(if *crit { (i % 11) as u8 } else { 0 });
+        doc.nodes.push(n);
+    }
+    for (a, b, kind, req) in &spec.edges {
+        let mut e = Edge::new(format!("n{a}"), format!("n{b}"), *kind);
+        let mut req = req.clone();
+        req.sort();
+        req.dedup();
+        e.requires = req;
+        doc.edges.push(e);
+    }
+    TrustGraph::new(doc)
+}
+
+fn run(g: &TrustGraph, from: &[usize], attacker: Attacker) -> BlastReport {
+    let q = BlastQuery {
+        from: from
+            .iter()
+            .map(|i| g.index(&format!("n{i}")).unwrap())
+            .collect(),
+        at: Timestamp::from_millis(AT),
+        attacker,
+    };
+    blast(g, &q).report(g)
+}
+
+fn reached_set(r: &BlastReport) -> BTreeSet<String> {
+    r.reached.iter().map(|x| x.id.clone()).collect()
+}
+
+/// The rules, written out by hand. Label: (persistent, until) with until = i64::MAX for none.
+fn reference(g: &TrustGraph, from: &[usize], attacker: Attacker) -> BTreeMap<String, (bool, i64)> {
+    let doc = &g.doc;
+    let credential = |k: NodeKind| {
+        matches!(
+            k,
+            NodeKind::Session | NodeKind::Token | NodeKind::OauthGrant
+        )
+    };
+    let alive = |n: &Node| {
+        !credential(n.kind) || (n.enabled() && n.expires_at.is_none_or(|t| t.as_millis() > AT))
+    };
+    // state: (node, mfa, persistent) -> until
+    let mut best: BTreeMap<(usize, bool, bool), i64> = BTreeMap::new();
+    for &s in from {
+        let n = &doc.nodes[s];
+        if !alive(n) {
+            continue;
+        }
+        let until = if credential(n.kind) {
+            n.expires_at.map_or(i64::MAX, |t| t.as_millis())
+        } else {
+            i64::MAX
+        };
+        let key = (s, n.mfa.unwrap_or(false), false);
+        let e = best.entry(key).or_insert(i64::MIN);
+        *e = (*e).max(until);
+    }
+    loop {
+        let mut changed = false;
+        let snapshot: Vec<_> = best.iter().map(|(k, v)| (*k, *v)).collect();
+        for ((node, mfa, persistent), until) in snapshot {
+            let src = &doc.nodes[node];
+            for e in &doc.edges {
+                if e.from != src.id || e.kind == EdgeKind::Consented {
+                    continue;
+                }
+                let t: usize = e.to[1..].parse().unwrap();
+                let tn = &doc.nodes[t];
+                let new_sign_in = matches!(e.kind, EdgeKind::Sso | EdgeKind::CanAssume);
+                if matches!(tn.kind, NodeKind::User | NodeKind::ServiceAccount)
+                    && !tn.enabled()
+                    && new_sign_in
+                {
+                    continue;
+                }
+                let mints = e.kind == EdgeKind::Issued;
+                if !alive(tn) && !mints {
+                    continue;
+                }
+                if credential(src.kind)
+                    && src.device_bound == Some(true)
+                    && attacker == Attacker::OffDevice
+                {
+                    continue;
+                }
+                let ok = e.requires.iter().all(|r| match r {
+                    Requirement::Mfa => mfa,
+                    Requirement::FreshMfa => false,
+                    Requirement::ManagedDevice | Requirement::TrustedNetwork => {
+                        attacker == Attacker::OnDevice
+                    }
+                });
+                if !ok {
+                    continue;
+                }
+                let p = persistent || matches!(e.kind, EdgeKind::Owns | EdgeKind::AdminOf);
+                let u = if p {
+                    i64::MAX
+                } else if credential(tn.kind) && !mints {
+                    until.min(tn.expires_at.map_or(i64::MAX, |t| t.as_millis()))
+                } else {
+                    until
+                };
+                let m = if credential(tn.kind) {
+                    tn.mfa.unwrap_or(mints && mfa)
+                } else {
+                    mfa
+                };
+                let slot = best.entry((t, m, p)).or_insert(i64::MIN);
+                if u > *slot {
+                    *slot = u;
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    let mut out: BTreeMap<String, (bool, i64)> = BTreeMap::new();
+    for ((node, _, p), u) in best {
+        if from.contains(&node) {
+            continue;
+        }
+        let id = doc.nodes[node].id.clone();
+        let e = out.entry(id).or_insert((false, i64::MIN));
+        if (p, u) > *e {
+            *e = (p, u);
+        }
+    }
+    out
+}
+
+fn sources(n: usize, picks: &[usize]) -> Vec<usize> {
+    let mut v: Vec<usize> = picks.iter().map(|p| p % n).collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn paths_are_real_and_sources_are_never_reached(
+        spec in spec_strategy(),
+        picks in prop::collection::vec(0usize..100, 1..3),
+        on in any::<bool>(),
+    ) {
+        let g = build(&spec);
+        let from = sources(spec.nodes.len(), &picks);
+        let attacker = if on { Attacker::OnDevice } else { Attacker::OffDevice };
+        let rep = run(&g, &from, attacker);
+        let from_ids: BTreeSet<String> = from.iter().map(|i| format!("n{i}")).collect();
+        for x in &rep.reached {
+            prop_assert!(!from_ids.contains(&x.id), "source {} listed as reached", x.id);
+            prop_assert!(from_ids.contains(&x.path[0]), "path of {} starts at {}", x.id, x.path[0]);
+            prop_assert_eq!(x.path.last().unwrap(), &x.id);
+            for hop in x.path.windows(2) {
+                let exists = g.doc.edges.iter().any(|e| {
+                    e.from == hop[0] && e.to == hop[1] && e.kind.rule().traversable
+                });
+                prop_assert!(exists, "hop {} -> {} is not an edge", hop[0], hop[1]);
+            }
+            prop_assert!(x.until.is_none() || !x.persistent);
+        }
+        for b in &rep.blocked {
+            prop_assert!(!reached_set(&rep).contains(&b.id));
+            prop_assert!(!from_ids.contains(&b.id));
+            prop_assert!(!b.by.is_empty());
+        }
+    }
+
+    #[test]
+    fn windows_match_the_reference(
+        spec in spec_strategy(),
+        picks in prop::collection::vec(0usize..100, 1..3),
+        on in any::<bool>(),
+    ) {
+        let g = build(&spec);
+        let from = sources(spec.nodes.len(), &picks);
+        let attacker = if on { Attacker::OnDevice } else { Attacker::OffDevice };
+        let rep = run(&g, &from, attacker);
+        let got: BTreeMap<String, (bool, i64)> = rep
+            .reached
+            .iter()
+            .map(|x| (x.id.clone(), (x.persistent, x.until.map_or(i64::MAX, |t| t.as_millis()))))
+            .collect();
+        prop_assert_eq!(got, reference(&g, &from, attacker));
+    }
+
+    #[test]
+    fn adding_an_edge_never_shrinks_the_radius(
+        spec in spec_strategy(),
+        picks in prop::collection::vec(0usize..100, 1..3),
+        extra in (0usize..100, 0usize..100, prop::sample::select(EdgeKind::ALL.to_vec())),
+    ) {
+        let g = build(&spec);
+        let from = sources(spec.nodes.len(), &picks);
+        let before = run(&g, &from, Attacker::OffDevice);
+        let mut more = spec.clone();
+        let n = spec.nodes.len();
+        more.edges.push((extra.0 % n, extra.1 % n, extra.2, vec![]));
+        let after = run(&build(&more), &from, Attacker::OffDevice);
+        prop_assert!(reached_set(&before).is_subset(&reached_set(&after)));
+        // …and never shortens a window.
+        for x in &before.reached {
+            let y = after.reached.iter().find(|y| y.id == x.id).unwrap();
+            let kx = (x.persistent, x.until.map_or(i64::MAX, |t| t.as_millis()));
+            let ky = (y.persistent, y.until.map_or(i64::MAX, |t| t.as_millis()));
+            prop_assert!(ky >= kx, "{}: {:?} -> {:?}", x.id, kx, ky);
+        }
+    }
+
+    #[test]
+    fn an_on_device_attacker_reaches_a_superset(
+        spec in spec_strategy(),
+        picks in prop::collection::vec(0usize..100, 1..3),
+    ) {
+        let g = build(&spec);
+        let from = sources(spec.nodes.len(), &picks);
+        let off = run(&g, &from, Attacker::OffDevice);
+        let on = run(&g, &from, Attacker::OnDevice);
+        prop_assert!(reached_set(&off).is_subset(&reached_set(&on)));
+    }
+}
