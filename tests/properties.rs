@@ -13,14 +13,16 @@ use proptest::prelude::*;
 const AT: i64 = 1_795_168_800_000; // 2026-11-20T10:00:00Z
 const HOUR: i64 = 3_600_000;
 
+/// kind, expiry, mfa, device-bound, disabled, has criticality
+type NodeSpec = (NodeKind, Option<i64>, Option<bool>, bool, bool, bool);
+
 #[derive(Debug, Clone)]
 struct Spec {
-    nodes: Vec<(NodeKind, Option<i64>, Option<bool>, bool, bool, bool)>,
+    nodes: Vec<NodeSpec>,
     edges: Vec<(usize, usize, EdgeKind, Vec<Requirement>)>,
 }
 
-fn node_strategy() -> impl Strategy<Value = (NodeKind, Option<i64>, Option<bool>, bool, bool, bool)>
-{
+fn node_strategy() -> impl Strategy<Value = NodeSpec> {
     (
         prop::sample::select(NodeKind::ALL.to_vec()),
         prop::option::of(-3i64..12),
@@ -108,7 +110,7 @@ fn reference(g: &TrustGraph, from: &[usize], attacker: Attacker) -> BTreeMap<Str
         } else {
             i64::MAX
         };
-        let key = (s, n.mfa.unwrap_or(false), false);
+        let key = (s, credential(n.kind) && n.mfa.unwrap_or(false), false);
         let e = best.entry(key).or_insert(i64::MIN);
         *e = (*e).max(until);
     }
@@ -131,7 +133,7 @@ fn reference(g: &TrustGraph, from: &[usize], attacker: Attacker) -> BTreeMap<Str
                     continue;
                 }
                 let mints = e.kind == EdgeKind::Issued;
-                if !alive(tn) && !mints {
+                if !alive(tn) && (!mints || !tn.enabled()) {
                     continue;
                 }
                 if credential(src.kind)

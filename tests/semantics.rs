@@ -294,10 +294,14 @@ fn issued_children_live_as_long_as_their_parent() {
             {"id": "s", "kind": "session", "expires_at": "2026-11-20T20:00:00Z"},
             {"id": "at", "kind": "token", "token_type": "access", "expires_at": "2026-11-20T10:30:00Z"},
             {"id": "old", "kind": "token", "token_type": "access", "expires_at": "2026-11-20T09:00:00Z"},
+            {"id": "revoked", "kind": "token", "token_type": "refresh", "enabled": false},
             {"id": "u", "kind": "service_account"},
-            {"id": "v", "kind": "service_account"}
+            {"id": "v", "kind": "service_account"},
+            {"id": "w", "kind": "service_account"}
         ]),
         json!([
+            {"from": "s", "to": "revoked", "kind": "issued", "at": "2026-11-20T09:30:00Z"},
+            {"from": "revoked", "to": "w", "kind": "authenticates_as"},
             {"from": "s", "to": "at", "kind": "issued", "at": "2026-11-20T09:30:00Z"},
             {"from": "s", "to": "old", "kind": "issued", "at": "2026-11-20T08:00:00Z"},
             {"from": "at", "to": "u", "kind": "authenticates_as"},
@@ -306,7 +310,7 @@ fn issued_children_live_as_long_as_their_parent() {
     ));
     let rep = off(&g, "s");
     // The access token expires at 10:30, but the session mints fresh ones until 20:00; the
-    // expired one is revived the same way.
+    // expired one is revived the same way. An inactive (revoked) child stays dead.
     assert_eq!(
         reached(&rep),
         vec![

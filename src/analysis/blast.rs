@@ -136,7 +136,8 @@ pub fn blast(g: &TrustGraph, q: &BlastQuery) -> BlastResult {
             dead_sources.push(s);
             continue;
         }
-        let st = state(s, f.mfa.unwrap_or(false), false);
+        // Only a credential carries an MFA claim; a stolen device or workload starts without one.
+        let st = state(s, f.kind.is_credential() && f.mfa.unwrap_or(false), false);
         let until = if f.kind.is_credential() {
             f.expires_at
         } else {
@@ -153,6 +154,8 @@ pub fn blast(g: &TrustGraph, q: &BlastQuery) -> BlastResult {
         }
     }
 
+    // Nodes with at least one labelled state, so the result costs what was reached, not |V|.
+    let mut touched: Vec<NodeIndex> = Vec::new();
     // First refusal seen per node, in settle order (best windows first), so it is deterministic.
     let mut refused: BTreeMap<usize, (EdgeIndex, Vec<BlockedBy>)> = BTreeMap::new();
 
@@ -181,9 +184,10 @@ pub fn blast(g: &TrustGraph, q: &BlastQuery) -> BlastResult {
             if tf.kind.is_account() && !tf.enabled && rule.new_sign_in {
                 continue; // nobody signs in anew to a disabled account
             }
-            let t_alive = tf.alive_at(at);
-            if !t_alive && !rule.mints {
-                continue; // a dead credential, unless a live parent mints a fresh one
+            if !tf.alive_at(at) && (!rule.mints || !tf.enabled) {
+                // Dead: an inactive credential always; an expired (or not yet issued) one
+                // unless a live parent mints a fresh equivalent across `issued`.
+                continue;
             }
             let mut by: Vec<BlockedBy> = ef
                 .requirements()
@@ -215,6 +219,9 @@ pub fn blast(g: &TrustGraph, q: &BlastQuery) -> BlastResult {
             };
             let ts = state(t, t_mfa, t_persistent);
             if labels.pred[ts] == UNSET || labels.until[ts] < t_until {
+                if (0..4).all(|k| labels.pred[t.index() * 4 + k] == UNSET) {
+                    touched.push(t);
+                }
                 labels.until[ts] = t_until;
                 labels.pred[ts] = st as u32 + 2;
                 labels.via[ts] = e.id().index() as u32;
@@ -228,8 +235,8 @@ pub fn blast(g: &TrustGraph, q: &BlastQuery) -> BlastResult {
     }
 
     let mut reached = Vec::new();
-    for i in 0..n {
-        let node = NodeIndex::new(i);
+    for &node in &touched {
+        let i = node.index();
         if is_source(node) {
             continue;
         }
@@ -259,16 +266,12 @@ pub fn blast(g: &TrustGraph, q: &BlastQuery) -> BlastResult {
     }
     sort_reached(g, &mut reached);
 
-    let reached_set: Vec<bool> = {
-        let mut v = vec![false; n];
-        for r in &reached {
-            v[r.node.index()] = true;
-        }
-        v
-    };
     let mut blocked: Vec<Blocked> = refused
         .into_iter()
-        .filter(|(t, _)| !reached_set[*t] && !is_source(NodeIndex::new(*t)))
+        .filter(|(t, _)| {
+            let labelled = (0..4).any(|k| labels.pred[t * 4 + k] != UNSET);
+            !labelled && !is_source(NodeIndex::new(*t))
+        })
         .map(|(t, (edge, by))| Blocked {
             node: NodeIndex::new(t),
             by,

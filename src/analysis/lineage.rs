@@ -65,7 +65,7 @@ pub fn inherited(
     let mut queue = VecDeque::from([from]);
     seen[from.index()] = true;
     let mut order = Vec::new();
-    let mut undated_skipped = 0;
+    let mut undated: Vec<NodeIndex> = Vec::new();
     while let Some(n) = queue.pop_front() {
         for e in g.graph.edges_directed(n, Direction::Outgoing) {
             if e.weight().kind != EdgeKind::Issued {
@@ -77,7 +77,7 @@ pub fn inherited(
                     Some(t) if t >= since => {}
                     Some(_) => continue,
                     None => {
-                        undated_skipped += 1;
+                        undated.push(e.target());
                         continue;
                     }
                 }
@@ -92,6 +92,10 @@ pub fn inherited(
             queue.push_back(t);
         }
     }
+    // Undated children that no dated chain reached either: the answer may be missing them.
+    undated.sort();
+    undated.dedup();
+    let undated_skipped = undated.iter().filter(|t| !seen[t.index()]).count();
     let mut out: Vec<Inherited> = order
         .into_iter()
         .map(|t| {

@@ -118,7 +118,7 @@ impl TrustGraph {
         &self.doc.edges[self.graph[e].doc_index as usize]
     }
 
-    /// Sources marked incomplete, and the platforms they cover.
+    /// Names of the sources marked incomplete.
     pub fn incomplete_sources(&self) -> Vec<String> {
         self.doc
             .sources
@@ -128,7 +128,8 @@ impl TrustGraph {
             .collect()
     }
 
-    /// Whether the data about this node came from a collection that finished.
+    /// False when a source covering this node's platform (by name or `platforms`) is incomplete.
+    /// A platform no source mentions counts as complete: there is nothing to say otherwise.
     pub fn complete(&self, i: NodeIndex) -> bool {
         let platform = self.node(i).platform();
         !self

@@ -164,7 +164,9 @@ impl EdgeKind {
         self.as_str().to_ascii_uppercase()
     }
 
-    /// The node kinds allowed at each end, as product.md's edge table gives them.
+    /// The node kinds expected at each end: product.md's edge table, widened where real platforms
+    /// need it (a grant authenticating as its user, a workload's access, a group owning an app).
+    /// Only used for warnings: an unusual edge is reported, never rejected.
     pub fn endpoints(self) -> (&'static [NodeKind], &'static [NodeKind]) {
         use NodeKind::*;
         const ACCOUNT: &[NodeKind] = &[User, ServiceAccount];

@@ -476,6 +476,10 @@ pub fn check(file: &str, doc: Document) -> Result<(Document, Warnings), LoadErro
             for (field, set) in [
                 ("revocation", n.revocation.is_some()),
                 ("token_type", n.token_type.is_some()),
+                ("mfa", n.mfa.is_some()),
+                ("device_bound", n.device_bound.is_some()),
+                ("expires_at", n.expires_at.is_some()),
+                ("issued_at", n.issued_at.is_some()),
             ] {
                 if set {
                     warnings.push(Diagnostic {
