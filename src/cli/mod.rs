@@ -255,6 +255,15 @@ fn validate(o: ValidateOpts) -> Result<(), HeirError> {
         load_ms,
         peak_rss_bytes: peak_rss_bytes(),
     };
+    // Timing varies run to run: stderr, so the report itself stays reproducible.
+    eprintln!(
+        "loaded in {} ms{}",
+        report.load_ms,
+        report
+            .peak_rss_bytes
+            .map(|b| format!(", peak memory {:.1} MiB", b as f64 / 1048576.0))
+            .unwrap_or_default()
+    );
     let mut sink: Box<dyn Sink> = match o.format {
         ValidateFormat::Table => Box::new(Table),
         ValidateFormat::Json => Box::new(Json),

@@ -146,10 +146,12 @@ fn diagnose(file: &str, text: &str, syntax: Syntax, first: String) -> LoadError 
         Syntax::Yaml => match serde_saphyr::from_str(text) {
             Ok(v) => v,
             Err(e) => {
+                let msg = e.to_string();
+                let (place, problem) = yaml_location(&msg);
                 return single(
                     file,
-                    "YAML",
-                    format!("invalid YAML: {e}"),
+                    &place,
+                    format!("invalid YAML: {problem}"),
                     "fix the YAML syntax at the line shown (indentation and unquoted `:` are the usual causes)",
                 );
             }
@@ -157,6 +159,36 @@ fn diagnose(file: &str, text: &str, syntax: Syntax, first: String) -> LoadError 
     };
     let mut diags = Vec::new();
     check_value(&value, &mut diags);
+    let list = |key: &str| {
+        value
+            .get(key)
+            .and_then(Value::as_array)
+            .map_or(&[][..], |v| v)
+    };
+    let str_of = |v: &'_ Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+    let nodes: Vec<(usize, String, Option<u64>)> = list("nodes")
+        .iter()
+        .enumerate()
+        .filter_map(|(i, n)| {
+            let crit = n.get("criticality").and_then(Value::as_u64);
+            str_of(n, "id").map(|id| (i, id, crit))
+        })
+        .collect();
+    let edges: Vec<(usize, String, String, String)> = list("edges")
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| {
+            let kind = str_of(e, "kind").unwrap_or_else(|| "?".into());
+            Some((i, str_of(e, "from")?, str_of(e, "to")?, kind))
+        })
+        .collect();
+    check_identity(
+        nodes.iter().map(|(i, id, c)| (*i, id.as_str(), *c)),
+        edges
+            .iter()
+            .map(|(i, f, t, k)| (*i, f.as_str(), t.as_str(), k.as_str())),
+        &mut diags,
+    );
     if diags.is_empty() {
         // The field-by-field walk and serde disagree; serde's own message is still the truth.
         diags.push(Diagnostic {
@@ -169,6 +201,24 @@ fn diagnose(file: &str, text: &str, syntax: Syntax, first: String) -> LoadError 
         file: file.to_string(),
         diagnostics: diags,
     }
+}
+
+/// Splits serde-saphyr's `error: line 5 column 4: message\n --> snippet` into a place and the
+/// one-line message.
+fn yaml_location(msg: &str) -> (String, String) {
+    let first = msg.lines().next().unwrap_or(msg);
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    let mut words = first.split_whitespace();
+    if let (Some("line"), Some(l), Some("column"), Some(c)) =
+        (words.next(), words.next(), words.next(), words.next())
+    {
+        let c = c.trim_end_matches(':');
+        if l.parse::<u64>().is_ok() && c.parse::<u64>().is_ok() {
+            let rest = first.splitn(5, ' ').nth(4).unwrap_or("").trim();
+            return (format!("line {l}, column {c}"), rest.to_string());
+        }
+    }
+    ("YAML".to_string(), first.to_string())
 }
 
 fn strip_location(msg: &str) -> String {
@@ -438,31 +488,18 @@ pub fn check(file: &str, doc: Document) -> Result<(Document, Warnings), LoadErro
             fix: "this heir reads version 1 documents; set \"version\": 1".into(),
         });
     }
-    let mut index: HashMap<&str, usize> = HashMap::with_capacity(doc.nodes.len());
+    let index = check_identity(
+        doc.nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (i, n.id.as_str(), n.criticality.map(u64::from))),
+        doc.edges
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (i, e.from.as_str(), e.to.as_str(), e.kind.as_str())),
+        &mut diags,
+    );
     for (i, n) in doc.nodes.iter().enumerate() {
-        if n.id.is_empty() {
-            diags.push(Diagnostic {
-                place: format!("nodes[{i}]"),
-                problem: "empty id".into(),
-                fix: "give every node an id such as okta:user:00u1abcd".into(),
-            });
-        }
-        if let Some(prev) = index.insert(&n.id, i) {
-            diags.push(Diagnostic {
-                place: format!("nodes[{i}] ({})", n.id),
-                problem: format!("duplicate id: nodes[{prev}] has the same id"),
-                fix: "ids must be unique; merge the two nodes or rename one (use `heir merge` to combine documents)".into(),
-            });
-        }
-        if let Some(c) = n.criticality {
-            if c > 10 {
-                diags.push(Diagnostic {
-                    place: format!("nodes[{i}] ({}) field `criticality`", n.id),
-                    problem: format!("criticality {c} is out of range"),
-                    fix: "use a whole number from 0 to 10".into(),
-                });
-            }
-        }
         if let (Some(a), Some(b)) = (n.issued_at, n.expires_at) {
             if b < a {
                 warnings.push(Diagnostic {
@@ -494,41 +531,18 @@ pub fn check(file: &str, doc: Document) -> Result<(Document, Warnings), LoadErro
         }
     }
     for (i, e) in doc.edges.iter().enumerate() {
-        let place = format!("edges[{i}] ({} -{}-> {})", e.from, e.kind, e.to);
-        let mut ends = [None, None];
-        for (slot, (end, id)) in [("from", &e.from), ("to", &e.to)].into_iter().enumerate() {
-            match index.get(id.as_str()) {
-                Some(&n) => ends[slot] = Some(doc.nodes[n].kind),
-                None => {
-                    let ids: Vec<&str> = index.keys().copied().collect();
-                    let near = suggest(id, &ids, 3);
-                    diags.push(Diagnostic {
-                        place: place.clone(),
-                        problem: format!(
-                            "`{end}` names `{id}`, which is not a node in this document"
-                        ),
-                        fix: if near.is_empty() {
-                            "add that node, or fix the id".into()
-                        } else {
-                            format!(
-                                "add that node, or fix the id (closest: {})",
-                                near.join(", ")
-                            )
-                        },
-                    });
-                }
-            }
-        }
-        if let [Some(fk), Some(tk)] = ends {
-            let (froms, tos) = e.kind.endpoints();
-            if !froms.contains(&fk) || !tos.contains(&tk) {
-                warnings.push(Diagnostic {
-                    place,
-                    problem: format!("unusual `{}` edge from a {fk} to a {tk}", e.kind),
-                    fix: "check the edge kind and direction: A -> B means controlling A yields B"
-                        .into(),
-                });
-            }
+        let (Some(&a), Some(&b)) = (index.get(e.from.as_str()), index.get(e.to.as_str())) else {
+            continue;
+        };
+        let (fk, tk) = (doc.nodes[a].kind, doc.nodes[b].kind);
+        let (froms, tos) = e.kind.endpoints();
+        if !froms.contains(&fk) || !tos.contains(&tk) {
+            warnings.push(Diagnostic {
+                place: format!("edges[{i}] ({} -{}-> {})", e.from, e.kind, e.to),
+                problem: format!("unusual `{}` edge from a {fk} to a {tk}", e.kind),
+                fix: "check the edge kind and direction: A -> B means controlling A yields B"
+                    .into(),
+            });
         }
     }
     if diags.is_empty() {
@@ -539,6 +553,62 @@ pub fn check(file: &str, doc: Document) -> Result<(Document, Warnings), LoadErro
             diagnostics: diags,
         })
     }
+}
+
+/// Ids unique and non-empty, criticality in range, every edge end a node. Shared by the typed
+/// check and the diagnostic walk, so a broken file also gets these reported in the same run.
+fn check_identity<'a>(
+    nodes: impl ExactSizeIterator<Item = (usize, &'a str, Option<u64>)>,
+    edges: impl Iterator<Item = (usize, &'a str, &'a str, &'a str)>,
+    diags: &mut Vec<Diagnostic>,
+) -> HashMap<&'a str, usize> {
+    let mut index: HashMap<&str, usize> = HashMap::with_capacity(nodes.len());
+    for (i, id, criticality) in nodes {
+        if id.is_empty() {
+            diags.push(Diagnostic {
+                place: format!("nodes[{i}]"),
+                problem: "empty id".into(),
+                fix: "give every node an id such as okta:user:00u1abcd".into(),
+            });
+        }
+        if let Some(prev) = index.insert(id, i) {
+            diags.push(Diagnostic {
+                place: format!("nodes[{i}] ({id})"),
+                problem: format!("duplicate id: nodes[{prev}] has the same id"),
+                fix: "ids must be unique; merge the two nodes or rename one (`heir merge` combines documents)".into(),
+            });
+        }
+        if let Some(c) = criticality.filter(|c| *c > 10) {
+            diags.push(Diagnostic {
+                place: format!("nodes[{i}] ({id}) field `criticality`"),
+                problem: format!("criticality {c} is out of range"),
+                fix: "use a whole number from 0 to 10".into(),
+            });
+        }
+    }
+    let mut all_ids: Option<Vec<&str>> = None;
+    for (i, from, to, kind) in edges {
+        for (end, id) in [("from", from), ("to", to)] {
+            if index.contains_key(id) {
+                continue;
+            }
+            let ids = all_ids.get_or_insert_with(|| index.keys().copied().collect());
+            let near = suggest(id, ids, 3);
+            diags.push(Diagnostic {
+                place: format!("edges[{i}] ({from} -{kind}-> {to})"),
+                problem: format!("`{end}` names `{id}`, which is not a node in this document"),
+                fix: if near.is_empty() {
+                    "add that node, or fix the id".into()
+                } else {
+                    format!(
+                        "add that node, or fix the id (closest: {})",
+                        near.join(", ")
+                    )
+                },
+            });
+        }
+    }
+    index
 }
 
 /// Up to `n` ids closest to `wanted`: shared prefix first (ids are `platform:kind:native`), then

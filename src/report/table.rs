@@ -15,14 +15,8 @@ impl Sink for Table {
             Output::Validate(r) => {
                 writeln!(
                     out,
-                    "{}: valid — {} nodes, {} edges (loaded in {} ms{})",
-                    r.file,
-                    r.nodes,
-                    r.edges,
-                    r.load_ms,
-                    r.peak_rss_bytes
-                        .map(|b| format!(", peak memory {:.1} MiB", b as f64 / 1048576.0))
-                        .unwrap_or_default()
+                    "{}: valid — {} nodes, {} edges",
+                    r.file, r.nodes, r.edges
                 )?;
                 writeln!(out, "\n{:<24} {:>8}", "NODE KIND", "COUNT")?;
                 for (k, n) in &r.node_kinds {
@@ -115,6 +109,9 @@ impl Sink for Table {
                             fit(&x.id, WIDTH - 42 - mark.len())
                         )?;
                     }
+                }
+                if r.reached.iter().any(|x| !x.complete) {
+                    writeln!(out, "? = data from an incomplete source")?;
                 }
                 if !r.blocked.is_empty() {
                     writeln!(out, "\nBLOCKED — controls that held")?;

@@ -1,0 +1,390 @@
+//! The binary, run as a user runs it, on the bundled examples, against golden outputs.
+//! `UPDATE_GOLDEN=1 cargo test --test cli` rewrites the golden files; review the diff.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const AT: &str = "2026-11-20T10:00:00Z";
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn heir(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_heir"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("heir runs")
+}
+
+fn golden(name: &str, actual: &str) {
+    let path: PathBuf = root().join("tests/golden").join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("missing {}: run with UPDATE_GOLDEN=1", path.display()));
+    if expected != actual {
+        let diff: Vec<String> = expected
+            .lines()
+            .zip(actual.lines())
+            .enumerate()
+            .filter(|(_, (a, b))| a != b)
+            .take(5)
+            .map(|(i, (a, b))| format!("line {}:\n  expected: {a}\n  actual:   {b}", i + 1))
+            .collect();
+        panic!(
+            "{name} differs from the golden output ({} vs {} lines)\n{}",
+            expected.lines().count(),
+            actual.lines().count(),
+            diff.join("\n")
+        );
+    }
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = heir(args);
+    assert!(
+        out.status.success(),
+        "heir {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+const SCENARIOS: &[(&str, &str)] = &[
+    ("infostealer", "okta:session:102Dk9vQm3TZsW8yLpA4rXc"),
+    ("oauth-supply-chain", "outreachly:app:outreachly"),
+    (
+        "legacy-oauth-app",
+        "entra:session:3f9d2c71-8a4e-4b6f-b0d2-7e15c9a4f8e3",
+    ),
+    ("acme", "okta:session:102dana-kim-laptop"),
+];
+
+#[test]
+fn blast_on_every_example_matches_golden() {
+    for (name, from) in SCENARIOS {
+        let file = format!("examples/{name}.json");
+        for (format, ext) in [
+            ("json", "json"),
+            ("table", "txt"),
+            ("markdown", "md"),
+            ("dot", "dot"),
+        ] {
+            let out = ok(&[
+                "blast", &file, "--from", from, "--at", AT, "--format", format,
+            ]);
+            golden(&format!("blast-{name}.{ext}"), &out);
+        }
+        let out = ok(&[
+            "blast",
+            &file,
+            "--from",
+            from,
+            "--at",
+            AT,
+            "--attacker",
+            "on-device",
+            "--format",
+            "json",
+        ]);
+        golden(&format!("blast-{name}-on-device.json"), &out);
+    }
+}
+
+#[test]
+fn blast_contract_fields_are_exact() {
+    let out = ok(&[
+        "blast",
+        "examples/infostealer.json",
+        "--from",
+        "okta:session:102Dk9vQm3TZsW8yLpA4rXc",
+        "--at",
+        AT,
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v["from"],
+        serde_json::json!(["okta:session:102Dk9vQm3TZsW8yLpA4rXc"])
+    );
+    assert_eq!(v["at"], AT);
+    assert_eq!(v["attacker"], "off-device");
+    let blocked = v["blocked"].as_array().unwrap();
+    assert_eq!(blocked.len(), 1);
+    assert_eq!(blocked[0]["by"], serde_json::json!(["managed_device"]));
+    assert_eq!(blocked[0]["edge"]["kind"], "sso");
+    let reached = v["reached"].as_array().unwrap();
+    let role = reached
+        .iter()
+        .find(|r| r["id"].as_str().unwrap().ends_with("role/prod-admin"))
+        .expect("the prod admin role is reached");
+    assert_eq!(role["until"], "2026-11-20T20:00:00Z");
+    assert_eq!(role["persistent"], false);
+    assert_eq!(role["path"][0], "okta:session:102Dk9vQm3TZsW8yLpA4rXc");
+}
+
+#[test]
+fn inherited_matches_golden() {
+    let from = "okta:session:102Dk9vQm3TZsW8yLpA4rXc";
+    for (format, ext) in [("json", "json"), ("table", "txt"), ("markdown", "md")] {
+        let out = ok(&[
+            "inherited",
+            "examples/infostealer.json",
+            "--from",
+            from,
+            "--at",
+            AT,
+            "--format",
+            format,
+        ]);
+        golden(&format!("inherited-infostealer.{ext}"), &out);
+    }
+    let out = ok(&[
+        "inherited",
+        "examples/infostealer.json",
+        "--from",
+        from,
+        "--since",
+        "2026-11-20T09:10:00Z",
+        "--at",
+        AT,
+        "--format",
+        "json",
+    ]);
+    golden("inherited-infostealer-since.json", &out);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let ids: Vec<&str> = v["inherited"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        vec!["slack:session:7144398812", "ci:session:s-7c41e0a9b2d34f18"]
+    );
+    let out = ok(&[
+        "inherited",
+        "examples/acme.json",
+        "--from",
+        "okta:session:102dana-kim-laptop",
+        "--at",
+        AT,
+        "--format",
+        "json",
+    ]);
+    golden("inherited-acme.json", &out);
+}
+
+#[test]
+fn validate_counts_every_example() {
+    for (name, _) in SCENARIOS {
+        let out = ok(&[
+            "validate",
+            &format!("examples/{name}.json"),
+            "--format",
+            "json",
+        ]);
+        let mut v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let obj = v.as_object_mut().unwrap();
+        assert!(obj.remove("load_ms").is_some());
+        assert!(obj.remove("peak_rss_bytes").is_some());
+        golden(
+            &format!("validate-{name}.json"),
+            &(serde_json::to_string_pretty(&v).unwrap() + "\n"),
+        );
+        let table = ok(&["validate", &format!("examples/{name}.json")]);
+        golden(&format!("validate-{name}.txt"), &table);
+    }
+}
+
+#[test]
+fn every_table_line_fits_80_columns() {
+    for (name, from) in SCENARIOS {
+        let file = format!("examples/{name}.json");
+        for out in [
+            ok(&["blast", &file, "--from", from, "--at", AT]),
+            ok(&["inherited", &file, "--from", from, "--at", AT]),
+            ok(&["validate", &file]),
+        ] {
+            for line in out.lines() {
+                assert!(line.chars().count() <= 80, "{name}: too wide: {line}");
+            }
+        }
+    }
+}
+
+#[test]
+fn several_sources_and_yaml_and_stdin() {
+    let yaml = ok(&[
+        "blast",
+        "tests/fixtures/contract.yaml",
+        "--from",
+        "okta:session:s1",
+        "--at",
+        AT,
+        "--attacker",
+        "on-device",
+        "--format",
+        "json",
+    ]);
+    golden("blast-contract-yaml.json", &yaml);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_heir"))
+        .args([
+            "blast",
+            "-",
+            "--from",
+            "okta:session:s1",
+            "--at",
+            AT,
+            "--attacker",
+            "on-device",
+            "--format",
+            "json",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let text = std::fs::read(root().join("tests/fixtures/contract.yaml")).unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), &text).unwrap();
+    drop(child.stdin.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), yaml);
+
+    let one = |from: &str| -> std::collections::BTreeSet<String> {
+        let out = ok(&[
+            "blast",
+            "examples/acme.json",
+            "--from",
+            from,
+            "--at",
+            AT,
+            "--format",
+            "json",
+        ]);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        v["reached"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (a, b) = (
+        "okta:session:102dana-kim-laptop",
+        "okta:session:1023WiOFRVtzYjj8hck5iXMXG",
+    );
+    let out = ok(&[
+        "blast",
+        "examples/acme.json",
+        "--from",
+        a,
+        "--from",
+        b,
+        "--from",
+        a,
+        "--at",
+        AT,
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v["from"],
+        serde_json::json!([a, b]),
+        "a repeated --from counts once"
+    );
+    let both: std::collections::BTreeSet<String> = v["reached"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_str().unwrap().to_string())
+        .collect();
+    let union: std::collections::BTreeSet<String> = one(a)
+        .union(&one(b))
+        .filter(|id| id.as_str() != a && id.as_str() != b)
+        .cloned()
+        .collect();
+    assert_eq!(both, union);
+}
+
+#[test]
+fn unknown_from_suggests_the_closest_ids() {
+    let out = heir(&[
+        "blast",
+        "examples/infostealer.json",
+        "--from",
+        "okta:session:102Dk9vQm3TZsW8",
+        "--at",
+        AT,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("examples/infostealer.json"), "{err}");
+    assert!(
+        err.contains("closest ids: okta:session:102Dk9vQm3TZsW8yLpA4rXc"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn broken_documents_list_every_problem_and_exit_1() {
+    let out = heir(&["validate", "tests/fixtures/broken.json"]);
+    assert_eq!(out.status.code(), Some(1));
+    golden("error-broken.txt", &String::from_utf8(out.stderr).unwrap());
+    let out = heir(&["blast", "tests/fixtures/syntax.json", "--from", "x"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("tests/fixtures/syntax.json: line 5, column 5: invalid JSON"),
+        "{err}"
+    );
+    let out = heir(&["validate", "tests/fixtures/nope.json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .contains("tests/fixtures/nope.json"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(
+        heir(&["blast", "examples/acme.json"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        heir(&["blast", "examples/acme.json", "--from", "x", "--at", "noon"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(heir(&["frobnicate"]).status.code(), Some(2));
+    assert_eq!(heir(&["--help"]).status.code(), Some(0));
+}
+
+#[test]
+fn incomplete_sources_warn_on_stderr() {
+    let out = heir(&[
+        "blast",
+        "examples/acme.json",
+        "--from",
+        "okta:session:102dana-kim-laptop",
+        "--at",
+        AT,
+        "--format",
+        "json",
+    ]);
+    assert!(out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("source `google` is incomplete"), "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["incomplete_sources"], serde_json::json!(["google"]));
+}
