@@ -667,7 +667,10 @@ mod tests {
         assert!(all.contains("did you mean `criticality`?"), "{all}");
         assert!(all.contains("unknown kind `ssso`"), "{all}");
         assert!(all.contains("field `requires`"), "{all}");
-        assert_eq!(e.len(), 5, "{all}");
+        // …and, in the same run, what only the whole document shows.
+        assert!(all.contains("nodes[2] (b): duplicate id"), "{all}");
+        assert!(all.contains("`to` names `zz`"), "{all}");
+        assert_eq!(e.len(), 7, "{all}");
     }
 
     #[test]
