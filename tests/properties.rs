@@ -5,70 +5,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use heir::analysis::blast::{blast, BlastQuery, BlastReport};
-use heir::model::{
-    Attacker, Document, Edge, EdgeKind, Node, NodeKind, Requirement, Timestamp, TrustGraph,
-};
+use heir::model::{Attacker, EdgeKind, Node, NodeKind, Requirement, Timestamp, TrustGraph};
 use proptest::prelude::*;
 
-const AT: i64 = 1_795_168_800_000; // 2026-11-20T10:00:00Z
-const HOUR: i64 = 3_600_000;
-
-/// kind, expiry, mfa, device-bound, disabled, has criticality
-type NodeSpec = (NodeKind, Option<i64>, Option<bool>, bool, bool, bool);
-
-#[derive(Debug, Clone)]
-struct Spec {
-    nodes: Vec<NodeSpec>,
-    edges: Vec<(usize, usize, EdgeKind, Vec<Requirement>)>,
-}
-
-fn node_strategy() -> impl Strategy<Value = NodeSpec> {
-    (
-        prop::sample::select(NodeKind::ALL.to_vec()),
-        prop::option::of(-3i64..12),
-        prop::option::of(any::<bool>()),
-        prop::bool::weighted(0.15), // device_bound
-        prop::bool::weighted(0.1),  // disabled
-        prop::bool::weighted(0.5),  // has criticality
-    )
-        .prop_map(|(k, h, mfa, db, dis, crit)| (k, h.map(|h| AT + h * HOUR), mfa, db, dis, crit))
-}
-
-fn spec_strategy() -> impl Strategy<Value = Spec> {
-    (2usize..14).prop_flat_map(|n| {
-        let nodes = prop::collection::vec(node_strategy(), n);
-        let edge = (
-            0..n,
-            0..n,
-            prop::sample::select(EdgeKind::ALL.to_vec()),
-            prop::collection::vec(prop::sample::select(Requirement::ALL.to_vec()), 0..2),
-        );
-        let edges = prop::collection::vec(edge, 0..(n * 3));
-        (nodes, edges).prop_map(|(nodes, edges)| Spec { nodes, edges })
-    })
-}
-
-fn build(spec: &Spec) -> TrustGraph {
-    let mut doc = Document::new();
-    for (i, (kind, exp, mfa, db, dis, crit)) in spec.nodes.iter().enumerate() {
-        let mut n = Node::new(format!("n{i}"), *kind);
-        n.expires_at = exp.map(Timestamp::from_millis);
-        n.mfa = *mfa;
-        n.device_bound = Some(*db);
-        n.enabled = Some(!dis);
-        n.criticality = Some(if *crit { (i % 11) as u8 } else { 0 });
-        doc.nodes.push(n);
-    }
-    for (a, b, kind, req) in &spec.edges {
-        let mut e = Edge::new(format!("n{a}"), format!("n{b}"), *kind);
-        let mut req = req.clone();
-        req.sort();
-        req.dedup();
-        e.requires = req;
-        doc.edges.push(e);
-    }
-    TrustGraph::new(doc)
-}
+mod common;
+use common::{build, spec_strategy, AT};
 
 fn run(g: &TrustGraph, from: &[usize], attacker: Attacker) -> BlastReport {
     let q = BlastQuery {

@@ -63,6 +63,8 @@ pub struct BlastResult {
     /// Sources that are expired or inactive at `at`: stolen, but already useless.
     pub dead_sources: Vec<NodeIndex>,
     pub incomplete_sources: Vec<String>,
+    /// Every edge the attacker can cross (sorted): the reach graph the plan cuts.
+    pub crossed: Vec<EdgeIndex>,
 }
 
 const NEVER: i64 = i64::MAX;
@@ -156,6 +158,7 @@ pub fn blast(g: &TrustGraph, q: &BlastQuery) -> BlastResult {
 
     // Nodes with at least one labelled state, so the result costs what was reached, not |V|.
     let mut touched: Vec<NodeIndex> = Vec::new();
+    let mut crossed: Vec<EdgeIndex> = Vec::new();
     // First refusal seen per node, in settle order (best windows first), so it is deterministic.
     let mut refused: BTreeMap<usize, (EdgeIndex, Vec<BlockedBy>)> = BTreeMap::new();
 
@@ -201,6 +204,7 @@ pub fn blast(g: &TrustGraph, q: &BlastQuery) -> BlastResult {
                 refused.entry(t.index()).or_insert((e.id(), by));
                 continue;
             }
+            crossed.push(e.id());
             let t_persistent = persistent || rule.grants_persistence;
             let t_until = if t_persistent {
                 NEVER
@@ -285,8 +289,11 @@ pub fn blast(g: &TrustGraph, q: &BlastQuery) -> BlastResult {
             .then_with(|| g.id(a.node).cmp(g.id(b.node)))
     });
 
+    crossed.sort_unstable();
+    crossed.dedup();
     BlastResult {
         query: q.clone(),
+        crossed,
         reached,
         blocked,
         dead_sources,

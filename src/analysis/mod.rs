@@ -1,4 +1,7 @@
 //! Questions the trust graph answers. Nothing here knows about output formats.
 
 pub mod blast;
+pub mod cut;
 pub mod lineage;
+pub mod mechanism;
+pub mod plan;

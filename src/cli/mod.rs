@@ -32,6 +32,8 @@ pub enum Command {
     Blast(BlastOpts),
     /// Lineage: every session and token minted from a stolen artefact.
     Inherited(InheritedOpts),
+    /// Revocation plan: contain, revoke, inspect, hunt, recover — in order, with exact calls.
+    Plan(PlanOpts),
     /// Print the JSON Schema of the graph document.
     Schema,
 }
@@ -124,6 +126,44 @@ pub struct InheritedOpts {
     pub format: InheritedFormat,
 }
 
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlanFormat {
+    Table,
+    Json,
+    Markdown,
+    /// OpenID CAEP session-revoked Security Event Token payloads (unsigned JSON).
+    Caep,
+}
+
+#[derive(Args, Debug)]
+pub struct PlanOpts {
+    #[command(flatten)]
+    pub graph: GraphArg,
+    /// A stolen artefact; repeat for several.
+    #[arg(long = "from", value_name = "ID", required = true)]
+    pub from: Vec<String>,
+    /// Evaluate at this time (RFC 3339); default: now.
+    #[arg(long, value_name = "RFC3339", value_parser = Timestamp::parse)]
+    pub at: Option<Timestamp>,
+    #[arg(long, value_enum, default_value_t = AttackerArg::OffDevice)]
+    pub attacker: AttackerArg,
+    /// Compromise time: lineage and review windows start here (default: the stolen
+    /// credential's issue time).
+    #[arg(long, value_name = "RFC3339", value_parser = Timestamp::parse)]
+    pub since: Option<Timestamp>,
+    /// Also compute the first wave: the cheapest revocations that cut off every node of
+    /// criticality >= --threshold.
+    #[arg(long)]
+    pub first_wave: bool,
+    #[arg(long, value_name = "N", default_value_t = 7, value_parser = clap::value_parser!(u8).range(0..=10))]
+    pub threshold: u8,
+    #[arg(long, value_enum, default_value_t = PlanFormat::Table)]
+    pub format: PlanFormat,
+    /// `iss` of the CAEP events.
+    #[arg(long, value_name = "URI", default_value = "urn:heir")]
+    pub caep_issuer: String,
+}
+
 /// Runs the command line and returns the exit code.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -147,6 +187,7 @@ pub fn run(cli: Cli) -> Result<(), HeirError> {
         Command::Validate(o) => validate(o),
         Command::Blast(o) => blast_cmd(o),
         Command::Inherited(o) => inherited_cmd(o),
+        Command::Plan(o) => plan_cmd(o),
         Command::Schema => {
             let s = serde_json::to_string_pretty(&crate::model::Document::json_schema())
                 .expect("schema serialises");
@@ -272,29 +313,42 @@ fn validate(o: ValidateOpts) -> Result<(), HeirError> {
     emit(sink.as_mut(), &Output::Validate(&report))
 }
 
-fn blast_cmd(o: BlastOpts) -> Result<(), HeirError> {
-    let path = o.graph.graph.as_str();
-    let (g, _) = load_graph(path)?;
+fn sources(
+    g: &TrustGraph,
+    path: &str,
+    ids: &[String],
+) -> Result<Vec<petgraph::graph::NodeIndex>, HeirError> {
     let mut from = Vec::new();
-    for id in &o.from {
-        let i = resolve(&g, path, "from", id)?;
+    for id in ids {
+        let i = resolve(g, path, "from", id)?;
         if !from.contains(&i) {
             from.push(i);
         }
     }
+    Ok(from)
+}
+
+fn warn_dead(g: &TrustGraph, r: &crate::analysis::blast::BlastResult) {
+    for &d in &r.dead_sources {
+        eprintln!(
+            "warning: `{}` is already expired or inactive at {}: it reaches nothing",
+            g.id(d),
+            r.query.at
+        );
+    }
+}
+
+fn blast_cmd(o: BlastOpts) -> Result<(), HeirError> {
+    let path = o.graph.graph.as_str();
+    let (g, _) = load_graph(path)?;
     let q = BlastQuery {
-        from,
+        from: sources(&g, path, &o.from)?,
         at: o.at.unwrap_or_else(Timestamp::now),
         attacker: o.attacker.into(),
     };
     let result = blast(&g, &q);
     let report = result.report(&g);
-    for d in &report.dead_sources {
-        eprintln!(
-            "warning: `{d}` is already expired or inactive at {}: it reaches nothing",
-            report.at
-        );
-    }
+    warn_dead(&g, &result);
     let mut sink: Box<dyn Sink> = match o.format {
         BlastFormat::Table => Box::new(Table),
         BlastFormat::Json => Box::new(Json),
@@ -322,4 +376,30 @@ fn inherited_cmd(o: InheritedOpts) -> Result<(), HeirError> {
         InheritedFormat::Markdown => Box::new(Markdown),
     };
     emit(sink.as_mut(), &Output::Lineage(&g, &report))
+}
+
+fn plan_cmd(o: PlanOpts) -> Result<(), HeirError> {
+    let path = o.graph.graph.as_str();
+    let (g, _) = load_graph(path)?;
+    let q = BlastQuery {
+        from: sources(&g, path, &o.from)?,
+        at: o.at.unwrap_or_else(Timestamp::now),
+        attacker: o.attacker.into(),
+    };
+    let result = blast(&g, &q);
+    warn_dead(&g, &result);
+    let opts = crate::analysis::plan::PlanOptions {
+        since: o.since,
+        first_wave: o.first_wave.then_some(o.threshold),
+    };
+    let plan = crate::analysis::plan::plan(&g, &result, &opts);
+    let mut sink: Box<dyn Sink> = match o.format {
+        PlanFormat::Table => Box::new(Table),
+        PlanFormat::Json => Box::new(Json),
+        PlanFormat::Markdown => Box::new(Markdown),
+        PlanFormat::Caep => Box::new(crate::report::plan::Caep {
+            issuer: o.caep_issuer.clone(),
+        }),
+    };
+    emit(sink.as_mut(), &Output::Plan(&g, &plan))
 }

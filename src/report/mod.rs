@@ -3,6 +3,7 @@
 //! instead of printing something half-right.
 
 pub mod markdown;
+pub mod plan;
 pub mod table;
 
 use std::io::{self, Write};
@@ -36,6 +37,7 @@ pub enum Output<'a> {
     Validate(&'a ValidateReport),
     Blast(&'a TrustGraph, &'a BlastResult, &'a BlastReport),
     Lineage(&'a TrustGraph, &'a LineageReport),
+    Plan(&'a TrustGraph, &'a crate::analysis::plan::Plan),
 }
 
 /// One output format.
@@ -52,6 +54,7 @@ impl Sink for Json {
             Output::Validate(r) => serde_json::to_writer_pretty(&mut *out, r)?,
             Output::Blast(_, _, r) => serde_json::to_writer_pretty(&mut *out, r)?,
             Output::Lineage(_, r) => serde_json::to_writer_pretty(&mut *out, r)?,
+            Output::Plan(_, r) => serde_json::to_writer_pretty(&mut *out, r)?,
         }
         writeln!(out)
     }

@@ -1,0 +1,284 @@
+//! The revocation plan: invariants on random graphs, the first wave against brute force, and
+//! exact expectations on the infostealer scenario.
+
+mod common;
+
+use std::collections::{BTreeSet, HashSet, VecDeque};
+
+use common::{build_with_revocation, spec_strategy, AT};
+use heir::analysis::blast::{blast, BlastQuery};
+use heir::analysis::cut::{min_vertex_cut, CutProblem, INFINITE};
+use heir::analysis::plan::{plan, Phase, Plan, PlanOptions};
+use heir::model::{Attacker, Document, EdgeKind, Revocation, Timestamp, TrustGraph};
+use proptest::prelude::*;
+
+fn plan_for(g: &TrustGraph, from: &[usize], first_wave: Option<u8>) -> Plan {
+    let q = BlastQuery {
+        from: from
+            .iter()
+            .map(|&i| g.index(&format!("n{i}")).unwrap())
+            .collect(),
+        at: Timestamp::from_millis(AT),
+        attacker: Attacker::OffDevice,
+    };
+    let r = blast(g, &q);
+    plan(
+        g,
+        &r,
+        &PlanOptions {
+            since: None,
+            first_wave,
+        },
+    )
+}
+
+fn without(g: &TrustGraph, remove: &HashSet<String>) -> TrustGraph {
+    let mut doc: Document = g.doc.clone();
+    doc.nodes.retain(|n| !remove.contains(&n.id));
+    doc.edges
+        .retain(|e| !remove.contains(&e.from) && !remove.contains(&e.to));
+    TrustGraph::new(doc)
+}
+
+fn reached_ids(g: &TrustGraph, from: &[String]) -> Vec<(String, Vec<String>)> {
+    let q = BlastQuery {
+        from: from.iter().filter_map(|f| g.index(f)).collect(),
+        at: Timestamp::from_millis(AT),
+        attacker: Attacker::OffDevice,
+    };
+    blast(g, &q)
+        .report(g)
+        .reached
+        .into_iter()
+        .filter(|x| x.criticality >= 1)
+        .map(|x| (x.id, x.path))
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn performing_the_revoke_steps_cuts_everything_but_ttl_only(
+        spec in spec_strategy(),
+        pick in 0usize..100,
+    ) {
+        let g = build_with_revocation(&spec);
+        // The stolen artefact: a credential (the plan's subject).
+        let creds: Vec<usize> = (0..spec.nodes.len())
+            .filter(|&i| g.doc.nodes[i].kind.is_credential())
+            .collect();
+        prop_assume!(!creds.is_empty());
+        let source = creds[pick % creds.len()];
+        let p = plan_for(&g, &[source], None);
+        for s in &p.steps {
+            prop_assert!(!s.how.trim().is_empty(), "step {} has no how", s.order);
+            prop_assert!(!s.reason.trim().is_empty(), "step {} has no reason", s.order);
+        }
+        let orders: Vec<usize> = p.steps.iter().map(|s| s.order).collect();
+        prop_assert_eq!(orders, (1..=p.steps.len()).collect::<Vec<_>>());
+        let phases: Vec<Phase> = p.steps.iter().map(|s| s.phase).collect();
+        let mut sorted = phases.clone();
+        sorted.sort();
+        prop_assert_eq!(phases, sorted, "phases out of order");
+
+        let revoke: Vec<_> = p.steps.iter().filter(|s| s.phase == Phase::Revoke).collect();
+        let revoked: HashSet<String> = revoke
+            .iter()
+            .flat_map(|s| std::iter::once(s.target.clone()).chain(s.covers.iter().cloned()))
+            .collect();
+        let ttl_only: HashSet<String> = revoked
+            .iter()
+            .filter(|id| {
+                let n = &g.doc.nodes[g.index(id).unwrap().index()];
+                n.revocation == Some(Revocation::TtlOnly)
+            })
+            .cloned()
+            .collect();
+        for s in &revoke {
+            if ttl_only.contains(&s.target) {
+                prop_assert!(s.compensating.is_some(), "ttl_only {} without compensation", s.target);
+                let n = &g.doc.nodes[g.index(&s.target).unwrap().index()];
+                prop_assert_eq!(s.expires_at, n.expires_at);
+            }
+        }
+        // Remove what can be revoked; whatever critical is left must hang off a ttl_only one.
+        let revocable: HashSet<String> = revoked.difference(&ttl_only).cloned().collect();
+        let after = without(&g, &revocable);
+        for (id, path) in reached_ids(&after, &p.from) {
+            prop_assert!(
+                path.iter().any(|hop| ttl_only.contains(hop)),
+                "{} still reachable without a ttl_only credential: {:?}", id, path
+            );
+        }
+        // A parent is revoked before anything it minted.
+        let position = |id: &str| revoke.iter().position(|s| s.target == id);
+        for e in g.doc.edges.iter().filter(|e| e.kind == EdgeKind::Issued) {
+            if let (Some(a), Some(b)) = (position(&e.from), position(&e.to)) {
+                if e.from != e.to {
+                    prop_assert!(a < b || has_issued_path(&g, &e.to, &e.from),
+                        "{} revoked after its child {}", e.from, e.to);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn first_wave_is_the_brute_force_minimum(
+        spec in spec_strategy(),
+        pick in 0usize..100,
+        threshold in 1u8..8,
+    ) {
+        let g = build_with_revocation(&spec);
+        let source = pick % spec.nodes.len();
+        let p = plan_for(&g, &[source], Some(threshold));
+        let w = p.first_wave.clone().unwrap();
+        // Brute force over subsets of revocable reached credentials.
+        let q = BlastQuery {
+            from: vec![g.index(&format!("n{source}")).unwrap()],
+            at: Timestamp::from_millis(AT),
+            attacker: Attacker::OffDevice,
+        };
+        let r = blast(&g, &q);
+        let mut nodes: Vec<_> = r.query.from.clone();
+        if !r.dead_sources.is_empty() {
+            nodes.clear();
+        }
+        nodes.extend(r.reached.iter().map(|x| x.node));
+        let cuttable: Vec<_> = nodes
+            .iter()
+            .copied()
+            .filter(|&n| heir::analysis::plan::revocation_cost(&g, n).is_some())
+            .collect();
+        prop_assume!(cuttable.len() <= 12);
+        let protects: BTreeSet<String> = w.protects.iter().cloned().collect();
+        let mut best: Option<u64> = None;
+        for mask in 0u32..(1 << cuttable.len()) {
+            let removed: HashSet<_> = (0..cuttable.len())
+                .filter(|b| mask & (1 << b) != 0)
+                .map(|b| cuttable[b])
+                .collect();
+            let cost: u64 = removed
+                .iter()
+                .map(|&n| heir::analysis::plan::revocation_cost(&g, n).unwrap())
+                .sum();
+            if best.is_some_and(|b| cost >= b) {
+                continue;
+            }
+            // BFS over crossed edges avoiding removed nodes.
+            let mut seen: HashSet<_> = HashSet::new();
+            let mut queue: VecDeque<_> = nodes
+                .iter()
+                .take(if r.dead_sources.is_empty() { 1 } else { 0 })
+                .copied()
+                .filter(|n| !removed.contains(n))
+                .collect();
+            seen.extend(queue.iter().copied());
+            while let Some(u) = queue.pop_front() {
+                for &e in &r.crossed {
+                    let (a, b) = g.graph.edge_endpoints(e).unwrap();
+                    if a == u && !removed.contains(&b) && seen.insert(b) {
+                        queue.push_back(b);
+                    }
+                }
+            }
+            if seen.iter().all(|&n| !protects.contains(g.id(n))) {
+                best = Some(cost);
+            }
+        }
+        prop_assert_eq!(Some(w.cost), best);
+        let cut_cost: u64 = w.revoke.iter().map(|m| m.cost).sum();
+        prop_assert_eq!(cut_cost, w.cost);
+    }
+}
+
+fn has_issued_path(g: &TrustGraph, from: &str, to: &str) -> bool {
+    let mut seen = HashSet::new();
+    let mut stack = vec![from.to_string()];
+    while let Some(x) = stack.pop() {
+        if x == to {
+            return true;
+        }
+        if !seen.insert(x.clone()) {
+            continue;
+        }
+        for e in g
+            .doc
+            .edges
+            .iter()
+            .filter(|e| e.kind == EdgeKind::Issued && e.from == x)
+        {
+            stack.push(e.to.clone());
+        }
+    }
+    false
+}
+
+#[test]
+fn min_cut_matches_brute_force_on_random_small_graphs() {
+    // A deterministic sweep over many small random instances of the cut problem itself.
+    let mut state = 7u64;
+    let mut rnd = |n: u64| {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) % n
+    };
+    for _ in 0..300 {
+        let n = 3 + rnd(7) as usize;
+        let costs: Vec<u64> = (0..n)
+            .map(|_| if rnd(4) == 0 { INFINITE } else { 1 + rnd(9) })
+            .collect();
+        let edges: Vec<(usize, usize)> = (0..n * 2)
+            .map(|_| (rnd(n as u64) as usize, rnd(n as u64) as usize))
+            .collect();
+        let sources = vec![0];
+        let targets: Vec<usize> = (1..n).filter(|_| rnd(3) == 0).collect();
+        let p = CutProblem {
+            costs: costs.clone(),
+            edges: edges.clone(),
+            sources: sources.clone(),
+            targets: targets.clone(),
+        };
+        let got = min_vertex_cut(&p);
+        let mut best: Option<u64> = None;
+        for mask in 0u32..(1 << n) {
+            if (0..n).any(|v| mask & (1 << v) != 0 && costs[v] >= INFINITE) {
+                continue;
+            }
+            let cost: u64 = (0..n)
+                .filter(|v| mask & (1 << v) != 0)
+                .map(|v| costs[v])
+                .sum();
+            let mut seen = vec![false; n];
+            let mut queue: VecDeque<usize> = sources
+                .iter()
+                .copied()
+                .filter(|&s| mask & (1 << s) == 0)
+                .collect();
+            for &s in &queue {
+                seen[s] = true;
+            }
+            while let Some(u) = queue.pop_front() {
+                for &(a, b) in &edges {
+                    if a == u && !seen[b] && mask & (1 << b) == 0 {
+                        seen[b] = true;
+                        queue.push_back(b);
+                    }
+                }
+            }
+            if targets.iter().all(|&t| !seen[t]) && best.is_none_or(|b| cost < b) {
+                best = Some(cost);
+            }
+        }
+        assert_eq!(
+            got.as_ref().map(|c| c.cost),
+            best,
+            "costs {costs:?} edges {edges:?} targets {targets:?}"
+        );
+        if let Some(c) = got {
+            let sum: u64 = c.nodes.iter().map(|&v| costs[v]).sum();
+            assert_eq!(sum, c.cost);
+        }
+    }
+}
