@@ -388,3 +388,199 @@ fn incomplete_sources_warn_on_stderr() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["incomplete_sources"], serde_json::json!(["google"]));
 }
+
+#[test]
+fn plan_on_every_example_matches_golden() {
+    for (name, from) in SCENARIOS {
+        let file = format!("examples/{name}.json");
+        for (format, ext) in [
+            ("json", "json"),
+            ("table", "txt"),
+            ("markdown", "md"),
+            ("caep", "caep.json"),
+        ] {
+            let out = ok(&[
+                "plan",
+                &file,
+                "--from",
+                from,
+                "--at",
+                AT,
+                "--first-wave",
+                "--format",
+                format,
+            ]);
+            golden(&format!("plan-{name}.{ext}"), &out);
+        }
+    }
+}
+
+fn plan_json(file: &str, from: &str) -> serde_json::Value {
+    let out = ok(&[
+        "plan",
+        file,
+        "--from",
+        from,
+        "--at",
+        AT,
+        "--first-wave",
+        "--format",
+        "json",
+    ]);
+    serde_json::from_str(&out).unwrap()
+}
+
+fn steps(v: &serde_json::Value, phase: &str) -> Vec<String> {
+    v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["phase"] == phase)
+        .map(|s| s["target"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn infostealer_plan_revokes_the_okta_session_first_and_compensates_the_sts_session() {
+    let from = "okta:session:102Dk9vQm3TZsW8yLpA4rXc";
+    let v = plan_json("examples/infostealer.json", from);
+    assert_eq!(
+        steps(&v, "contain"),
+        vec![
+            "okta:user:00u1dk4m7PqR2sT9x0h8",
+            "okta:device:guo9w1x3k5m7p2r4t6v8"
+        ]
+    );
+    let revoke = steps(&v, "revoke");
+    assert_eq!(revoke[0], from, "the stolen session goes first");
+    let first = &v["steps"].as_array().unwrap()[2];
+    assert_eq!(
+        first["how"],
+        "DELETE /api/v1/users/00u1dk4m7PqR2sT9x0h8/sessions?oauthTokens=true"
+    );
+    // The CI-held keys are rotated; the key comes before the STS session it minted.
+    let key = revoke
+        .iter()
+        .position(|t| t == "aws:token:AKIA4XK7PLQ2ZB3MNC6D")
+        .unwrap();
+    let sts = revoke
+        .iter()
+        .position(|t| t == "aws:token:ASIA2R7TQW9XKD4HVN3E")
+        .unwrap();
+    assert!(key < sts);
+    let sts_step = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["target"] == "aws:token:ASIA2R7TQW9XKD4HVN3E")
+        .unwrap();
+    assert!(sts_step["how"]
+        .as_str()
+        .unwrap()
+        .contains("AWSRevokeOlderSessions"));
+    assert!(sts_step["how"]
+        .as_str()
+        .unwrap()
+        .contains("--role-name prod-admin"));
+    assert_eq!(sts_step["expires_at"], "2026-11-20T11:00:00Z");
+    assert!(sts_step["compensating"].as_str().is_some());
+    for s in v["steps"].as_array().unwrap() {
+        assert!(!s["how"].as_str().unwrap().is_empty());
+        assert!(!s["reason"].as_str().unwrap().is_empty());
+    }
+    let phases: Vec<&str> = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["phase"].as_str().unwrap())
+        .collect();
+    let order = ["contain", "revoke", "inspect", "hunt", "recover"];
+    let mut ranks: Vec<usize> = phases
+        .iter()
+        .map(|p| order.iter().position(|o| o == p).unwrap())
+        .collect();
+    let before = ranks.clone();
+    ranks.sort();
+    assert_eq!(ranks, before);
+}
+
+#[test]
+fn supply_chain_plan_revokes_the_grants_before_rotating_the_keys() {
+    let v = plan_json(
+        "examples/oauth-supply-chain.json",
+        "outreachly:app:outreachly",
+    );
+    assert_eq!(steps(&v, "contain"), vec!["outreachly:app:outreachly"]);
+    let revoke = steps(&v, "revoke");
+    let last_grant = revoke
+        .iter()
+        .rposition(|t| t.contains(":oauth_grant:"))
+        .unwrap();
+    let first_key = revoke
+        .iter()
+        .position(|t| t.starts_with("aws:token:AKIA"))
+        .unwrap();
+    assert!(last_grant < first_key, "{revoke:?}");
+    assert_eq!(
+        revoke
+            .iter()
+            .filter(|t| t.contains(":oauth_grant:"))
+            .count(),
+        4
+    );
+}
+
+#[test]
+fn legacy_app_plan_removes_the_secret_and_the_app_role_assignment() {
+    let v = plan_json(
+        "examples/legacy-oauth-app.json",
+        "entra:session:3f9d2c71-8a4e-4b6f-b0d2-7e15c9a4f8e3",
+    );
+    let all: Vec<&serde_json::Value> = v["steps"].as_array().unwrap().iter().collect();
+    let secret = all
+        .iter()
+        .find(|s| s["target"] == "entra:token:5b2e9f1c-8d4a-4e7b-a3c6-1f0d9e8b7a52")
+        .unwrap();
+    assert!(secret["how"].as_str().unwrap().contains("/removePassword"));
+    assert!(all.iter().any(
+        |s| s["phase"] == "revoke" && s["how"].as_str().unwrap().contains("appRoleAssignedTo")
+    ));
+    assert!(all.iter().any(|s| s["phase"] == "recover"
+        && s["target"] == "entra:app:e7a19c4b-3f2d-4b8e-a5c1-9d0f6b3e2a18"));
+}
+
+#[test]
+fn caep_events_are_session_revoked_sets_with_complex_subjects() {
+    let out = ok(&[
+        "plan",
+        "examples/infostealer.json",
+        "--from",
+        "okta:session:102Dk9vQm3TZsW8yLpA4rXc",
+        "--at",
+        AT,
+        "--format",
+        "caep",
+        "--caep-issuer",
+        "https://heir.acme.example",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let events = v.as_array().unwrap();
+    assert!(!events.is_empty());
+    let first = &events[0];
+    assert_eq!(first["iss"], "https://heir.acme.example");
+    assert_eq!(first["iat"], 1_795_168_800i64);
+    assert_eq!(first["sub_id"]["format"], "complex");
+    assert_eq!(first["sub_id"]["session"]["format"], "opaque");
+    assert_eq!(
+        first["sub_id"]["session"]["id"],
+        "okta:session:102Dk9vQm3TZsW8yLpA4rXc"
+    );
+    assert_eq!(first["sub_id"]["user"]["format"], "email");
+    let ev =
+        &first["events"]["https://schemas.openid.net/secevent/caep/event-type/session-revoked"];
+    assert_eq!(ev["event_timestamp"], 1_795_168_800i64);
+    assert_eq!(ev["initiating_entity"], "admin");
+    let jtis: std::collections::BTreeSet<&str> =
+        events.iter().map(|e| e["jti"].as_str().unwrap()).collect();
+    assert_eq!(jtis.len(), events.len(), "jti values are unique");
+}

@@ -201,6 +201,31 @@ impl Reach {
     }
 }
 
+impl Reach {
+    /// Which positions the live sources still reach when `removed` ones are gone.
+    fn reachable_without(&self, removed: &[bool]) -> Vec<bool> {
+        let n = self.nodes.len();
+        let mut adj: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for &(a, b) in &self.edges {
+            adj[a].push(b);
+        }
+        let mut seen = vec![false; n];
+        let mut stack: Vec<usize> = (0..self.live_sources).filter(|&s| !removed[s]).collect();
+        for &s in &stack {
+            seen[s] = true;
+        }
+        while let Some(u) = stack.pop() {
+            for &v in &adj[u] {
+                if !seen[v] && !removed[v] {
+                    seen[v] = true;
+                    stack.push(v);
+                }
+            }
+        }
+        seen
+    }
+}
+
 fn native_id(g: &TrustGraph, i: NodeIndex) -> &str {
     let id = g.id(i);
     let n = g.node(i);
@@ -324,15 +349,38 @@ pub fn plan(g: &TrustGraph, r: &BlastResult, opts: &PlanOptions) -> Plan {
         .iter()
         .map(|x| (x.node, (x.persistent, x.until)))
         .collect();
-    let value_of = |p: usize| -> u64 {
-        let own = g.facts(reach.nodes[p]).criticality as u64;
-        own + reach.dominated[p]
-            .iter()
-            .map(|&d| g.facts(reach.nodes[d]).criticality as u64)
-            .sum::<u64>()
+    // What revoking `target` cuts off: its dominator subtree in the reach graph. When one call
+    // also takes children with it, the removed set is several nodes, which no single dominator
+    // captures (a user reached through both a refresh and an access token of the same grant), so
+    // the reach graph is walked again without them.
+    let cut_set = |target: NodeIndex, with: &[NodeIndex]| -> BTreeSet<usize> {
+        let Some(&tp) = reach.pos.get(&target) else {
+            return BTreeSet::new();
+        };
+        if with.is_empty() {
+            return reach.dominated[tp].iter().copied().collect();
+        }
+        let mut removed = vec![false; reach.nodes.len()];
+        removed[tp] = true;
+        for w in with {
+            if let Some(&p) = reach.pos.get(w) {
+                removed[p] = true;
+            }
+        }
+        let still = reach.reachable_without(&removed);
+        (0..reach.nodes.len())
+            .filter(|&p| p != tp && !still[p])
+            .collect()
     };
-    let cuts_of = |p: usize| -> Vec<String> {
-        let mut v: Vec<String> = reach.dominated[p]
+    let value_of = |target: NodeIndex, set: &BTreeSet<usize>| -> u64 {
+        g.facts(target).criticality as u64
+            + set
+                .iter()
+                .map(|&d| g.facts(reach.nodes[d]).criticality as u64)
+                .sum::<u64>()
+    };
+    let ids_of = |set: &BTreeSet<usize>| -> Vec<String> {
+        let mut v: Vec<String> = set
             .iter()
             .map(|&d| g.id(reach.nodes[d]).to_string())
             .collect();
@@ -384,9 +432,7 @@ pub fn plan(g: &TrustGraph, r: &BlastResult, opts: &PlanOptions) -> Plan {
             continue;
         }
         let mut st = step(Phase::Contain, c, mechanism::contain(&subject(g, c)));
-        if let Some(&p) = reach.pos.get(&c) {
-            st.cuts = cuts_of(p);
-        }
+        st.cuts = ids_of(&cut_set(c, &[]));
         st.reason = format!(
             "{reason}; contain it first so nothing new is issued while credentials are revoked"
         );
@@ -465,8 +511,10 @@ pub fn plan(g: &TrustGraph, r: &BlastResult, opts: &PlanOptions) -> Plan {
             }
         }
     }
+    let no_kids: Vec<NodeIndex> = Vec::new();
+    let kids_of = |c: NodeIndex| covers.get(&c).unwrap_or(&no_kids);
     let key = |c: NodeIndex| {
-        let value = reach.pos.get(&c).map_or(0, |&p| value_of(p));
+        let value = value_of(c, &cut_set(c, kids_of(c)));
         let (persistent, until) = window_of
             .get(&c)
             .copied()
@@ -505,11 +553,10 @@ pub fn plan(g: &TrustGraph, r: &BlastResult, opts: &PlanOptions) -> Plan {
     for c in revoke_order {
         let mut st = step(Phase::Revoke, c, mechanism::revoke(&subject(g, c), now));
         let n = g.node(c);
-        let value = reach.pos.get(&c).map_or(0, |&p| value_of(p));
+        let set = cut_set(c, kids_of(c));
+        let value = value_of(c, &set);
         st.value = Some(value);
-        if let Some(&p) = reach.pos.get(&c) {
-            st.cuts = cuts_of(p);
-        }
+        st.cuts = ids_of(&set);
         let mut kids: Vec<String> = covers
             .get(&c)
             .map(|v| v.iter().map(|&k| g.id(k).to_string()).collect())
@@ -536,8 +583,13 @@ pub fn plan(g: &TrustGraph, r: &BlastResult, opts: &PlanOptions) -> Plan {
             ));
         }
         why.push(format!(
-            "cuts off criticality {value} ({} node(s) reachable only through it)",
-            st.cuts.len()
+            "cuts off criticality {value} ({} node(s) reachable only through it{})",
+            st.cuts.len(),
+            if st.covers.is_empty() {
+                ""
+            } else {
+                " and the children it takes"
+            }
         ));
         match window_of.get(&c) {
             Some((true, _)) => why.push("the attacker's access through it is persistent".into()),

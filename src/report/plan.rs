@@ -25,8 +25,8 @@ fn wrap(text: &str, indent: &str, width: usize) -> Vec<String> {
         if !line.is_empty() {
             line.push(' ');
         }
-        // A single word longer than the line (a long URL path) is cut rather than overflowing.
-        line.push_str(&fit(word, width - indent.len()));
+        // A word longer than the line (an API path) is kept whole: it must stay copy-pastable.
+        line.push_str(word);
     }
     if !line.is_empty() {
         lines.push(format!("{indent}{line}"));
