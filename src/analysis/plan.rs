@@ -201,6 +201,33 @@ impl Reach {
     }
 }
 
+/// A resource that holds secrets: tagged or flagged so by the collector, or named like one.
+fn is_secret_store(g: &TrustGraph, n: NodeIndex) -> bool {
+    let node = g.node(n);
+    if node.kind != NodeKind::Resource {
+        return false;
+    }
+    if node
+        .tags
+        .iter()
+        .any(|t| t == "secrets" || t == "secret_store")
+        || node.props.get("secret_store").and_then(|v| v.as_bool()) == Some(true)
+    {
+        return true;
+    }
+    let id = node.id.to_ascii_lowercase();
+    [
+        "secret",
+        "vault:",
+        "keyvault",
+        "kv/",
+        "credentials",
+        "password",
+    ]
+    .iter()
+    .any(|w| id.contains(w))
+}
+
 impl Reach {
     /// Which positions the live sources still reach when `removed` ones are gone.
     fn reachable_without(&self, removed: &[bool]) -> Vec<bool> {
@@ -731,6 +758,33 @@ pub fn plan(g: &TrustGraph, r: &BlastResult, opts: &PlanOptions) -> Plan {
             mechanism::remove_persistence(&subject(g, p), since),
         );
         st.reason = "the attacker controlled it (owner or admin) and could have created credentials, owners or grants that the graph cannot show yet".into();
+        steps.push(st);
+    }
+    // Secret stores the attacker could read: everything in them is copied, modelled or not.
+    let mut stores: Vec<NodeIndex> = r
+        .reached
+        .iter()
+        .map(|x| x.node)
+        .filter(|&n| is_secret_store(g, n))
+        .collect();
+    stores.sort_by_key(|&n| (Reverse(g.facts(n).criticality), g.id(n).to_string()));
+    for n in stores {
+        let node = g.node(n);
+        let mut st = step(
+            Phase::Recover,
+            n,
+            mechanism::Mechanism {
+                action: "rotate every secret readable in this store".into(),
+                how: format!(
+                    "list the secrets in {} ({}) and rotate each at its issuer, newest access first; then review the store's access log{}",
+                    node.display_name(),
+                    node.id,
+                    since.map(|t| format!(" since {t}")).unwrap_or_default()
+                ),
+                compensating: None,
+            },
+        );
+        st.reason = "the attacker could read it: credentials kept there that the graph does not model are exposed too".into();
         steps.push(st);
     }
     for (c, _) in steps
