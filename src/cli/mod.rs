@@ -85,8 +85,9 @@ pub enum BlastFormat {
     Markdown,
 }
 
+/// The stolen artefacts, the time and the attacker: shared by `blast` and `plan`.
 #[derive(Args, Debug)]
-pub struct BlastOpts {
+pub struct QueryOpts {
     #[command(flatten)]
     pub graph: GraphArg,
     /// A stolen artefact (session, token, device, workload, app…); repeat for several.
@@ -98,6 +99,26 @@ pub struct BlastOpts {
     /// Where the attacker uses what they stole.
     #[arg(long, value_enum, default_value_t = AttackerArg::OffDevice)]
     pub attacker: AttackerArg,
+}
+
+impl QueryOpts {
+    /// Loads the graph and resolves the query; unknown ids are errors with suggestions.
+    fn load(&self) -> Result<(TrustGraph, BlastQuery), HeirError> {
+        let path = self.graph.graph.as_str();
+        let (g, _) = load_graph(path)?;
+        let q = BlastQuery {
+            from: sources(&g, path, &self.from)?,
+            at: self.at.unwrap_or_else(Timestamp::now),
+            attacker: self.attacker.into(),
+        };
+        Ok((g, q))
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct BlastOpts {
+    #[command(flatten)]
+    pub query: QueryOpts,
     #[arg(long, value_enum, default_value_t = BlastFormat::Table)]
     pub format: BlastFormat,
 }
@@ -138,15 +159,7 @@ pub enum PlanFormat {
 #[derive(Args, Debug)]
 pub struct PlanOpts {
     #[command(flatten)]
-    pub graph: GraphArg,
-    /// A stolen artefact; repeat for several.
-    #[arg(long = "from", value_name = "ID", required = true)]
-    pub from: Vec<String>,
-    /// Evaluate at this time (RFC 3339); default: now.
-    #[arg(long, value_name = "RFC3339", value_parser = Timestamp::parse)]
-    pub at: Option<Timestamp>,
-    #[arg(long, value_enum, default_value_t = AttackerArg::OffDevice)]
-    pub attacker: AttackerArg,
+    pub query: QueryOpts,
     /// Compromise time: lineage and review windows start here (default: the stolen
     /// credential's issue time).
     #[arg(long, value_name = "RFC3339", value_parser = Timestamp::parse)]
@@ -339,13 +352,7 @@ fn warn_dead(g: &TrustGraph, r: &crate::analysis::blast::BlastResult) {
 }
 
 fn blast_cmd(o: BlastOpts) -> Result<(), HeirError> {
-    let path = o.graph.graph.as_str();
-    let (g, _) = load_graph(path)?;
-    let q = BlastQuery {
-        from: sources(&g, path, &o.from)?,
-        at: o.at.unwrap_or_else(Timestamp::now),
-        attacker: o.attacker.into(),
-    };
+    let (g, q) = o.query.load()?;
     let result = blast(&g, &q);
     let report = result.report(&g);
     warn_dead(&g, &result);
@@ -379,13 +386,7 @@ fn inherited_cmd(o: InheritedOpts) -> Result<(), HeirError> {
 }
 
 fn plan_cmd(o: PlanOpts) -> Result<(), HeirError> {
-    let path = o.graph.graph.as_str();
-    let (g, _) = load_graph(path)?;
-    let q = BlastQuery {
-        from: sources(&g, path, &o.from)?,
-        at: o.at.unwrap_or_else(Timestamp::now),
-        attacker: o.attacker.into(),
-    };
+    let (g, q) = o.query.load()?;
     let result = blast(&g, &q);
     warn_dead(&g, &result);
     let opts = crate::analysis::plan::PlanOptions {
