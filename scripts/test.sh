@@ -2,4 +2,13 @@
 # The whole test suite, from a fresh clone: installs what the tests need, then runs them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# Graphviz `dot` renders the DOT exports in the tests.
+if ! command -v dot >/dev/null 2>&1; then
+  echo "installing graphviz (for the DOT rendering tests)…" >&2
+  if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
+  $sudo apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq graphviz >/dev/null
+fi
+
 cargo test --locked --all-targets

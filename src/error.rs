@@ -25,6 +25,10 @@ pub enum HeirError {
         source: std::io::Error,
     },
 
+    /// Something missing or failing outside heir (a tool, a server), with the fix in the text.
+    #[error("{0}")]
+    Environment(String),
+
     #[error("{0}")]
     Usage(String),
 }

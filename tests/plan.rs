@@ -282,3 +282,42 @@ fn min_cut_matches_brute_force_on_random_small_graphs() {
         }
     }
 }
+
+#[test]
+fn a_lineage_cycle_still_gets_every_credential_revoked() {
+    // A session re-minted by the token it minted: no topological order exists; the plan breaks
+    // the cycle at the stolen artefact instead of dropping both.
+    let doc = serde_json::json!({
+        "version": 1,
+        "nodes": [
+            {"id": "s", "kind": "session", "revocation": "per_app"},
+            {"id": "t", "kind": "token", "revocation": "per_app"},
+            {"id": "u", "kind": "user", "criticality": 5}
+        ],
+        "edges": [
+            {"from": "s", "to": "t", "kind": "issued"},
+            {"from": "t", "to": "s", "kind": "issued"},
+            {"from": "t", "to": "u", "kind": "authenticates_as"}
+        ]
+    });
+    let (doc, _) = heir::model::load::load_str(
+        "cycle.json",
+        &doc.to_string(),
+        heir::model::load::Syntax::Json,
+    )
+    .unwrap();
+    let g = TrustGraph::new(doc);
+    let q = BlastQuery {
+        from: vec![g.index("s").unwrap()],
+        at: Timestamp::from_millis(AT),
+        attacker: Attacker::OffDevice,
+    };
+    let p = plan(&g, &blast(&g, &q), &PlanOptions::default());
+    let revoke: Vec<&str> = p
+        .steps
+        .iter()
+        .filter(|s| s.phase == Phase::Revoke)
+        .map(|s| s.target.as_str())
+        .collect();
+    assert_eq!(revoke, vec!["s", "t"]);
+}

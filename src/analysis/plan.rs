@@ -565,13 +565,30 @@ pub fn plan(g: &TrustGraph, r: &BlastResult, opts: &PlanOptions) -> Plan {
         }
     }
     let mut revoke_order: Vec<NodeIndex> = Vec::new();
-    while let Some((_, i)) = ready.pop() {
+    let mut done = vec![false; independent.len()];
+    loop {
+        if ready.is_empty() {
+            // Lineage can loop (a refresh token re-minting the session it came from): break the
+            // cycle at its most valuable member, stolen artefacts first.
+            let stuck = (0..independent.len())
+                .filter(|&i| !done[i])
+                .max_by_key(|&i| (q.from.contains(&independent[i]), key(independent[i])));
+            match stuck {
+                Some(i) => ready.push((key(independent[i]), i)),
+                None => break,
+            }
+        }
+        let Some((_, i)) = ready.pop() else { break };
+        if done[i] {
+            continue;
+        }
+        done[i] = true;
         let c = independent[i];
         revoke_order.push(c);
         for &child in minted_from.get(&c).map(Vec::as_slice).unwrap_or(&[]) {
             let d = indegree.get_mut(&child).expect("independent");
-            *d -= 1;
-            if *d == 0 {
+            *d = d.saturating_sub(1);
+            if *d == 0 && !done[index_of[&child]] {
                 ready.push((key(child), index_of[&child]));
             }
         }

@@ -34,6 +34,9 @@ pub enum Command {
     Inherited(InheritedOpts),
     /// Revocation plan: contain, revoke, inspect, hunt, recover — in order, with exact calls.
     Plan(PlanOpts),
+    /// Export the graph (or one blast radius) for other tools.
+    #[command(subcommand)]
+    Export(ExportCommand),
     /// Print the JSON Schema of the graph document.
     Schema,
 }
@@ -177,6 +180,111 @@ pub struct PlanOpts {
     pub caep_issuer: String,
 }
 
+#[derive(Subcommand, Debug)]
+pub enum ExportCommand {
+    /// Graphviz DOT: the whole graph, or a blast radius with --blast-from.
+    Dot(DotOpts),
+    /// BloodHound CE OpenGraph JSON (and, with --extension, the schema extension for heir's kinds).
+    Opengraph(OpenGraphOpts),
+}
+
+#[derive(Args, Debug)]
+pub struct OpenGraphOpts {
+    #[command(flatten)]
+    pub graph: GraphArg,
+    #[command(flatten)]
+    pub out: OutputArg,
+    /// Also write the BloodHound extension definition (node and relationship kinds, with
+    /// traversability from heir's rules) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub extension: Option<std::path::PathBuf>,
+}
+
+fn export_opengraph(o: OpenGraphOpts) -> Result<(), HeirError> {
+    let (g, _) = load_graph(&o.graph.graph)?;
+    if let Some(path) = &o.extension {
+        let ext = serde_json::to_vec_pretty(&crate::export::opengraph::extension_schema())
+            .expect("plain JSON");
+        crate::fsutil::write_atomic(path, &ext)
+            .map_err(|e| HeirError::io(format!("writing {}", path.display()), e))?;
+    }
+    let mut bytes =
+        serde_json::to_vec_pretty(&crate::export::opengraph::opengraph(&g)).expect("plain JSON");
+    bytes.push(b'\n');
+    write_output(&o.out, &bytes)
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RenderArg {
+    Svg,
+    Png,
+}
+
+#[derive(Args, Debug)]
+pub struct OutputArg {
+    /// Write here (atomically) instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct DotOpts {
+    #[command(flatten)]
+    pub graph: GraphArg,
+    #[command(flatten)]
+    pub out: OutputArg,
+    /// Run Graphviz `dot` and write the picture instead of DOT text.
+    #[arg(long, value_enum)]
+    pub render: Option<RenderArg>,
+    /// Only the blast radius of these stolen artefacts (with its blocked edges).
+    #[arg(long = "blast-from", value_name = "ID")]
+    pub blast_from: Vec<String>,
+    /// With --blast-from: evaluate at this time (RFC 3339); default: now.
+    #[arg(long, value_name = "RFC3339", value_parser = Timestamp::parse)]
+    pub at: Option<Timestamp>,
+    /// With --blast-from: where the attacker uses what they stole.
+    #[arg(long, value_enum, default_value_t = AttackerArg::OffDevice)]
+    pub attacker: AttackerArg,
+}
+
+/// Writes an export to `-o FILE` atomically, or to standard output.
+fn write_output(out: &OutputArg, bytes: &[u8]) -> Result<(), HeirError> {
+    match &out.output {
+        Some(path) => crate::fsutil::write_atomic(path, bytes)
+            .map_err(|e| HeirError::io(format!("writing {}", path.display()), e)),
+        None => emit_bytes(bytes),
+    }
+}
+
+fn export_dot(o: DotOpts) -> Result<(), HeirError> {
+    let path = o.graph.graph.as_str();
+    let (g, _) = load_graph(path)?;
+    let text = if o.blast_from.is_empty() {
+        crate::export::dot::graph_dot(&g)
+    } else {
+        let q = BlastQuery {
+            from: sources(&g, path, &o.blast_from)?,
+            at: o.at.unwrap_or_else(Timestamp::now),
+            attacker: o.attacker.into(),
+        };
+        let r = blast(&g, &q);
+        warn_dead(&g, &r);
+        crate::export::dot::blast_dot(&g, &r)
+    };
+    let bytes = match o.render {
+        None => text.into_bytes(),
+        Some(f) => {
+            let format = match f {
+                RenderArg::Svg => crate::export::dot::RenderFormat::Svg,
+                RenderArg::Png => crate::export::dot::RenderFormat::Png,
+            };
+            crate::export::dot::render_with_dot(&text, format)
+                .map_err(|e| HeirError::Environment(e.to_string()))?
+        }
+    };
+    write_output(&o.out, &bytes)
+}
+
 /// Runs the command line and returns the exit code.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -201,6 +309,8 @@ pub fn run(cli: Cli) -> Result<(), HeirError> {
         Command::Blast(o) => blast_cmd(o),
         Command::Inherited(o) => inherited_cmd(o),
         Command::Plan(o) => plan_cmd(o),
+        Command::Export(ExportCommand::Dot(o)) => export_dot(o),
+        Command::Export(ExportCommand::Opengraph(o)) => export_opengraph(o),
         Command::Schema => {
             let s = serde_json::to_string_pretty(&crate::model::Document::json_schema())
                 .expect("schema serialises");

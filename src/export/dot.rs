@@ -6,6 +6,11 @@
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt::Write as _;
 
+use graphviz_rust::dot_structures::{
+    Attribute, Edge, EdgeTy, Graph, GraphAttributes, Id, Node, NodeId, Stmt, Subgraph, Vertex,
+};
+use graphviz_rust::printer::{DotPrinter, PrinterContext};
+
 use petgraph::graph::{EdgeIndex, NodeIndex};
 
 use crate::analysis::blast::BlastResult;
@@ -72,6 +77,14 @@ struct Marks {
     notes: BTreeMap<NodeIndex, String>,
 }
 
+fn id(s: &str) -> Id {
+    Id::Escaped(quote(s))
+}
+
+fn attr(k: &str, v: &str) -> Attribute {
+    Attribute(Id::Plain(k.to_string()), id(v))
+}
+
 fn render(
     g: &TrustGraph,
     title: &str,
@@ -79,25 +92,31 @@ fn render(
     edges: &BTreeSet<EdgeIndex>,
     marks: &Marks,
 ) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "digraph heir {{");
-    let _ = writeln!(out, "  label={};", quote(title));
-    let _ = writeln!(out, "  labelloc=t; rankdir=LR; fontname=\"Helvetica\";");
-    let _ = writeln!(
-        out,
-        "  node [style=filled, fontname=\"Helvetica\", fontsize=10];\n  edge [fontname=\"Helvetica\", fontsize=9];"
-    );
+    let mut stmts: Vec<Stmt> = vec![
+        Stmt::Attribute(attr("label", title)),
+        Stmt::Attribute(attr("labelloc", "t")),
+        Stmt::Attribute(attr("rankdir", "LR")),
+        Stmt::Attribute(attr("fontname", "Helvetica")),
+        Stmt::GAttribute(GraphAttributes::Node(vec![
+            attr("style", "filled"),
+            attr("fontname", "Helvetica"),
+            attr("fontsize", "10"),
+        ])),
+        Stmt::GAttribute(GraphAttributes::Edge(vec![
+            attr("fontname", "Helvetica"),
+            attr("fontsize", "9"),
+        ])),
+    ];
     let mut by_platform: BTreeMap<&str, Vec<NodeIndex>> = BTreeMap::new();
     for &i in nodes {
         by_platform.entry(g.node(i).platform()).or_default().push(i);
     }
     for (k, (platform, members)) in by_platform.iter().enumerate() {
-        let _ = writeln!(out, "  subgraph cluster_{k} {{");
-        let _ = writeln!(
-            out,
-            "    label={}; style=rounded; color=\"#999999\";",
-            quote(platform)
-        );
+        let mut sub = vec![
+            Stmt::Attribute(attr("label", platform)),
+            Stmt::Attribute(attr("style", "rounded")),
+            Stmt::Attribute(attr("color", "#999999")),
+        ];
         for &i in members {
             let n = g.node(i);
             let (shape, fill) = style(n.kind);
@@ -106,21 +125,26 @@ fn render(
                 label.push('\n');
                 label.push_str(note);
             }
-            let mut attrs = format!(
-                "label={}, shape={shape}, fillcolor=\"{fill}\"",
-                quote(&label)
-            );
+            let mut attrs = vec![
+                attr("label", &label),
+                attr("shape", shape),
+                attr("fillcolor", fill),
+            ];
             if marks.sources.contains(&i) {
-                attrs.push_str(", penwidth=3, color=\"#d00000\"");
+                attrs.push(attr("penwidth", "3"));
+                attrs.push(attr("color", "#d00000"));
             } else if n.criticality() >= 7 {
-                attrs.push_str(", penwidth=2");
+                attrs.push(attr("penwidth", "2"));
             }
             if !n.enabled() {
-                attrs.push_str(", fontcolor=\"#777777\"");
+                attrs.push(attr("fontcolor", "#777777"));
             }
-            let _ = writeln!(out, "    {} [{attrs}];", quote(&n.id));
+            sub.push(Stmt::Node(Node::new(NodeId(id(&n.id), None), attrs)));
         }
-        let _ = writeln!(out, "  }}");
+        stmts.push(Stmt::Subgraph(Subgraph {
+            id: Id::Plain(format!("cluster_{k}")),
+            stmts: sub,
+        }));
     }
     for &e in edges {
         let edge = g.edge(e);
@@ -129,29 +153,93 @@ fn render(
             let reqs: Vec<&str> = edge.requires.iter().map(|r| r.as_str()).collect();
             let _ = write!(label, "\nrequires {}", reqs.join(", "));
         }
-        let mut attrs = String::new();
+        let mut attrs = Vec::new();
         if let Some(by) = marks.blocked.get(&e) {
             let _ = write!(label, "\nBLOCKED by {by}");
-            attrs.push_str(", style=dashed, color=\"#d00000\", fontcolor=\"#d00000\"");
+            attrs.push(attr("style", "dashed"));
+            attrs.push(attr("color", "#d00000"));
+            attrs.push(attr("fontcolor", "#d00000"));
+        } else if edge.kind == EdgeKind::Consented {
+            attrs.push(attr("style", "dotted"));
+            attrs.push(attr("color", "#999999"));
         } else if !edge.requires.is_empty() {
-            attrs.push_str(", style=dashed");
+            attrs.push(attr("style", "dashed"));
         }
         if marks.bold_edges.contains(&e) {
-            attrs.push_str(", penwidth=3");
+            attrs.push(attr("penwidth", "3"));
         }
-        if edge.kind == EdgeKind::Consented {
-            attrs.push_str(", style=dotted, color=\"#999999\"");
-        }
-        let _ = writeln!(
-            out,
-            "  {} -> {} [label={}{attrs}];",
-            quote(&edge.from),
-            quote(&edge.to),
-            quote(&label)
-        );
+        attrs.insert(0, attr("label", &label));
+        stmts.push(Stmt::Edge(Edge {
+            ty: EdgeTy::Pair(
+                Vertex::N(NodeId(id(&edge.from), None)),
+                Vertex::N(NodeId(id(&edge.to), None)),
+            ),
+            attributes: attrs,
+        }));
     }
-    let _ = writeln!(out, "}}");
-    out
+    let graph = Graph::DiGraph {
+        id: Id::Plain("heir".into()),
+        strict: false,
+        stmts,
+    };
+    let mut ctx = PrinterContext::default();
+    let mut text = graph.print(&mut ctx);
+    text.push('\n');
+    text
+}
+
+/// Runs Graphviz `dot` to turn DOT text into SVG or PNG bytes.
+pub fn render_with_dot(dot: &str, format: RenderFormat) -> Result<Vec<u8>, RenderError> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(std::env::var("HEIR_DOT").unwrap_or_else(|_| "dot".into()))
+        .arg(format!("-T{}", format.as_str()))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => RenderError::Missing,
+            _ => RenderError::Failed(e.to_string()),
+        })?;
+    let mut stdin = child.stdin.take().expect("piped");
+    // Write on a thread: `dot` may fill its stdout pipe before it has read all of stdin.
+    let input = dot.as_bytes().to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let out = child
+        .wait_with_output()
+        .map_err(|e| RenderError::Failed(e.to_string()))?;
+    let _ = writer.join();
+    if !out.status.success() {
+        return Err(RenderError::Failed(
+            String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        ));
+    }
+    Ok(out.stdout)
+}
+
+/// Picture formats `dot` renders for us.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RenderFormat {
+    Svg,
+    Png,
+}
+
+impl RenderFormat {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RenderFormat::Svg => "svg",
+            RenderFormat::Png => "png",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("Graphviz `dot` is not installed; install it (Debian/Ubuntu: `apt-get install graphviz`, macOS: `brew install graphviz`) or export DOT without --render")]
+    Missing,
+    #[error("Graphviz `dot` failed: {0}")]
+    Failed(String),
 }
 
 /// The whole graph.

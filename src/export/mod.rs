@@ -1,3 +1,4 @@
 //! Whole-graph exports for other tools.
 
 pub mod dot;
+pub mod opengraph;
