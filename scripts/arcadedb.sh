@@ -46,7 +46,7 @@ cmd_install() {
   fi
   local log
   log="$(mktemp)"
-  if ! "$PYTHON" -m pip install -q --disable-pip-version-check --root-user-action=ignore \
+  if ! PIP_ROOT_USER_ACTION=ignore "$PYTHON" -m pip install -q --disable-pip-version-check \
     "arcadedb-embedded==${ARCADEDB_VERSION}" >"$log" 2>&1; then
     cat "$log" >&2
     rm -f "$log"

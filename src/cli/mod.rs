@@ -186,6 +186,116 @@ pub enum ExportCommand {
     Dot(DotOpts),
     /// BloodHound CE OpenGraph JSON (and, with --extension, the schema extension for heir's kinds).
     Opengraph(OpenGraphOpts),
+    /// A Cypher script for `cypher-shell -f`, creating the same graph as the live push.
+    Cypher(CypherOpts),
+    /// Push the graph to Neo4j over Bolt (idempotent; cleans up what re-collected sources dropped).
+    Neo4j(Neo4jOpts),
+}
+
+#[derive(Args, Debug)]
+pub struct CypherOpts {
+    #[command(flatten)]
+    pub graph: GraphArg,
+    #[command(flatten)]
+    pub out: OutputArg,
+    /// Rows per UNWIND batch.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub batch_size: u64,
+    /// Run stamp written on every node and relationship (default: heir-<unix ms>).
+    #[arg(long)]
+    pub run: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct Neo4jOpts {
+    #[command(flatten)]
+    pub graph: GraphArg,
+    /// Bolt URI, e.g. bolt://localhost:7687 or neo4j+s://xxxx.databases.neo4j.io
+    #[arg(long)]
+    pub uri: String,
+    #[arg(long, default_value = "neo4j")]
+    pub user: String,
+    /// Name of the environment variable holding the password (never a flag: it would show in
+    /// the process list and shell history).
+    #[arg(long, value_name = "VAR", default_value = "NEO4J_PASSWORD")]
+    pub password_env: String,
+    #[arg(long)]
+    pub database: Option<String>,
+    /// Rows per UNWIND batch.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub batch_size: u64,
+    /// Run stamp written on every node and relationship (default: heir-<unix ms>).
+    #[arg(long)]
+    pub run: Option<String>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+fn export_cypher(o: CypherOpts) -> Result<(), HeirError> {
+    let (g, _) = load_graph(&o.graph.graph)?;
+    let run = o.run.unwrap_or_else(crate::export::neo4j::new_run_id);
+    let text = crate::export::cypher::script(&g, &run, o.batch_size as usize);
+    write_output(&o.out, text.as_bytes())
+}
+
+fn export_neo4j(o: Neo4jOpts) -> Result<(), HeirError> {
+    let password = std::env::var(&o.password_env).map_err(|_| {
+        HeirError::Environment(format!(
+            "the environment variable {} (named by --password-env) is not set\n  fix: export {}=… with the Neo4j password",
+            o.password_env, o.password_env
+        ))
+    })?;
+    let (g, _) = load_graph(&o.graph.graph)?;
+    let opts = crate::export::neo4j::PushOptions {
+        uri: o.uri.clone(),
+        user: o.user.clone(),
+        password,
+        database: o.database.clone(),
+        batch_size: o.batch_size as usize,
+        run: o
+            .run
+            .clone()
+            .unwrap_or_else(crate::export::neo4j::new_run_id),
+        progress: !o.quiet,
+        attempts: 5,
+    };
+    let bar = if opts.progress && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        let b = indicatif::ProgressBar::new(0);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{msg} [{bar:30}] {pos}/{len} rows ({per_sec}, eta {eta})",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
+        );
+        b.set_message("neo4j push");
+        Some(b)
+    } else {
+        None
+    };
+    let result = crate::export::neo4j::push_blocking(&g, &opts, |done, total| {
+        if let Some(b) = &bar {
+            b.set_length(total as u64);
+            b.set_position(done as u64);
+        }
+    });
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let (stats, took) = result.map_err(|e| HeirError::Environment(e.to_string()))?;
+    eprintln!(
+        "pushed {} nodes and {} relationships in {} batches to {} in {:.1} s ({:.0} nodes/s){}; run {}",
+        stats.nodes,
+        stats.relationships,
+        stats.batches,
+        o.uri,
+        took.as_secs_f64(),
+        stats.nodes as f64 / took.as_secs_f64().max(1e-9),
+        if stats.retries > 0 { format!(", {} retries", stats.retries) } else { String::new() },
+        opts.run
+    );
+    Ok(())
 }
 
 #[derive(Args, Debug)]
@@ -311,6 +421,8 @@ pub fn run(cli: Cli) -> Result<(), HeirError> {
         Command::Plan(o) => plan_cmd(o),
         Command::Export(ExportCommand::Dot(o)) => export_dot(o),
         Command::Export(ExportCommand::Opengraph(o)) => export_opengraph(o),
+        Command::Export(ExportCommand::Cypher(o)) => export_cypher(o),
+        Command::Export(ExportCommand::Neo4j(o)) => export_neo4j(o),
         Command::Schema => {
             let s = serde_json::to_string_pretty(&crate::model::Document::json_schema())
                 .expect("schema serialises");

@@ -1,4 +1,6 @@
 //! Whole-graph exports for other tools.
 
+pub mod cypher;
 pub mod dot;
+pub mod neo4j;
 pub mod opengraph;

@@ -1,0 +1,224 @@
+//! Live push to Neo4j over Bolt (neo4rs): constraints, batched `UNWIND … MERGE` per kind, then
+//! cleanup of what re-collected sources no longer report.
+//!
+//! Idempotent by construction — every write is a MERGE on a unique id, so pushing the same
+//! document twice changes no counts — and therefore resumable: a batch that failed on a transient
+//! error is simply sent again.
+
+use std::time::{Duration, Instant};
+
+use neo4rs::{query, BoltType, ConfigBuilder, Graph};
+use serde_json::Value;
+
+use super::cypher;
+use crate::model::TrustGraph;
+
+/// Where and how to push.
+#[derive(Debug, Clone)]
+pub struct PushOptions {
+    pub uri: String,
+    pub user: String,
+    /// Taken from an environment variable by the CLI; never printed.
+    pub password: String,
+    pub database: Option<String>,
+    pub batch_size: usize,
+    /// Stamped on everything this push writes.
+    pub run: String,
+    pub progress: bool,
+    /// Attempts per batch for transient failures.
+    pub attempts: u32,
+}
+
+/// What a push did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PushStats {
+    pub nodes: usize,
+    pub relationships: usize,
+    pub batches: usize,
+    pub retries: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PushError {
+    #[error("cannot reach the Bolt server at {uri}: {detail}\n  fix: check the URI, that the server runs and listens for Bolt, and firewalls")]
+    Unreachable { uri: String, detail: String },
+    #[error("the server at {uri} refused the credentials of user `{user}`: {detail}\n  fix: check --user and the password in the environment variable given by --password-env")]
+    Auth {
+        uri: String,
+        user: String,
+        detail: String,
+    },
+    #[error("the server rejected a statement: {detail}\n  statement: {statement}")]
+    Statement { statement: String, detail: String },
+}
+
+fn to_bolt(v: &Value) -> BoltType {
+    BoltType::try_from(v.clone()).unwrap_or(BoltType::Null(neo4rs::BoltNull))
+}
+
+fn is_transient(e: &neo4rs::Error) -> bool {
+    match e {
+        neo4rs::Error::IOError { .. } | neo4rs::Error::ConnectionError => true,
+        neo4rs::Error::Neo4j(n) => n.code().contains("TransientError"),
+        other => {
+            let s = other.to_string();
+            s.contains("TransientError") || s.contains("connection")
+        }
+    }
+}
+
+fn is_auth(e: &neo4rs::Error) -> bool {
+    let s = e.to_string().to_ascii_lowercase();
+    s.contains("unauthorized")
+        || s.contains("authentication")
+        || s.contains("credentials")
+        || s.contains("security")
+        || s.contains("password")
+}
+
+struct Session<'a> {
+    graph: Graph,
+    opts: &'a PushOptions,
+    stats: PushStats,
+}
+
+impl Session<'_> {
+    /// Runs one statement, retrying transient failures with exponential backoff.
+    async fn run(&mut self, text: &str, params: &[(&str, BoltType)]) -> Result<(), PushError> {
+        let mut delay = Duration::from_millis(200);
+        let mut attempt = 1;
+        loop {
+            let mut q = query(text);
+            for (k, v) in params {
+                q = q.param(k, v.clone());
+            }
+            match self.graph.run(q).await {
+                Ok(()) => return Ok(()),
+                Err(e) if attempt < self.opts.attempts && is_transient(&e) => {
+                    self.stats.retries += 1;
+                    attempt += 1;
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(5));
+                }
+                Err(e) => {
+                    return Err(PushError::Statement {
+                        statement: text.to_string(),
+                        detail: e.to_string(),
+                    })
+                }
+            }
+        }
+    }
+}
+
+/// Pushes the graph. `on_batch(done, total)` reports progress in rows.
+pub async fn push(
+    g: &TrustGraph,
+    opts: &PushOptions,
+    mut on_batch: impl FnMut(usize, usize),
+) -> Result<PushStats, PushError> {
+    let mut config = ConfigBuilder::default()
+        .uri(opts.uri.as_str())
+        .user(opts.user.as_str())
+        .password(opts.password.as_str())
+        .max_connections(2);
+    if let Some(db) = &opts.database {
+        config = config.db(db.as_str());
+    }
+    let config = config.build().map_err(|e| PushError::Unreachable {
+        uri: opts.uri.clone(),
+        detail: e.to_string(),
+    })?;
+    let graph = Graph::connect(config)
+        .await
+        .map_err(|e| classify(opts, e))?;
+    // A first round trip, so a wrong password or a dead server is reported as such.
+    graph
+        .run(query("RETURN 1"))
+        .await
+        .map_err(|e| classify(opts, e))?;
+    let mut s = Session {
+        graph,
+        opts,
+        stats: PushStats::default(),
+    };
+    for c in cypher::constraints() {
+        s.run(&c, &[]).await?;
+    }
+    let nodes = cypher::node_rows(g, &opts.run);
+    let edges = cypher::edge_rows(g, &opts.run);
+    let total: usize =
+        nodes.values().map(Vec::len).sum::<usize>() + edges.values().map(Vec::len).sum::<usize>();
+    let mut done = 0;
+    let batch = opts.batch_size.max(1);
+    for (kind, rows) in &nodes {
+        let text = cypher::merge_nodes(*kind);
+        for chunk in rows.chunks(batch) {
+            s.run(&text, &[("rows", to_bolt(&Value::Array(chunk.to_vec())))])
+                .await?;
+            s.stats.nodes += chunk.len();
+            s.stats.batches += 1;
+            done += chunk.len();
+            on_batch(done, total);
+        }
+    }
+    for (kind, rows) in &edges {
+        let text = cypher::merge_edges(*kind);
+        for chunk in rows.chunks(batch) {
+            s.run(&text, &[("rows", to_bolt(&Value::Array(chunk.to_vec())))])
+                .await?;
+            s.stats.relationships += chunk.len();
+            s.stats.batches += 1;
+            done += chunk.len();
+            on_batch(done, total);
+        }
+    }
+    for source in cypher::cleanup_sources(g) {
+        for c in cypher::cleanup() {
+            s.run(
+                c,
+                &[
+                    ("source", BoltType::from(source.as_str())),
+                    ("run", BoltType::from(opts.run.as_str())),
+                ],
+            )
+            .await?;
+        }
+    }
+    Ok(s.stats)
+}
+
+fn classify(opts: &PushOptions, e: neo4rs::Error) -> PushError {
+    if is_auth(&e) {
+        PushError::Auth {
+            uri: opts.uri.clone(),
+            user: opts.user.clone(),
+            detail: e.to_string(),
+        }
+    } else {
+        PushError::Unreachable {
+            uri: opts.uri.clone(),
+            detail: e.to_string(),
+        }
+    }
+}
+
+/// A run id that sorts by time: `heir-<unix ms>`.
+pub fn new_run_id() -> String {
+    format!("heir-{}", crate::model::Timestamp::now().as_millis())
+}
+
+/// Blocking wrapper for the CLI: a current-thread runtime is all one Bolt connection needs.
+pub fn push_blocking(
+    g: &TrustGraph,
+    opts: &PushOptions,
+    on_batch: impl FnMut(usize, usize),
+) -> Result<(PushStats, Duration), PushError> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime starts");
+    let start = Instant::now();
+    let stats = rt.block_on(push(g, opts, on_batch))?;
+    Ok((stats, start.elapsed()))
+}
