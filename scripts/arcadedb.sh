@@ -113,6 +113,9 @@ cmd_start() {
 
   # Heap is capped (page cache defaults to a quarter of it); the server spawns few
   # threads on 2 cores. The HTTPS listener only opens when TLS is configured, it is not.
+  # The JVM runs from inside DIR: ArcadeDB's bundled logging config writes ./log/arcadedb.log.*
+  # relative to the working directory, which must never be the repository.
+  cd "$dir"
   nohup "$java" \
     -Xms128m "-Xmx$HEAP" -XX:+UseSerialGC -Djava.awt.headless=true \
     -cp "$pkg/jars/*" \
