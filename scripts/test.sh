@@ -11,4 +11,7 @@ if ! command -v dot >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq graphviz >/dev/null
 fi
 
+# A real Bolt server for the Neo4j export tests: ArcadeDB with its bundled JRE, from PyPI.
+bash scripts/arcadedb.sh install
+
 cargo test --locked --all-targets

@@ -83,16 +83,27 @@ struct Session<'a> {
 }
 
 impl Session<'_> {
-    /// Runs one statement, retrying transient failures with exponential backoff.
-    async fn run(&mut self, text: &str, params: &[(&str, BoltType)]) -> Result<(), PushError> {
+    /// Runs statements in one explicit transaction — all or nothing, since some servers do not
+    /// make an auto-commit batch atomic — retrying the whole transaction on transient failures
+    /// with exponential backoff. Safe because every statement is idempotent.
+    async fn run(&mut self, texts: &[&str], params: &[(&str, BoltType)]) -> Result<(), PushError> {
         let mut delay = Duration::from_millis(200);
         let mut attempt = 1;
         loop {
-            let mut q = query(text);
-            for (k, v) in params {
-                q = q.param(k, v.clone());
+            let queries = texts.iter().map(|text| {
+                let mut q = query(text);
+                for (k, v) in params {
+                    q = q.param(k, v.clone());
+                }
+                q
+            });
+            let outcome = async {
+                let mut txn = self.graph.start_txn().await?;
+                txn.run_queries(queries).await?;
+                txn.commit().await
             }
-            match self.graph.run(q).await {
+            .await;
+            match outcome {
                 Ok(()) => return Ok(()),
                 Err(e) if attempt < self.opts.attempts && is_transient(&e) => {
                     self.stats.retries += 1;
@@ -102,7 +113,7 @@ impl Session<'_> {
                 }
                 Err(e) => {
                     return Err(PushError::Statement {
-                        statement: text.to_string(),
+                        statement: texts.join("; "),
                         detail: e.to_string(),
                     })
                 }
@@ -143,7 +154,7 @@ pub async fn push(
         stats: PushStats::default(),
     };
     for c in cypher::constraints() {
-        s.run(&c, &[]).await?;
+        s.run(&[&c], &[]).await?;
     }
     let nodes = cypher::node_rows(g, &opts.run);
     let edges = cypher::edge_rows(g, &opts.run);
@@ -152,10 +163,10 @@ pub async fn push(
     let mut done = 0;
     let batch = opts.batch_size.max(1);
     for (kind, rows) in &nodes {
-        let text = cypher::merge_nodes(*kind);
+        let [create, update] = cypher::merge_nodes(*kind);
         for chunk in rows.chunks(batch) {
-            s.run(&text, &[("rows", to_bolt(&Value::Array(chunk.to_vec())))])
-                .await?;
+            let rows = to_bolt(&Value::Array(chunk.to_vec()));
+            s.run(&[&create, &update], &[("rows", rows)]).await?;
             s.stats.nodes += chunk.len();
             s.stats.batches += 1;
             done += chunk.len();
@@ -165,8 +176,8 @@ pub async fn push(
     for (kind, rows) in &edges {
         let text = cypher::merge_edges(*kind);
         for chunk in rows.chunks(batch) {
-            s.run(&text, &[("rows", to_bolt(&Value::Array(chunk.to_vec())))])
-                .await?;
+            let rows = to_bolt(&Value::Array(chunk.to_vec()));
+            s.run(&[&text], &[("rows", rows)]).await?;
             s.stats.relationships += chunk.len();
             s.stats.batches += 1;
             done += chunk.len();
@@ -176,7 +187,7 @@ pub async fn push(
     for source in cypher::cleanup_sources(g) {
         for c in cypher::cleanup() {
             s.run(
-                c,
+                &[c],
                 &[
                     ("source", BoltType::from(source.as_str())),
                     ("run", BoltType::from(opts.run.as_str())),
