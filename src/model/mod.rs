@@ -11,3 +11,4 @@ pub use document::{Document, Edge, Node, Props, Source};
 pub use graph::TrustGraph;
 pub use kinds::{Attacker, BlockedBy, EdgeKind, NodeKind, Requirement, Revocation, TokenType};
 pub use time::Timestamp;
+pub mod merge;

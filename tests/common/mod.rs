@@ -82,3 +82,4 @@ pub fn build_with_revocation(spec: &Spec) -> TrustGraph {
     }
     TrustGraph::new(doc)
 }
+pub mod httpmock;

@@ -1,0 +1,526 @@
+//! The HTTP layer every live collector shares: authentication, timeouts, retries (429 with the
+//! platform's wait hint, 5xx with exponential backoff and jitter, bounded attempts), bounded
+//! concurrency, and pagination in the platforms' own styles.
+//!
+//! Fetching is dumb on purpose: it returns raw JSON pages. Reshaping happens in each source's
+//! pure `transform`, which is tested offline on recorded responses.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, LINK, RETRY_AFTER};
+use reqwest::StatusCode;
+use serde_json::Value;
+use tokio::sync::Semaphore;
+
+/// How the collector proves who it is. The secret lives only in this value (never in errors,
+/// logs or documents); `Debug` hides it.
+#[derive(Clone)]
+pub enum Auth {
+    /// Okta API token: `Authorization: SSWS <token>`.
+    Ssws(String),
+    /// OAuth bearer token (Microsoft Graph, Google, GitHub, Slack).
+    Bearer(String),
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Auth::Ssws(_) => f.write_str("Ssws(<redacted>)"),
+            Auth::Bearer(_) => f.write_str("Bearer(<redacted>)"),
+        }
+    }
+}
+
+/// Retry and concurrency policy.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub attempts: u32,
+    pub base_backoff: Duration,
+    pub max_backoff: Duration,
+    pub timeout: Duration,
+    pub concurrency: usize,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            attempts: 5,
+            base_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(60),
+            timeout: Duration::from_secs(30),
+            concurrency: 4,
+        }
+    }
+}
+
+/// Why a request failed for good.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum FetchError {
+    #[error("{url}: HTTP {status}: the API credential was rejected\n  fix: check {credential} (it must be a valid, unexpired credential for this tenant)")]
+    Unauthorized {
+        url: String,
+        status: u16,
+        credential: String,
+    },
+    #[error("{url}: HTTP 403: the credential lacks permission{detail}\n  fix: grant the scope listed for this endpoint in docs/collectors.md")]
+    Forbidden { url: String, detail: String },
+    #[error("{url}: HTTP {status}{detail}")]
+    Status {
+        url: String,
+        status: u16,
+        detail: String,
+    },
+    #[error("{url}: the response is not the JSON the API documents: {detail}")]
+    Malformed { url: String, detail: String },
+    #[error("{url}: {detail}")]
+    Transport { url: String, detail: String },
+    #[error("{url}: still failing after {attempts} attempts: {last}")]
+    Exhausted {
+        url: String,
+        attempts: u32,
+        last: String,
+    },
+}
+
+impl FetchError {
+    /// A rejected credential stops the whole collection: nothing else will work either.
+    pub fn is_fatal(&self) -> bool {
+        matches!(self, FetchError::Unauthorized { .. })
+    }
+}
+
+/// One response: the parsed body and the next page, if any.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub body: Value,
+    pub next: Option<String>,
+}
+
+/// Where the next page is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Paging {
+    /// `Link: <…>; rel="next"` header(s) (Okta: one header per link; GitHub: comma-joined).
+    LinkHeader,
+    /// `@odata.nextLink` in the body (Microsoft Graph).
+    ODataNextLink,
+    /// No pagination.
+    None,
+}
+
+/// Waits until a platform says so: `Retry-After` (seconds or HTTP date not supported: seconds
+/// only, as the platforms send) or Okta's `X-Rate-Limit-Reset` (epoch seconds).
+fn wait_hint(headers: &HeaderMap) -> Option<Duration> {
+    if let Some(s) = headers
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<f64>().ok())
+    {
+        return Some(Duration::from_secs_f64(s.max(0.0)));
+    }
+    let reset = headers
+        .get("x-rate-limit-reset")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok())?;
+    let now = crate::model::Timestamp::now().as_millis() / 1000;
+    Some(Duration::from_secs((reset - now).clamp(0, 3600) as u64 + 1))
+}
+
+/// The `rel="next"` target among one or more `Link` headers.
+pub fn next_link(headers: &HeaderMap) -> Option<String> {
+    for value in headers.get_all(LINK) {
+        let Ok(value) = value.to_str() else { continue };
+        for part in value.split(',') {
+            let mut pieces = part.split(';');
+            let url = pieces.next()?.trim();
+            let is_next = pieces.any(|p| {
+                let p = p.trim().replace(' ', "");
+                p == "rel=\"next\"" || p == "rel=next"
+            });
+            if is_next {
+                return Some(
+                    url.trim_start_matches('<')
+                        .trim_end_matches('>')
+                        .to_string(),
+                );
+            }
+        }
+    }
+    None
+}
+
+/// Full jitter: a random wait in [base, 2·base), from the clock's low bits (no RNG dependency;
+/// jitter only has to desynchronise clients, not be unpredictable).
+fn jitter(base: Duration) -> Duration {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    base + Duration::from_nanos((nanos as u64) % (base.as_nanos() as u64).max(1))
+}
+
+/// A client for one platform tenant.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+    auth: Auth,
+    /// The environment variable(s) the credential came from, for error messages.
+    credential: String,
+    policy: Policy,
+    permits: Arc<Semaphore>,
+}
+
+impl Client {
+    pub fn new(base: &str, auth: Auth, credential: &str, policy: Policy) -> Result<Client, String> {
+        let http = reqwest::Client::builder()
+            .timeout(policy.timeout)
+            .user_agent(concat!("heir/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("cannot build an HTTP client: {e}"))?;
+        Ok(Client {
+            http,
+            base: base.trim_end_matches('/').to_string(),
+            auth,
+            credential: credential.to_string(),
+            permits: Arc::new(Semaphore::new(policy.concurrency.max(1))),
+            policy,
+        })
+    }
+
+    /// An absolute URL for a path (`/api/v1/users`) or an absolute next link as given.
+    pub fn url(&self, path_or_url: &str) -> String {
+        if path_or_url.starts_with("http://") || path_or_url.starts_with("https://") {
+            path_or_url.to_string()
+        } else {
+            format!("{}{}", self.base, path_or_url)
+        }
+    }
+
+    fn authorization(&self) -> HeaderValue {
+        let v = match &self.auth {
+            Auth::Ssws(t) => format!("SSWS {t}"),
+            Auth::Bearer(t) => format!("Bearer {t}"),
+        };
+        let mut h = HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static(""));
+        h.set_sensitive(true);
+        h
+    }
+
+    /// GET one page, with retries.
+    pub async fn get(&self, path_or_url: &str, paging: Paging) -> Result<Page, FetchError> {
+        let url = self.url(path_or_url);
+        let _permit = self.permits.acquire().await.expect("semaphore open");
+        let mut backoff = self.policy.base_backoff;
+        let mut last = String::new();
+        for attempt in 1..=self.policy.attempts {
+            let sent = self
+                .http
+                .get(&url)
+                .header(AUTHORIZATION, self.authorization())
+                .header("accept", "application/json")
+                .send()
+                .await;
+            let wait = match sent {
+                Err(e) => {
+                    last = if e.is_timeout() {
+                        "timed out".to_string()
+                    } else {
+                        format!("transport error: {}", redact(&e.to_string()))
+                    };
+                    None
+                }
+                Ok(resp) => {
+                    let status = resp.status();
+                    let headers = resp.headers().clone();
+                    let bytes = resp.bytes().await.unwrap_or_default();
+                    if status.is_success() {
+                        return self.page(&url, &headers, &bytes, paging);
+                    }
+                    let detail = error_detail(&bytes);
+                    match status {
+                        StatusCode::UNAUTHORIZED => {
+                            return Err(FetchError::Unauthorized {
+                                url,
+                                status: status.as_u16(),
+                                credential: self.credential.clone(),
+                            })
+                        }
+                        StatusCode::FORBIDDEN => return Err(FetchError::Forbidden { url, detail }),
+                        StatusCode::TOO_MANY_REQUESTS => {
+                            last = format!("HTTP 429 (rate limited){detail}");
+                            wait_hint(&headers)
+                        }
+                        s if s.is_server_error() => {
+                            last = format!("HTTP {}{detail}", s.as_u16());
+                            wait_hint(&headers)
+                        }
+                        s => {
+                            return Err(FetchError::Status {
+                                url,
+                                status: s.as_u16(),
+                                detail,
+                            })
+                        }
+                    }
+                }
+            };
+            if attempt == self.policy.attempts {
+                break;
+            }
+            let delay = wait.unwrap_or_else(|| jitter(backoff));
+            tokio::time::sleep(delay.min(self.policy.max_backoff)).await;
+            backoff = (backoff * 2).min(self.policy.max_backoff);
+        }
+        Err(FetchError::Exhausted {
+            url,
+            attempts: self.policy.attempts,
+            last,
+        })
+    }
+
+    fn page(
+        &self,
+        url: &str,
+        headers: &HeaderMap,
+        bytes: &[u8],
+        paging: Paging,
+    ) -> Result<Page, FetchError> {
+        let body: Value = serde_json::from_slice(bytes).map_err(|e| FetchError::Malformed {
+            url: url.to_string(),
+            detail: e.to_string(),
+        })?;
+        let next = match paging {
+            Paging::LinkHeader => next_link(headers),
+            Paging::ODataNextLink => body
+                .get("@odata.nextLink")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            Paging::None => None,
+        };
+        // A next page pointing back at this one would loop forever.
+        let next = next.filter(|n| n != url);
+        Ok(Page { body, next })
+    }
+
+    /// Every item of a paginated collection: Okta-style arrays (`Link` header) or Graph-style
+    /// `{"value": [...]}` (`@odata.nextLink`). `on_page` is told how many items arrived.
+    pub async fn get_all(
+        &self,
+        path: &str,
+        paging: Paging,
+        mut on_page: impl FnMut(usize),
+    ) -> Result<Vec<Value>, FetchError> {
+        let mut items = Vec::new();
+        let mut next = Some(path.to_string());
+        let mut pages = 0usize;
+        while let Some(p) = next.take() {
+            let page = self.get(&p, paging).await?;
+            pages += 1;
+            let url = self.url(&p);
+            let batch = match page.body {
+                Value::Array(a) => a,
+                Value::Object(mut o) => match o.remove("value") {
+                    Some(Value::Array(a)) => a,
+                    _ => {
+                        return Err(FetchError::Malformed {
+                            url,
+                            detail: "expected a JSON array or an object with a `value` array"
+                                .into(),
+                        })
+                    }
+                },
+                _ => {
+                    return Err(FetchError::Malformed {
+                        url,
+                        detail: "expected a JSON array or an object with a `value` array".into(),
+                    })
+                }
+            };
+            on_page(batch.len());
+            items.extend(batch);
+            // Bounded: a server that keeps sending "next" cannot keep us forever.
+            if pages >= 100_000 {
+                break;
+            }
+            next = page.next;
+        }
+        Ok(items)
+    }
+}
+
+/// POSTs a form without the client's authorization (for OAuth token endpoints, where the
+/// credential is in the form), with the same retry policy; returns the JSON body.
+pub async fn post_form(
+    policy: &Policy,
+    url: &str,
+    form: &[(&str, &str)],
+    credential: &str,
+) -> Result<Value, FetchError> {
+    let http = reqwest::Client::builder()
+        .timeout(policy.timeout)
+        .build()
+        .map_err(|e| FetchError::Transport {
+            url: url.to_string(),
+            detail: e.to_string(),
+        })?;
+    let body: String = form
+        .iter()
+        .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    let mut backoff = policy.base_backoff;
+    let mut last = String::new();
+    for attempt in 1..=policy.attempts {
+        let sent = http
+            .post(url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.clone())
+            .send()
+            .await;
+        let wait = match sent {
+            Err(e) => {
+                last = format!("transport error: {}", redact(&e.to_string()));
+                None
+            }
+            Ok(resp) => {
+                let status = resp.status();
+                let headers = resp.headers().clone();
+                let bytes = resp.bytes().await.unwrap_or_default();
+                if status.is_success() {
+                    return serde_json::from_slice(&bytes).map_err(|e| FetchError::Malformed {
+                        url: url.to_string(),
+                        detail: e.to_string(),
+                    });
+                }
+                if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
+                    last = format!("HTTP {}", status.as_u16());
+                    wait_hint(&headers)
+                } else if status == StatusCode::BAD_REQUEST || status == StatusCode::UNAUTHORIZED {
+                    return Err(FetchError::Unauthorized {
+                        url: url.to_string(),
+                        status: status.as_u16(),
+                        credential: credential.to_string(),
+                    });
+                } else {
+                    return Err(FetchError::Status {
+                        url: url.to_string(),
+                        status: status.as_u16(),
+                        detail: error_detail(&bytes),
+                    });
+                }
+            }
+        };
+        if attempt == policy.attempts {
+            break;
+        }
+        tokio::time::sleep(
+            wait.unwrap_or_else(|| jitter(backoff))
+                .min(policy.max_backoff),
+        )
+        .await;
+        backoff = (backoff * 2).min(policy.max_backoff);
+    }
+    Err(FetchError::Exhausted {
+        url: url.to_string(),
+        attempts: policy.attempts,
+        last,
+    })
+}
+
+/// Percent-encoding for form values and query parameters (RFC 3986 unreserved kept).
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// The platform's own error summary, if the body has one (never echoes credentials).
+fn error_detail(bytes: &[u8]) -> String {
+    let Ok(v) = serde_json::from_slice::<Value>(bytes) else {
+        return String::new();
+    };
+    let msg = v
+        .get("errorSummary")
+        .or_else(|| v.pointer("/error/message"))
+        .or_else(|| v.get("message"))
+        .or_else(|| v.get("error"))
+        .and_then(Value::as_str);
+    match msg {
+        Some(m) => format!(": {}", redact(m)),
+        None => String::new(),
+    }
+}
+
+/// Drops anything that looks like a credential from a message: the word after an `SSWS` or
+/// `Bearer` scheme, and any very long opaque word (a JWT, a token).
+pub fn redact(s: &str) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    let mut hide_next = false;
+    for w in s.split_whitespace() {
+        let lower = w.to_ascii_lowercase();
+        if hide_next || w.len() > 60 {
+            out.push("<redacted>");
+            hide_next = false;
+        } else if lower == "ssws" || lower == "bearer" {
+            out.push(w);
+            hide_next = true;
+        } else {
+            out.push(w);
+        }
+    }
+    out.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_headers_in_both_styles() {
+        let mut h = HeaderMap::new();
+        h.append(
+            LINK,
+            HeaderValue::from_static("<https://x/api/v1/users?limit=2>; rel=\"self\""),
+        );
+        h.append(
+            LINK,
+            HeaderValue::from_static("<https://x/api/v1/users?after=00u2&limit=2>; rel=\"next\""),
+        );
+        assert_eq!(
+            next_link(&h).as_deref(),
+            Some("https://x/api/v1/users?after=00u2&limit=2")
+        );
+        let mut g = HeaderMap::new();
+        g.insert(LINK, HeaderValue::from_static("<https://api.github.com/x?page=2>; rel=\"next\", <https://api.github.com/x?page=5>; rel=\"last\""));
+        assert_eq!(
+            next_link(&g).as_deref(),
+            Some("https://api.github.com/x?page=2")
+        );
+        let mut none = HeaderMap::new();
+        none.insert(
+            LINK,
+            HeaderValue::from_static("<https://x/a>; rel=\"self\""),
+        );
+        assert_eq!(next_link(&none), None);
+    }
+
+    #[test]
+    fn secrets_stay_out_of_debug_and_messages() {
+        assert_eq!(
+            format!("{:?}", Auth::Ssws("00abcSECRET".into())),
+            "Ssws(<redacted>)"
+        );
+        assert_eq!(
+            redact("bad header SSWS 00abc ok"),
+            "bad header SSWS <redacted> ok"
+        );
+    }
+}
