@@ -584,3 +584,64 @@ fn caep_events_are_session_revoked_sets_with_complex_subjects() {
         events.iter().map(|e| e["jti"].as_str().unwrap()).collect();
     assert_eq!(jtis.len(), events.len(), "jti values are unique");
 }
+
+#[test]
+fn merge_joins_by_id_reports_conflicts_and_writes_atomically() {
+    let dir = std::env::temp_dir().join(format!("heir-merge-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let a = dir.join("a.json");
+    let b = dir.join("b.yaml");
+    std::fs::write(
+        &a,
+        r#"{"version":1,"sources":[{"name":"okta","complete":true}],
+            "nodes":[{"id":"okta:user:1","kind":"user","name":"ana@acme.example","tags":["tier0"]},
+                     {"id":"slack:user:U1","kind":"user","platform":"slack"}],
+            "edges":[{"from":"okta:user:1","to":"slack:user:U1","kind":"sso"}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        &b,
+        "version: 1\nsources: [{name: slack, complete: false, reason: 'HTTP 500 on users.list'}]\nnodes:\n  - {id: 'slack:user:U1', kind: user, name: ana, enabled: false, platform: slack}\n  - {id: 'okta:user:1', kind: user, name: 'ana@other.example', person: ana}\n",
+    )
+    .unwrap();
+    let out = dir.join("merged.json");
+    let run = heir(&[
+        "merge",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let err = String::from_utf8(run.stderr).unwrap();
+    assert!(err.contains("conflict: node okta:user:1 field `name`: kept \"ana@acme.example\", dropped \"ana@other.example\""), "{err}");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(v["sources"].as_array().unwrap().len(), 2);
+    assert_eq!(v["nodes"].as_array().unwrap().len(), 2);
+    let okta = &v["nodes"][0];
+    assert_eq!(okta["person"], "ana");
+    assert_eq!(okta["tags"], serde_json::json!(["tier0"]));
+    assert_eq!(v["nodes"][1]["enabled"], false);
+    // A broken input: exit 1, nothing written.
+    std::fs::write(
+        dir.join("bad.json"),
+        "{\"version\": 1, \"nodes\": [{\"id\": 1}]}",
+    )
+    .unwrap();
+    let out2 = dir.join("never.json");
+    let bad = heir(&[
+        "merge",
+        a.to_str().unwrap(),
+        dir.join("bad.json").to_str().unwrap(),
+        "-o",
+        out2.to_str().unwrap(),
+    ]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(!out2.exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -37,6 +37,8 @@ pub enum Command {
     /// Export the graph (or one blast radius) for other tools.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Combine documents by id: the union of every node's fields, conflicts reported.
+    Merge(MergeOpts),
     /// Print the JSON Schema of the graph document.
     Schema,
 }
@@ -395,6 +397,47 @@ fn export_dot(o: DotOpts) -> Result<(), HeirError> {
     write_output(&o.out, &bytes)
 }
 
+#[derive(Args, Debug)]
+pub struct MergeOpts {
+    /// Documents to combine (JSON or YAML), in priority order: on a conflict the first wins.
+    #[arg(value_name = "FILE", required = true, num_args = 1..)]
+    pub files: Vec<String>,
+    /// The merged document (JSON), written atomically.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: std::path::PathBuf,
+}
+
+fn merge_cmd(o: MergeOpts) -> Result<(), HeirError> {
+    let mut docs = Vec::new();
+    for f in &o.files {
+        let (doc, _) = load_path(f)?;
+        docs.push(doc);
+    }
+    let (merged, conflicts) = crate::model::merge::merge_documents(docs);
+    // The result must itself be a valid document before anything is written.
+    let out = o.output.display().to_string();
+    let (merged, _) = crate::model::load::check(&out, merged)?;
+    for c in conflicts.iter().take(50) {
+        eprintln!("conflict: {c}");
+    }
+    if conflicts.len() > 50 {
+        eprintln!("… and {} more conflicts", conflicts.len() - 50);
+    }
+    let mut bytes = serde_json::to_vec_pretty(&merged).expect("documents serialise");
+    bytes.push(b'\n');
+    crate::fsutil::write_atomic(&o.output, &bytes)
+        .map_err(|e| HeirError::io(format!("writing {out}"), e))?;
+    eprintln!(
+        "merged {} documents: {} nodes, {} edges, {} sources, {} conflict(s) (first value kept)",
+        o.files.len(),
+        merged.nodes.len(),
+        merged.edges.len(),
+        merged.sources.len(),
+        conflicts.len()
+    );
+    Ok(())
+}
+
 /// Runs the command line and returns the exit code.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -419,6 +462,7 @@ pub fn run(cli: Cli) -> Result<(), HeirError> {
         Command::Blast(o) => blast_cmd(o),
         Command::Inherited(o) => inherited_cmd(o),
         Command::Plan(o) => plan_cmd(o),
+        Command::Merge(o) => merge_cmd(o),
         Command::Export(ExportCommand::Dot(o)) => export_dot(o),
         Command::Export(ExportCommand::Opengraph(o)) => export_opengraph(o),
         Command::Export(ExportCommand::Cypher(o)) => export_cypher(o),

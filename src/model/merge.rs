@@ -23,7 +23,7 @@ impl std::fmt::Display for Conflict {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} field `{}`: kept {} , dropped {}",
+            "{} field `{}`: kept {}, dropped {}",
             self.object, self.field, self.kept, self.dropped
         )
     }
