@@ -29,6 +29,10 @@ pub enum HeirError {
     #[error("{0}")]
     Environment(String),
 
+    /// An input file heir could not use (names the file, the place and the fix).
+    #[error("{0}")]
+    Input(String),
+
     #[error("{0}")]
     Usage(String),
 }

@@ -6,6 +6,8 @@ use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub mod collect;
+
 use crate::analysis::blast::{blast, BlastQuery};
 use crate::analysis::lineage::inherited;
 use crate::error::HeirError;
@@ -37,6 +39,9 @@ pub enum Command {
     /// Export the graph (or one blast radius) for other tools.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Build a graph document from a platform's API or an exported log.
+    #[command(subcommand)]
+    Collect(collect::CollectCommand),
     /// Combine documents by id: the union of every node's fields, conflicts reported.
     Merge(MergeOpts),
     /// Print the JSON Schema of the graph document.
@@ -463,6 +468,7 @@ pub fn run(cli: Cli) -> Result<(), HeirError> {
         Command::Inherited(o) => inherited_cmd(o),
         Command::Plan(o) => plan_cmd(o),
         Command::Merge(o) => merge_cmd(o),
+        Command::Collect(c) => collect::run(c),
         Command::Export(ExportCommand::Dot(o)) => export_dot(o),
         Command::Export(ExportCommand::Opengraph(o)) => export_opengraph(o),
         Command::Export(ExportCommand::Cypher(o)) => export_cypher(o),

@@ -9,7 +9,11 @@
 //! same object seen by two collectors gets the same id and `heir merge` joins them without a
 //! mapping table.
 
+pub mod entra;
 pub mod http;
+pub mod okta;
+pub mod oktalog;
+pub mod signins;
 
 use std::collections::BTreeMap;
 

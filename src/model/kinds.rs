@@ -177,7 +177,7 @@ impl EdgeKind {
             EdgeKind::Sso => (ACCOUNT, ACCOUNT),
             EdgeKind::MemberOf => (&[User, ServiceAccount, Group, Role], &[Group, Role]),
             EdgeKind::CanAssume => (
-                &[User, ServiceAccount, Role, Group],
+                &[User, ServiceAccount, Role, Group, Workload],
                 &[Role, ServiceAccount, User],
             ),
             EdgeKind::CanAccess => (

@@ -82,4 +82,6 @@ pub fn build_with_revocation(spec: &Spec) -> TrustGraph {
     }
     TrustGraph::new(doc)
 }
+pub mod entra_tenant;
 pub mod httpmock;
+pub mod okta_org;

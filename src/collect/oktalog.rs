@@ -1,0 +1,690 @@
+//! Okta System Log → lineage: which app sessions and OAuth tokens were minted from which Okta
+//! session (`authenticationContext.externalSessionId`), when, and from where.
+//!
+//! Three ways in, one transform: [`collect_live`] pages `GET /api/v1/logs`, [`collect_file`] reads
+//! an exported log (a JSON array of events, or one event per line), and both hand the events to
+//! the pure [`transform`]. Nodes live on the `okta` platform (and on the platforms of the apps
+//! signed into), so the source is named `oktalog` and lists `okta` in `platforms`.
+//!
+//! What becomes what (details and ids in `docs/collectors/okta.md`):
+//! - a successful `user.session.start` → session `okta:session:<externalSessionId>`,
+//!   `authenticates_as` `okta:user:<actor.id>`; `mfa` true when a successful
+//!   `user.authentication.auth_via_mfa` shares the session id;
+//! - a successful `user.authentication.sso` → the app's own session
+//!   `<app platform>:session:okta-<externalSessionId>-<appInstanceId>` (one per Okta session and
+//!   app, one `issued` edge per sign-on), `can_access` `okta:app:<appInstanceId>`;
+//! - a successful `app.oauth2[.as].token.grant.<type>` → `okta:token:<target token id>` (the
+//!   refresh-token id `oar…` the okta collector also produces, so `heir merge` joins them; the
+//!   event uuid when the event names no token), `can_access` `okta:app:<client id>`;
+//! - `user.session.end` (by session id) and `user.session.clear` (every earlier session of the
+//!   target user) → the session expires at that moment (`expires_at`), with `props.ended_at`.
+//!
+//! Every other event is ignored: a System Log is mostly about other things.
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde_json::Value;
+
+use super::http::{urlencode, Auth, Client, FetchError, Paging, Policy};
+use super::okta::{app_platform, CREDENTIAL_ENV};
+use super::{id, Collection, Progress};
+use crate::model::{Edge, EdgeKind, Node, NodeKind, Props, Revocation, Timestamp, TokenType};
+
+const PLATFORM: &str = "okta";
+
+/// Okta's default access/ID token lifetime, used as the expiry of tokens the log shows minted.
+const DEFAULT_JWT_LIFETIME_MS: i64 = 3_600_000;
+
+fn s<'a>(v: &'a Value, ptr: &str) -> Option<&'a str> {
+    v.pointer(ptr)
+        .and_then(Value::as_str)
+        .filter(|x| !x.is_empty() && *x != "unknown" && *x != "null")
+}
+
+fn published(e: &Value) -> Option<Timestamp> {
+    s(e, "/published").and_then(|t| Timestamp::parse(t).ok())
+}
+
+/// A successful outcome (events without an outcome count as successful).
+fn ok(e: &Value) -> bool {
+    match s(e, "/outcome/result") {
+        None => true,
+        Some(r) => r == "SUCCESS" || r == "ALLOW",
+    }
+}
+
+fn session_id(e: &Value) -> Option<&str> {
+    s(e, "/authenticationContext/externalSessionId")
+}
+
+/// The user behind an event: the actor, when it is a user.
+fn actor_user(e: &Value) -> Option<(String, Option<String>, Option<String>)> {
+    if s(e, "/actor/type") != Some("User") {
+        return None;
+    }
+    Some((
+        s(e, "/actor/id")?.to_string(),
+        s(e, "/actor/alternateId").map(str::to_string),
+        s(e, "/actor/displayName").map(str::to_string),
+    ))
+}
+
+fn targets(e: &Value) -> impl Iterator<Item = &Value> {
+    e.get("target")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+}
+
+/// `app.oauth2.as.token.grant.refresh_token` → `refresh_token`; None for other events.
+fn token_grant(event_type: &str) -> Option<&str> {
+    for prefix in ["app.oauth2.as.token.grant", "app.oauth2.token.grant"] {
+        if let Some(rest) = event_type.strip_prefix(prefix) {
+            if rest.is_empty() {
+                return Some("");
+            }
+            if let Some(kind) = rest.strip_prefix('.') {
+                return Some(kind);
+            }
+        }
+    }
+    None
+}
+
+#[derive(Default)]
+struct Session {
+    user: Option<(String, Option<String>, Option<String>)>,
+    started: Option<Timestamp>,
+    start_uuid: Option<String>,
+    mfa: bool,
+    ip: Option<String>,
+    user_agent: Option<String>,
+    country: Option<String>,
+    ended: Option<(Timestamp, String, Option<String>)>,
+}
+
+enum Minted {
+    App {
+        app: String,
+        label: Option<String>,
+    },
+    Token {
+        token: String,
+        kind: String,
+        client: Option<(String, Option<String>)>,
+        scopes: Vec<String>,
+        grant_type: Option<String>,
+    },
+}
+
+struct Child<'a> {
+    session: String,
+    at: Option<Timestamp>,
+    event: &'a Value,
+    what: Minted,
+}
+
+fn edge_props(e: &Value, app: Option<&str>, client: Option<&str>) -> Props {
+    let mut p = Props::new();
+    let mut put = |k: &str, v: Option<&str>| {
+        if let Some(v) = v {
+            p.insert(k.to_string(), Value::from(v));
+        }
+    };
+    put("ip", s(e, "/client/ipAddress"));
+    put("user_agent", s(e, "/client/userAgent/rawUserAgent"));
+    put("app", app);
+    put("client_id", client);
+    put("okta_event", s(e, "/eventType"));
+    put("event_uuid", s(e, "/uuid"));
+    p
+}
+
+/// Sessions, app sessions and tokens from System Log events. Pure; the events may come in any
+/// order (they are read in `published` order).
+pub fn transform(events: &[Value]) -> Collection {
+    let mut c = Collection::new("oktalog");
+    c.platforms = vec![PLATFORM.to_string()];
+
+    let mut evs: Vec<&Value> = events.iter().filter(|e| e.is_object()).collect();
+    evs.sort_by(|a, b| {
+        let ka = published(a).map_or(i64::MAX, Timestamp::as_millis);
+        let kb = published(b).map_or(i64::MAX, Timestamp::as_millis);
+        ka.cmp(&kb)
+            .then_with(|| s(a, "/uuid").unwrap_or("").cmp(s(b, "/uuid").unwrap_or("")))
+    });
+
+    let mut sessions: BTreeMap<String, Session> = BTreeMap::new();
+    let mut last_seen: BTreeMap<String, Timestamp> = BTreeMap::new();
+    let mut ends: Vec<(String, Timestamp, String)> = Vec::new();
+    let mut clears: Vec<(String, Timestamp, Option<String>)> = Vec::new();
+    let mut children: Vec<Child> = Vec::new();
+
+    for e in evs {
+        let Some(event_type) = s(e, "/eventType") else {
+            continue;
+        };
+        let at = published(e);
+        let esid = session_id(e).map(str::to_string);
+        // Use of a session: any successful event carrying its id, except the one ending it.
+        let ends_it = event_type == "user.session.end";
+        if let (Some(sid), Some(t), true, false) = (&esid, at, ok(e), ends_it) {
+            let seen = last_seen.entry(sid.clone()).or_insert(t);
+            *seen = (*seen).max(t);
+        }
+        let touch = |sessions: &mut BTreeMap<String, Session>, sid: &str| {
+            let entry = sessions.entry(sid.to_string()).or_default();
+            if entry.user.is_none() {
+                entry.user = actor_user(e);
+            }
+            if entry.ip.is_none() {
+                entry.ip = s(e, "/client/ipAddress").map(str::to_string);
+                entry.user_agent = s(e, "/client/userAgent/rawUserAgent").map(str::to_string);
+                entry.country = s(e, "/client/geographicalContext/country").map(str::to_string);
+            }
+        };
+        match event_type {
+            "user.session.start" => {
+                let (Some(sid), true) = (&esid, ok(e)) else {
+                    continue;
+                };
+                let entry = sessions.entry(sid.clone()).or_default();
+                if entry.started.is_none() {
+                    entry.started = at;
+                    entry.start_uuid = s(e, "/uuid").map(str::to_string);
+                    entry.user = actor_user(e).or(entry.user.take());
+                    // The sign-in's own client describes the session better than later events.
+                    entry.ip = s(e, "/client/ipAddress").map(str::to_string);
+                    entry.user_agent = s(e, "/client/userAgent/rawUserAgent").map(str::to_string);
+                    entry.country = s(e, "/client/geographicalContext/country").map(str::to_string);
+                }
+            }
+            "user.authentication.auth_via_mfa" => {
+                let (Some(sid), true) = (&esid, ok(e)) else {
+                    continue;
+                };
+                touch(&mut sessions, sid);
+                if let Some(entry) = sessions.get_mut(sid) {
+                    entry.mfa = true;
+                }
+            }
+            "user.authentication.sso" => {
+                let (Some(sid), true) = (&esid, ok(e)) else {
+                    continue;
+                };
+                let Some(app) = targets(e).find(|t| s(t, "/type") == Some("AppInstance")) else {
+                    continue;
+                };
+                let Some(app_id) = s(app, "/id") else {
+                    continue;
+                };
+                touch(&mut sessions, sid);
+                children.push(Child {
+                    session: sid.clone(),
+                    at,
+                    event: e,
+                    what: Minted::App {
+                        app: app_id.to_string(),
+                        label: s(app, "/displayName")
+                            .or_else(|| s(app, "/alternateId"))
+                            .map(str::to_string),
+                    },
+                });
+            }
+            "user.session.end" => {
+                if let (Some(sid), Some(t)) = (&esid, at) {
+                    ends.push((sid.clone(), t, event_type.to_string()));
+                }
+            }
+            "user.session.clear" => {
+                let Some(t) = at else { continue };
+                for u in targets(e).filter(|t| s(t, "/type") == Some("User")) {
+                    if let Some(uid) = s(u, "/id") {
+                        clears.push((
+                            uid.to_string(),
+                            t,
+                            s(e, "/actor/alternateId").map(str::to_string),
+                        ));
+                    }
+                }
+            }
+            other => {
+                let Some(kind) = token_grant(other) else {
+                    continue;
+                };
+                let (Some(sid), true) = (&esid, ok(e)) else {
+                    continue;
+                };
+                let token = targets(e)
+                    .find(|t| {
+                        s(t, "/type").is_some_and(|ty| ty.to_ascii_lowercase().contains("token"))
+                            && s(t, "/id").is_some()
+                    })
+                    .and_then(|t| s(t, "/id"))
+                    .or_else(|| s(e, "/uuid"));
+                let Some(token) = token else { continue };
+                let client = if s(e, "/actor/type").is_some_and(|t| t != "User") {
+                    s(e, "/actor/id").map(|cid| {
+                        (
+                            cid.to_string(),
+                            s(e, "/actor/displayName")
+                                .or_else(|| s(e, "/actor/alternateId"))
+                                .map(str::to_string),
+                        )
+                    })
+                } else {
+                    targets(e)
+                        .find(|t| s(t, "/type") == Some("AppInstance"))
+                        .and_then(|t| {
+                            Some((
+                                s(t, "/id")?.to_string(),
+                                s(t, "/displayName").map(str::to_string),
+                            ))
+                        })
+                };
+                touch(&mut sessions, sid);
+                children.push(Child {
+                    session: sid.clone(),
+                    at,
+                    event: e,
+                    what: Minted::Token {
+                        token: token.to_string(),
+                        kind: kind.to_string(),
+                        client,
+                        scopes: s(e, "/debugContext/debugData/grantedScopes")
+                            .map(|x| x.split_whitespace().map(str::to_string).collect())
+                            .unwrap_or_default(),
+                        grant_type: s(e, "/debugContext/debugData/grantType").map(str::to_string),
+                    },
+                });
+            }
+        }
+    }
+
+    // Ends and clears, now that every session is known; the earliest one ended the session.
+    let end = |entry: &mut Session, t: Timestamp, how: &str, by: Option<String>| {
+        let after_start = entry.started.is_none_or(|st| st <= t);
+        let earlier = entry.ended.as_ref().is_none_or(|(prev, _, _)| t < *prev);
+        if after_start && earlier {
+            entry.ended = Some((t, how.to_string(), by));
+        }
+    };
+    for (sid, t, how) in ends {
+        if let Some(entry) = sessions.get_mut(&sid) {
+            end(entry, t, &how, None);
+        }
+    }
+    for (uid, t, by) in clears {
+        for entry in sessions.values_mut() {
+            if entry.user.as_ref().is_some_and(|u| u.0 == uid) {
+                end(entry, t, "user.session.clear", by.clone());
+            }
+        }
+    }
+
+    // Stub accounts and apps the edges point at (the okta collector fills in the rest on merge).
+    let mut users: BTreeMap<String, (Option<String>, Option<String>)> = BTreeMap::new();
+    for entry in sessions.values() {
+        if let Some((uid, alt, display)) = &entry.user {
+            users
+                .entry(uid.clone())
+                .or_insert((alt.clone(), display.clone()));
+        }
+    }
+    for (uid, (alt, display)) in &users {
+        let mut n = Node::new(id(PLATFORM, NodeKind::User, uid), NodeKind::User);
+        n.platform = Some(PLATFORM.into());
+        n.name = alt.clone();
+        n.person = alt.clone().filter(|a| a.contains('@'));
+        if let Some(d) = display {
+            n.props.insert("displayName".into(), Value::from(d.clone()));
+        }
+        c.node(n);
+    }
+    let mut apps: BTreeMap<String, Option<String>> = BTreeMap::new();
+    for ch in &children {
+        match &ch.what {
+            Minted::App { app, label } => {
+                apps.entry(app.clone()).or_insert(label.clone());
+            }
+            Minted::Token {
+                client: Some((cid, label)),
+                ..
+            } => {
+                apps.entry(cid.clone()).or_insert(label.clone());
+            }
+            Minted::Token { .. } => {}
+        }
+    }
+    for (aid, label) in &apps {
+        let mut n = Node::new(id(PLATFORM, NodeKind::App, aid), NodeKind::App);
+        n.platform = Some(PLATFORM.into());
+        n.name = label.clone();
+        c.node(n);
+    }
+
+    // Okta sessions.
+    for (sid, entry) in &sessions {
+        let sn = id(PLATFORM, NodeKind::Session, sid);
+        let mut n = Node::new(sn.clone(), NodeKind::Session);
+        n.platform = Some(PLATFORM.into());
+        let who = entry.user.as_ref().and_then(|u| u.1.clone());
+        n.name = Some(match &who {
+            Some(w) => format!("Okta session ({w})"),
+            None => "Okta session".to_string(),
+        });
+        n.person = who.filter(|w| w.contains('@'));
+        n.issued_at = entry.started;
+        n.last_used_at = last_seen.get(sid).copied();
+        n.revocation = Some(Revocation::Central);
+        n.mfa = if entry.mfa {
+            Some(true)
+        } else if entry.started.is_some() {
+            Some(false)
+        } else {
+            None
+        };
+        n.props
+            .insert("externalSessionId".into(), Value::from(sid.clone()));
+        for (k, v) in [
+            ("ip", &entry.ip),
+            ("user_agent", &entry.user_agent),
+            ("country", &entry.country),
+            ("start_event_uuid", &entry.start_uuid),
+        ] {
+            if let Some(v) = v {
+                n.props.insert(k.into(), Value::from(v.clone()));
+            }
+        }
+        if entry.started.is_none() {
+            n.props.insert(
+                "note".into(),
+                Value::from("started before the log window: no user.session.start seen"),
+            );
+        }
+        if let Some((t, how, by)) = &entry.ended {
+            // An ended session is dead from that moment on, not before: expiring it at the end
+            // time keeps analyses of earlier moments (`--at` during the incident) right.
+            n.expires_at = Some(n.expires_at.map_or(*t, |e| e.min(*t)));
+            n.props
+                .insert("ended_at".into(), Value::from(t.to_string()));
+            n.props.insert("ended_by".into(), Value::from(how.clone()));
+            if let Some(by) = by {
+                n.props.insert("cleared_by".into(), Value::from(by.clone()));
+            }
+        }
+        c.node(n);
+        if let Some((uid, _, _)) = &entry.user {
+            c.edge(Edge::new(
+                sn,
+                id(PLATFORM, NodeKind::User, uid),
+                EdgeKind::AuthenticatesAs,
+            ));
+        }
+    }
+
+    // What each session minted.
+    let mut app_sessions: BTreeMap<String, usize> = BTreeMap::new();
+    for ch in &children {
+        let parent = id(PLATFORM, NodeKind::Session, &ch.session);
+        match &ch.what {
+            Minted::App { app, label } => {
+                let platform = app_platform(None, label.as_deref());
+                let child = id(
+                    &platform,
+                    NodeKind::Session,
+                    &format!("okta-{}-{app}", ch.session),
+                );
+                let app_node = id(PLATFORM, NodeKind::App, app);
+                match app_sessions.get(&child) {
+                    Some(&i) => {
+                        // Another sign-on into the same app from the same Okta session.
+                        let n = &mut c.nodes[i];
+                        n.last_used_at = n.last_used_at.max(ch.at);
+                        let count = n
+                            .props
+                            .get("sso_count")
+                            .and_then(Value::as_u64)
+                            .unwrap_or(1);
+                        n.props.insert("sso_count".into(), Value::from(count + 1));
+                    }
+                    None => {
+                        let mut n = Node::new(child.clone(), NodeKind::Session);
+                        n.platform = Some(platform.clone());
+                        n.name = Some(format!(
+                            "{} session from Okta SSO",
+                            label.as_deref().unwrap_or(app)
+                        ));
+                        n.person = sessions
+                            .get(&ch.session)
+                            .and_then(|x| x.user.as_ref())
+                            .and_then(|u| u.1.clone())
+                            .filter(|w| w.contains('@'));
+                        n.issued_at = ch.at;
+                        n.last_used_at = ch.at;
+                        n.revocation = Some(Revocation::PerApp);
+                        n.props.insert("okta_app".into(), Value::from(app.clone()));
+                        n.props
+                            .insert("externalSessionId".into(), Value::from(ch.session.clone()));
+                        app_sessions.insert(child.clone(), c.nodes.len());
+                        c.node(n);
+                        c.edge(Edge::new(child.clone(), app_node, EdgeKind::CanAccess));
+                    }
+                }
+                let mut e = Edge::new(parent, child, EdgeKind::Issued);
+                e.at = ch.at;
+                e.props = edge_props(ch.event, label.as_deref(), None);
+                e.props.insert("app_id".into(), Value::from(app.clone()));
+                c.edge(e);
+            }
+            Minted::Token {
+                token,
+                kind,
+                client,
+                scopes,
+                grant_type,
+            } => {
+                let tn = id(PLATFORM, NodeKind::Token, token);
+                let mut n = Node::new(tn.clone(), NodeKind::Token);
+                n.platform = Some(PLATFORM.into());
+                let (token_type, revocation) = match kind.as_str() {
+                    "refresh_token" => (TokenType::Refresh, Revocation::Central),
+                    "access_token" => (TokenType::Access, Revocation::TtlOnly),
+                    "id_token" => (TokenType::Id, Revocation::TtlOnly),
+                    _ => (TokenType::Other, Revocation::TtlOnly),
+                };
+                let client_label = client
+                    .as_ref()
+                    .map(|(cid, l)| l.clone().unwrap_or_else(|| cid.clone()));
+                n.name = Some(format!(
+                    "{} token for {}",
+                    token_type,
+                    client_label.as_deref().unwrap_or("an OAuth client")
+                ));
+                n.token_type = Some(token_type);
+                n.revocation = Some(revocation);
+                n.issued_at = ch.at;
+                if matches!(token_type, TokenType::Access | TokenType::Id) {
+                    n.expires_at = ch
+                        .at
+                        .map(|t| Timestamp::from_millis(t.as_millis() + DEFAULT_JWT_LIFETIME_MS));
+                    n.props.insert(
+                        "expiry".into(),
+                        Value::from(
+                            "assumed: Okta's default 1 h token lifetime (the authorization \
+                             server's access policy may set 5 min to 24 h)",
+                        ),
+                    );
+                }
+                n.scopes = scopes.clone();
+                if let Some((cid, _)) = client {
+                    n.props.insert("clientId".into(), Value::from(cid.clone()));
+                }
+                if let Some(g) = grant_type {
+                    n.props.insert("grant_type".into(), Value::from(g.clone()));
+                }
+                n.props
+                    .insert("externalSessionId".into(), Value::from(ch.session.clone()));
+                c.node(n);
+                if let Some((cid, _)) = client {
+                    let mut e = Edge::new(
+                        tn.clone(),
+                        id(PLATFORM, NodeKind::App, cid),
+                        EdgeKind::CanAccess,
+                    );
+                    if !scopes.is_empty() {
+                        e.props.insert("scopes".into(), Value::from(scopes.clone()));
+                    }
+                    c.edge(e);
+                }
+                let mut e = Edge::new(parent, tn, EdgeKind::Issued);
+                e.at = ch.at;
+                e.props = edge_props(
+                    ch.event,
+                    client_label.as_deref(),
+                    client.as_ref().map(|(cid, _)| cid.as_str()),
+                );
+                c.edge(e);
+            }
+        }
+    }
+    c
+}
+
+/// Reads `GET /api/v1/logs?since=…&sortOrder=ASCENDING&limit=1000` page by page. A polling query
+/// (no `until`) always has a next link, so the walk stops at an empty page, at a next link already
+/// followed, or once the events reach the time the collection started. A failure for good after
+/// some pages keeps what arrived and records the problem; a rejected credential is an error.
+pub async fn collect_live(
+    org_url: &str,
+    token: String,
+    since: Option<Timestamp>,
+    policy: Policy,
+    progress: &Progress,
+) -> Result<Collection, FetchError> {
+    let base = if org_url.contains("://") {
+        org_url.to_string()
+    } else {
+        format!("https://{org_url}")
+    };
+    let client = Client::new(&base, Auth::Ssws(token), CREDENTIAL_ENV, policy).map_err(|e| {
+        FetchError::Transport {
+            url: base.clone(),
+            detail: e,
+        }
+    })?;
+    let mut path = "/api/v1/logs?".to_string();
+    if let Some(t) = since {
+        path.push_str(&format!("since={}&", urlencode(&t.to_string())));
+    }
+    path.push_str("sortOrder=ASCENDING&limit=1000");
+    let started = Timestamp::now();
+    let mut events: Vec<Value> = Vec::new();
+    let mut problems = Vec::new();
+    let mut followed = HashSet::new();
+    let mut next = Some(path);
+    progress.step("system log (GET /api/v1/logs)");
+    while let Some(p) = next.take() {
+        if !followed.insert(client.url(&p)) || followed.len() > 100_000 {
+            break;
+        }
+        match client.get(&p, Paging::LinkHeader).await {
+            Ok(page) => {
+                let Value::Array(batch) = page.body else {
+                    problems.push(format!(
+                        "system log (GET /api/v1/logs): {}: the response is not the JSON array \
+                         of events the API documents",
+                        client.url(&p)
+                    ));
+                    break;
+                };
+                if batch.is_empty() {
+                    break;
+                }
+                progress.add(batch.len());
+                let caught_up = batch
+                    .iter()
+                    .any(|e| published(e).is_some_and(|t| t >= started));
+                events.extend(batch);
+                if caught_up {
+                    break;
+                }
+                next = page.next;
+            }
+            Err(e) if e.is_fatal() => return Err(e),
+            Err(e) => {
+                problems.push(format!("system log (GET /api/v1/logs): {e}"));
+                break;
+            }
+        }
+    }
+    let mut c = transform(&events);
+    c.problems.extend(problems);
+    progress.finish();
+    Ok(c)
+}
+
+/// An exported System Log: a JSON array of events, or events one per line (NDJSON; concatenated
+/// JSON objects are accepted too).
+pub fn collect_file(text: &str) -> Result<Collection, String> {
+    let trimmed = text.trim_start_matches('\u{feff}').trim();
+    if trimmed.is_empty() {
+        return Err(
+            "the file is empty: expected Okta System Log events as a JSON array or one \
+                    JSON object per line (NDJSON)"
+                .to_string(),
+        );
+    }
+    let events: Vec<Value> = if trimmed.starts_with('[') {
+        match serde_json::from_str::<Value>(trimmed) {
+            Ok(Value::Array(a)) => a,
+            Ok(_) => unreachable!("text starting with [ parses to an array"),
+            Err(e) => {
+                return Err(format!(
+                    "not a valid JSON array of System Log events: {e}\n  fix: export the \
+                     System Log as JSON (an array of events) or as one event per line"
+                ))
+            }
+        }
+    } else {
+        let mut out = Vec::new();
+        for item in serde_json::Deserializer::from_str(trimmed).into_iter::<Value>() {
+            match item {
+                Ok(v) => out.push(v),
+                Err(e) => {
+                    return Err(format!(
+                        "event {} is not valid JSON: {e}\n  fix: one System Log event (a JSON \
+                         object) per line, or a JSON array of events",
+                        out.len() + 1
+                    ))
+                }
+            }
+        }
+        out
+    };
+    for (i, e) in events.iter().enumerate() {
+        if !e.is_object() {
+            return Err(format!(
+                "event {} is not a JSON object but {}\n  fix: each System Log event is an \
+                 object with `eventType`, `published`, `actor`…",
+                i + 1,
+                match e {
+                    Value::Null => "null",
+                    Value::Bool(_) => "a boolean",
+                    Value::Number(_) => "a number",
+                    Value::String(_) => "a string",
+                    Value::Array(_) => "an array",
+                    Value::Object(_) => "an object",
+                }
+            ));
+        }
+    }
+    if !events.is_empty() && !events.iter().any(|e| e.get("eventType").is_some()) {
+        return Err(format!(
+            "none of the {} objects has an `eventType`: this is not an Okta System Log export\n  \
+             fix: export events from GET /api/v1/logs or the Admin Console System Log",
+            events.len()
+        ));
+    }
+    Ok(transform(&events))
+}

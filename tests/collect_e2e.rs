@@ -1,0 +1,353 @@
+//! End to end, as a responder runs it: collect Okta and Entra from (local) live APIs and the Okta
+//! System Log from an export, merge, then ask `heir blast` and `heir inherited` about a stolen Okta
+//! session. Also the two failures a user meets first: a rejected token and a broken endpoint.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::entra_tenant::{recorded, serve_tenant};
+use common::httpmock::{MockServer, Reply};
+use common::okta_org::org;
+
+const SESSION: &str = "okta:session:102FakeSessionAbCdEf12";
+const OKTA_TOKEN: &str = "00FAKE-okta-e2e-token-never-valid";
+const GRAPH_TOKEN: &str = "fake-graph-e2e-token";
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn heir(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_heir"));
+    cmd.args(args).current_dir(root());
+    for v in [
+        "OKTA_API_TOKEN",
+        "ENTRA_ACCESS_TOKEN",
+        "ENTRA_TENANT_ID",
+        "ENTRA_CLIENT_ID",
+        "ENTRA_CLIENT_SECRET",
+    ] {
+        cmd.env_remove(v);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+fn ok(args: &[&str], env: &[(&str, &str)]) -> String {
+    let out = heir(args, env);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "heir {args:?} failed: {err}");
+    assert!(
+        !err.contains(OKTA_TOKEN) && !err.contains(GRAPH_TOKEN),
+        "a token leaked: {err}"
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("heir-e2e-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+#[test]
+fn collect_merge_blast_inherited() {
+    let okta = org(&[]);
+    let graph_mock = MockServer::start();
+    let graph = serve_tenant(&graph_mock, &recorded());
+    let (o, l, e, all) = (
+        tmp("okta.json"),
+        tmp("log.json"),
+        tmp("entra.json"),
+        tmp("all.json"),
+    );
+    let p = |x: &PathBuf| x.to_str().unwrap().to_string();
+
+    ok(
+        &[
+            "collect",
+            "okta",
+            "--org-url",
+            &okta.base,
+            "-o",
+            &p(&o),
+            "--quiet",
+        ],
+        &[("OKTA_API_TOKEN", OKTA_TOKEN)],
+    );
+    assert!(okta
+        .seen()
+        .iter()
+        .all(|s| s.authorization.as_deref() == Some(&format!("SSWS {OKTA_TOKEN}"))));
+    ok(
+        &[
+            "collect",
+            "oktalog",
+            "--file",
+            "tests/fixtures/okta/system-log.json",
+            "-o",
+            &p(&l),
+        ],
+        &[],
+    );
+    ok(
+        &[
+            "collect",
+            "entra",
+            "--graph-url",
+            &graph,
+            "-o",
+            &p(&e),
+            "--quiet",
+        ],
+        &[("ENTRA_ACCESS_TOKEN", GRAPH_TOKEN)],
+    );
+    for f in [&o, &l, &e] {
+        let text = std::fs::read_to_string(f).unwrap();
+        assert!(!text.contains(OKTA_TOKEN) && !text.contains(GRAPH_TOKEN));
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["sources"][0]["complete"], true, "{}", f.display());
+    }
+    ok(&["merge", &p(&o), &p(&l), &p(&e), "-o", &p(&all)], &[]);
+    let merged: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&all).unwrap()).unwrap();
+    let sources: Vec<&str> = merged["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(sources, vec!["okta", "oktalog", "entra"]);
+
+    // The stolen session, while it was alive.
+    let at = "2025-03-10T09:30:00Z";
+    let out = ok(
+        &[
+            "inherited",
+            &p(&all),
+            "--from",
+            SESSION,
+            "--at",
+            at,
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let mut ids: Vec<&str> = v["inherited"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_str().unwrap())
+        .collect();
+    ids.sort();
+    assert_eq!(
+        ids,
+        vec![
+            "okta:token:AT.fakeAccessTokenId01",
+            "okta:token:oar1rtFAKE0001",
+            "salesforce:session:okta-102FakeSessionAbCdEf12-0oa1sfdcFAKE001",
+            "slack:session:okta-102FakeSessionAbCdEf12-0oa1slackFAKE01",
+        ]
+    );
+    let out = ok(
+        &[
+            "blast",
+            &p(&all),
+            "--from",
+            SESSION,
+            "--at",
+            at,
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let reached: Vec<&str> = v["reached"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_str().unwrap())
+        .collect();
+    // The session's user, the app sessions minted from it and what they sign in as, and the
+    // refresh token the API listed and the log saw minted — one node, joined by id.
+    for want in [
+        "okta:user:00u1anaFAKE0001",
+        "slack:session:okta-102FakeSessionAbCdEf12-0oa1slackFAKE01",
+        "salesforce:session:okta-102FakeSessionAbCdEf12-0oa1sfdcFAKE001",
+        "okta:token:oar1rtFAKE0001",
+    ] {
+        assert!(reached.contains(&want), "{want} not in {reached:?}");
+    }
+    for r in v["reached"].as_array().unwrap() {
+        assert_eq!(r["path"][0], SESSION);
+    }
+    // After the session was ended at 10:00 it is dead.
+    let out = ok(
+        &[
+            "blast",
+            &p(&all),
+            "--from",
+            SESSION,
+            "--at",
+            "2025-03-10T10:30:00Z",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["reached"].as_array().unwrap().len(), 0);
+    assert_eq!(v["dead_sources"], serde_json::json!([SESSION]));
+}
+
+#[test]
+fn a_rejected_token_names_the_variable_and_writes_nothing() {
+    let okta = org(&[(
+        "/api/v1/users?limit=200",
+        vec![Reply::status(
+            401,
+            r#"{"errorCode":"E0000011","errorSummary":"Invalid token provided"}"#,
+        )],
+    )]);
+    let out_file = tmp("never.json");
+    let out = heir(
+        &[
+            "collect",
+            "okta",
+            "--org-url",
+            &okta.base,
+            "-o",
+            out_file.to_str().unwrap(),
+            "--quiet",
+        ],
+        &[("OKTA_API_TOKEN", OKTA_TOKEN)],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("OKTA_API_TOKEN"), "{err}");
+    assert!(!err.contains(OKTA_TOKEN));
+    assert!(!out_file.exists());
+    // No token at all: the same variable is named before any request.
+    let out = heir(
+        &[
+            "collect",
+            "okta",
+            "--org-url",
+            &okta.base,
+            "-o",
+            out_file.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("OKTA_API_TOKEN is not set"));
+}
+
+#[test]
+fn a_broken_endpoint_is_written_as_incomplete_and_exits_1() {
+    let okta = org(&[(
+        "/api/v1/groups?limit=200",
+        vec![Reply::json("[{\"id\": \"00g1engFAKE0001\", ")],
+    )]);
+    let out_file = tmp("partial.json");
+    let out = heir(
+        &[
+            "collect",
+            "okta",
+            "--org-url",
+            &okta.base,
+            "-o",
+            out_file.to_str().unwrap(),
+            "--quiet",
+        ],
+        &[("OKTA_API_TOKEN", OKTA_TOKEN)],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("incomplete") && err.contains("/api/v1/groups"),
+        "{err}"
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out_file).unwrap()).unwrap();
+    assert_eq!(v["sources"][0]["complete"], false);
+    assert!(v["sources"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("/api/v1/groups"));
+    assert!(v["nodes"].as_array().unwrap().len() > 5, "the rest is kept");
+    // A blast radius over it says the data is incomplete.
+    let out = heir(
+        &[
+            "blast",
+            out_file.to_str().unwrap(),
+            "--from",
+            "okta:user:00u1anaFAKE0001",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["incomplete_sources"], serde_json::json!(["okta"]));
+}
+
+#[test]
+fn sign_in_export_becomes_entra_session_lineage() {
+    let s = tmp("signins.json");
+    ok(
+        &[
+            "collect",
+            "signins",
+            "--file",
+            "tests/fixtures/entra/signins.page.json",
+            "-o",
+            s.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let out = ok(
+        &[
+            "inherited",
+            s.to_str().unwrap(),
+            "--from",
+            "entra:session:3e3e3e3e-0000-4000-8000-000000000e01",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let inherited = v["inherited"].as_array().unwrap();
+    assert!(!inherited.is_empty());
+    for x in inherited {
+        assert_eq!(
+            x["via"][0],
+            "entra:session:3e3e3e3e-0000-4000-8000-000000000e01"
+        );
+        assert!(x["at"].is_string());
+    }
+    let bad = tmp("bad-signins.json");
+    std::fs::write(&bad, "{\"value\": [{\"id\": 1,").unwrap();
+    let out = heir(
+        &[
+            "collect",
+            "signins",
+            "--file",
+            bad.to_str().unwrap(),
+            "-o",
+            tmp("x.json").to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad-signins.json"));
+}
