@@ -29,6 +29,10 @@ pub enum HeirError {
     #[error("{0}")]
     Environment(String),
 
+    /// A CI gate (`--fail-on`) tripped: the report was printed, the exit code says so.
+    #[error("{0}")]
+    Gate(String),
+
     /// An input file heir could not use (names the file, the place and the fix).
     #[error("{0}")]
     Input(String),

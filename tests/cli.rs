@@ -645,3 +645,85 @@ fn merge_joins_by_id_reports_conflicts_and_writes_atomically() {
     assert!(!out2.exists());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn sprawl_cli_formats_and_gate() {
+    let out = ok(&[
+        "sprawl",
+        "examples/acme.json",
+        "--at",
+        AT,
+        "--format",
+        "json",
+    ]);
+    golden("sprawl-acme.json", &out);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["at"], AT);
+    for f in v["findings"].as_array().unwrap() {
+        for k in ["rule", "owasp", "severity", "target", "detail", "fix"] {
+            assert!(f[k].is_string(), "{k} missing in {f}");
+        }
+        let owasp = f["owasp"].as_str().unwrap();
+        assert!(
+            owasp.starts_with("NHI") && owasp.ends_with(":2025"),
+            "{owasp}"
+        );
+    }
+    let ranking = v["ranking"].as_array().unwrap();
+    assert!(ranking
+        .windows(2)
+        .all(|w| w[0]["score"].as_f64() >= w[1]["score"].as_f64()));
+    let sarif: serde_json::Value = serde_json::from_str(&ok(&[
+        "sprawl",
+        "examples/acme.json",
+        "--at",
+        AT,
+        "--format",
+        "sarif",
+    ]))
+    .unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    assert_eq!(
+        sarif["runs"][0]["results"].as_array().unwrap().len(),
+        v["findings"].as_array().unwrap().len()
+    );
+    let md = ok(&[
+        "sprawl",
+        "examples/acme.json",
+        "--at",
+        AT,
+        "--format",
+        "markdown",
+    ]);
+    assert_eq!(
+        md,
+        std::fs::read_to_string(root().join("docs/acme-sprawl-review.md")).unwrap()
+    );
+    // The CI gate: findings at or above the threshold fail the run, after printing the report.
+    let gate = heir(&[
+        "sprawl",
+        "examples/acme.json",
+        "--at",
+        AT,
+        "--fail-on",
+        "high",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(gate.status.code(), Some(1));
+    assert!(!gate.stdout.is_empty());
+    let clean = heir(&[
+        "sprawl",
+        "tests/fixtures/contract.yaml",
+        "--at",
+        AT,
+        "--fail-on",
+        "low",
+    ]);
+    assert_eq!(
+        clean.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&clean.stderr)
+    );
+}

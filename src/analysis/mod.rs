@@ -5,3 +5,4 @@ pub mod cut;
 pub mod lineage;
 pub mod mechanism;
 pub mod plan;
+pub mod sprawl;

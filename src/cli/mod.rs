@@ -36,6 +36,8 @@ pub enum Command {
     Inherited(InheritedOpts),
     /// Revocation plan: contain, revoke, inspect, hunt, recover — in order, with exact calls.
     Plan(PlanOpts),
+    /// Sprawl review: NHI findings mapped to the OWASP NHI Top 10, and every credential ranked.
+    Sprawl(SprawlOpts),
     /// Export the graph (or one blast radius) for other tools.
     #[command(subcommand)]
     Export(ExportCommand),
@@ -443,6 +445,96 @@ fn merge_cmd(o: MergeOpts) -> Result<(), HeirError> {
     Ok(())
 }
 
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SprawlFormat {
+    Table,
+    Json,
+    Markdown,
+    Sarif,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailOn {
+    Low,
+    Medium,
+    High,
+}
+
+#[derive(Args, Debug)]
+pub struct SprawlOpts {
+    #[command(flatten)]
+    pub graph: GraphArg,
+    /// Evaluate at this time (RFC 3339); default: now.
+    #[arg(long, value_name = "RFC3339", value_parser = Timestamp::parse)]
+    pub at: Option<Timestamp>,
+    #[arg(long, value_enum, default_value_t = SprawlFormat::Table)]
+    pub format: SprawlFormat,
+    /// Exit 1 when a finding of this severity or worse exists (for CI gates).
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// A credential unused for this many days is stale.
+    #[arg(long, default_value_t = 90)]
+    pub stale_days: u32,
+    /// A credential living longer than this many days is long-lived.
+    #[arg(long, default_value_t = 90)]
+    pub max_lifetime_days: u32,
+    /// A credential issued longer ago than this many days is due for rotation.
+    #[arg(long, default_value_t = 90)]
+    pub rotation_days: u32,
+    /// A secret is widely exposed when at least this many people can reach where it is held.
+    #[arg(long, default_value_t = 10)]
+    pub exposure_accounts: usize,
+    /// A third-party app holding at least this many grants is flagged.
+    #[arg(long, default_value_t = 25)]
+    pub third_party_grants: usize,
+    /// A ttl_only credential with more than this many days left is flagged as non-revocable.
+    #[arg(long, default_value_t = 1)]
+    pub long_window_days: u32,
+    /// Only this many entries of the ranking (default: all).
+    #[arg(long)]
+    pub top: Option<usize>,
+}
+
+fn sprawl_cmd(o: SprawlOpts) -> Result<(), HeirError> {
+    use crate::analysis::sprawl::{sprawl, worst, Severity, SprawlOptions};
+    let (g, _) = load_graph(&o.graph.graph)?;
+    let opts = SprawlOptions {
+        at: o.at.unwrap_or_else(Timestamp::now),
+        stale_days: o.stale_days,
+        max_lifetime_days: o.max_lifetime_days,
+        rotation_days: o.rotation_days,
+        exposure_accounts: o.exposure_accounts,
+        third_party_grants: o.third_party_grants,
+        long_window_days: o.long_window_days,
+        top: o.top.unwrap_or(usize::MAX),
+        ..SprawlOptions::default()
+    };
+    let report = sprawl(&g, &opts);
+    let mut sink: Box<dyn Sink> = match o.format {
+        SprawlFormat::Table => Box::new(Table),
+        SprawlFormat::Json => Box::new(Json),
+        SprawlFormat::Markdown => Box::new(Markdown),
+        SprawlFormat::Sarif => Box::new(crate::report::Sarif),
+    };
+    emit(sink.as_mut(), &Output::Sprawl(&report))?;
+    if let Some(threshold) = o.fail_on {
+        let threshold = match threshold {
+            FailOn::Low => Severity::Low,
+            FailOn::Medium => Severity::Medium,
+            FailOn::High => Severity::High,
+        };
+        if let Some(w) = worst(&report).filter(|w| *w >= threshold) {
+            return Err(HeirError::Gate(format!(
+                "sprawl review found {} finding(s); the worst is {} (--fail-on {})",
+                report.findings.len(),
+                w.as_str(),
+                threshold.as_str()
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Runs the command line and returns the exit code.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -467,6 +559,7 @@ pub fn run(cli: Cli) -> Result<(), HeirError> {
         Command::Blast(o) => blast_cmd(o),
         Command::Inherited(o) => inherited_cmd(o),
         Command::Plan(o) => plan_cmd(o),
+        Command::Sprawl(o) => sprawl_cmd(o),
         Command::Merge(o) => merge_cmd(o),
         Command::Collect(c) => collect::run(c),
         Command::Export(ExportCommand::Dot(o)) => export_dot(o),

@@ -107,6 +107,7 @@ impl Sink for Markdown {
                 Ok(())
             }
             Output::Plan(g, p) => super::plan::markdown(out, g, p),
+            Output::Sprawl(r) => super::sprawl::markdown(out, r),
             Output::Lineage(_, r) => {
                 writeln!(out, "# Inherited from `{}`\n", cell(&r.from))?;
                 match r.since {

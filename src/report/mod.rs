@@ -4,6 +4,7 @@
 
 pub mod markdown;
 pub mod plan;
+pub mod sprawl;
 pub mod table;
 
 use std::io::{self, Write};
@@ -38,6 +39,7 @@ pub enum Output<'a> {
     Blast(&'a TrustGraph, &'a BlastResult, &'a BlastReport),
     Lineage(&'a TrustGraph, &'a LineageReport),
     Plan(&'a TrustGraph, &'a crate::analysis::plan::Plan),
+    Sprawl(&'a crate::analysis::sprawl::SprawlReport),
 }
 
 /// One output format.
@@ -55,6 +57,7 @@ impl Sink for Json {
             Output::Blast(_, _, r) => serde_json::to_writer_pretty(&mut *out, r)?,
             Output::Lineage(_, r) => serde_json::to_writer_pretty(&mut *out, r)?,
             Output::Plan(_, r) => serde_json::to_writer_pretty(&mut *out, r)?,
+            Output::Sprawl(r) => serde_json::to_writer_pretty(&mut *out, r)?,
         }
         writeln!(out)
     }
@@ -93,6 +96,20 @@ pub fn window(persistent: bool, until: Option<crate::model::Timestamp>) -> Strin
         match until {
             Some(t) => t.to_string(),
             None => "no expiry".into(),
+        }
+    }
+}
+
+/// SARIF 2.1.0, for code-scanning dashboards (sprawl review only).
+pub struct Sarif;
+
+impl Sink for Sarif {
+    fn write(&mut self, out: &mut dyn Write, report: &Output<'_>) -> io::Result<()> {
+        match report {
+            Output::Sprawl(r) => sprawl::sarif(out, r),
+            _ => Err(io::Error::other(
+                "the sarif format is only for `heir sprawl`",
+            )),
         }
     }
 }

@@ -150,6 +150,7 @@ impl Sink for Table {
                 Ok(())
             }
             Output::Plan(_, p) => super::plan::table(out, p),
+            Output::Sprawl(r) => super::sprawl::table(out, r),
             Output::Lineage(_, r) => {
                 writeln!(out, "{}", fit(&format!("Inherited from {}", r.from), WIDTH))?;
                 match r.since {
