@@ -19,7 +19,6 @@ for g in range(people // 50 + 1):
 resources = max(1, people // 5)
 for r in range(resources):
     add(id=f"res:{r}", kind="resource", platform=f"app{r % apps}", criticality=r % 11)
-    edges.append({"from": f"res:{r}", "to": f"app:{r % apps}", "kind": "can_access"})
 for p in range(people):
     u = f"okta:user:{p}"
     add(id=u, kind="user", platform="okta", name=f"user{p}@acme.example")

@@ -133,18 +133,11 @@ pub fn blast(g: &TrustGraph, q: &BlastQuery) -> BlastResult {
     let is_source = |i: NodeIndex| q.from.contains(&i);
 
     for &s in &q.from {
-        let f = g.facts(s);
-        if !f.alive_at(at) {
+        let Some((mfa, until)) = start_state(g, s, at) else {
             dead_sources.push(s);
             continue;
-        }
-        // Only a credential carries an MFA claim; a stolen device or workload starts without one.
-        let st = state(s, f.kind.is_credential() && f.mfa.unwrap_or(false), false);
-        let until = if f.kind.is_credential() {
-            f.expires_at
-        } else {
-            NEVER
         };
+        let st = state(s, mfa, false);
         if labels.pred[st] == UNSET || labels.until[st] < until {
             labels.until[st] = until;
             labels.pred[st] = SOURCE;
@@ -172,55 +165,17 @@ pub fn blast(g: &TrustGraph, q: &BlastQuery) -> BlastResult {
             continue; // stale entry: the state was improved after this was pushed
         }
         let (node, mfa, _) = unpack(st);
-        let nf = g.facts(node);
-        // Using a device-bound credential away from its device fails for every edge out of it.
-        let bound_here =
-            nf.kind.is_credential() && nf.device_bound && q.attacker == Attacker::OffDevice;
         for e in g.graph.edges_directed(node, Direction::Outgoing) {
-            let ef = e.weight();
-            let rule = ef.kind.rule();
-            if !rule.traversable {
-                continue;
-            }
-            let t = e.target();
-            let tf = g.facts(t);
-            if tf.kind.is_account() && !tf.enabled && rule.new_sign_in {
-                continue; // nobody signs in anew to a disabled account
-            }
-            if !tf.alive_at(at) && (!rule.mints || !tf.enabled) {
-                // Dead: an inactive credential always; an expired (or not yet issued) one
-                // unless a live parent mints a fresh equivalent across `issued`.
-                continue;
-            }
-            let mut by: Vec<BlockedBy> = ef
-                .requirements()
-                .filter(|r: &Requirement| !r.met(q.attacker, mfa))
-                .map(BlockedBy::from)
-                .collect();
-            if bound_here {
-                by.insert(0, BlockedBy::DeviceBound);
-            }
-            if !by.is_empty() {
-                refused.entry(t.index()).or_insert((e.id(), by));
-                continue;
-            }
+            let (t, t_mfa, t_persistent, t_until) =
+                match cross(g, at, q.attacker, (node, mfa, persistent, until), e) {
+                    Crossing::Skip => continue,
+                    Crossing::Refused(by) => {
+                        refused.entry(e.target().index()).or_insert((e.id(), by));
+                        continue;
+                    }
+                    Crossing::To(t, m, p, u) => (t, m, p, u),
+                };
             crossed.push(e.id());
-            let t_persistent = persistent || rule.grants_persistence;
-            let t_until = if t_persistent {
-                NEVER
-            } else if tf.kind.is_credential() && !rule.mints {
-                until.min(tf.expires_at)
-            } else {
-                until
-            };
-            let t_mfa = if tf.kind.is_credential() {
-                match tf.mfa {
-                    Some(m) => m,
-                    None => rule.mints && mfa, // a minted child carries its parent's claim
-                }
-            } else {
-                mfa
-            };
             let ts = state(t, t_mfa, t_persistent);
             if labels.pred[ts] == UNSET || labels.until[ts] < t_until {
                 if (0..4).all(|k| labels.pred[t.index() * 4 + k] == UNSET) {
@@ -299,6 +254,89 @@ pub fn blast(g: &TrustGraph, q: &BlastQuery) -> BlastResult {
         dead_sources,
         incomplete_sources: g.incomplete_sources(),
     }
+}
+
+/// What crossing one edge does to an attacker in a given state.
+pub(crate) enum Crossing {
+    /// Not traversable, a dead target, or a disabled account entered anew: nothing to report.
+    Skip,
+    /// A condition or device binding refused it.
+    Refused(Vec<BlockedBy>),
+    /// Reached: the target and the attacker's new state (MFA claim, persistent, until).
+    To(NodeIndex, bool, bool, i64),
+}
+
+/// The traversal rules of product.md §2 for one edge, in one place: used by [`blast`] and by the
+/// shared-work reach of the sprawl ranking, so the two cannot drift apart.
+pub(crate) fn cross(
+    g: &TrustGraph,
+    at: i64,
+    attacker: Attacker,
+    (node, mfa, persistent, until): (NodeIndex, bool, bool, i64),
+    e: petgraph::graph::EdgeReference<'_, crate::model::graph::EdgeFacts, u32>,
+) -> Crossing {
+    let ef = e.weight();
+    let rule = ef.kind.rule();
+    if !rule.traversable {
+        return Crossing::Skip;
+    }
+    let t = e.target();
+    let tf = g.facts(t);
+    if tf.kind.is_account() && !tf.enabled && rule.new_sign_in {
+        return Crossing::Skip; // nobody signs in anew to a disabled account
+    }
+    if !tf.alive_at(at) && (!rule.mints || !tf.enabled) {
+        // Dead: an inactive credential always; an expired (or not yet issued) one unless a live
+        // parent mints a fresh equivalent across `issued`.
+        return Crossing::Skip;
+    }
+    let nf = g.facts(node);
+    // Using a device-bound credential away from its device fails for every edge out of it.
+    let bound_here = nf.kind.is_credential() && nf.device_bound && attacker == Attacker::OffDevice;
+    let mut by: Vec<BlockedBy> = ef
+        .requirements()
+        .filter(|r: &Requirement| !r.met(attacker, mfa))
+        .map(BlockedBy::from)
+        .collect();
+    if bound_here {
+        by.insert(0, BlockedBy::DeviceBound);
+    }
+    if !by.is_empty() {
+        return Crossing::Refused(by);
+    }
+    let t_persistent = persistent || rule.grants_persistence;
+    let t_until = if t_persistent {
+        NEVER
+    } else if tf.kind.is_credential() && !rule.mints {
+        until.min(tf.expires_at)
+    } else {
+        until
+    };
+    let t_mfa = if tf.kind.is_credential() {
+        match tf.mfa {
+            Some(m) => m,
+            None => rule.mints && mfa, // a minted child carries its parent's claim
+        }
+    } else {
+        mfa
+    };
+    Crossing::To(t, t_mfa, t_persistent, t_until)
+}
+
+/// The start state of a stolen artefact: only a credential carries an MFA claim, and only a
+/// credential's own expiry bounds the window. `None` when it is already dead.
+pub(crate) fn start_state(g: &TrustGraph, s: NodeIndex, at: i64) -> Option<(bool, i64)> {
+    let f = g.facts(s);
+    if !f.alive_at(at) {
+        return None;
+    }
+    let mfa = f.kind.is_credential() && f.mfa.unwrap_or(false);
+    let until = if f.kind.is_credential() {
+        f.expires_at
+    } else {
+        NEVER
+    };
+    Some((mfa, until))
 }
 
 fn trace(labels: &Labels, mut s: usize) -> (Vec<NodeIndex>, Vec<EdgeIndex>) {

@@ -5,4 +5,5 @@ pub mod cut;
 pub mod lineage;
 pub mod mechanism;
 pub mod plan;
+pub mod reach;
 pub mod sprawl;

@@ -466,6 +466,76 @@ fn is_crown(g: &TrustGraph, i: NodeIndex, crown: u8) -> bool {
     g.facts(i).criticality >= crown || g.node(i).tags.iter().any(|t| t == "tier0")
 }
 
+/// The window factor of the score: 1 for persistent or unbounded access, else the share of the
+/// next 24 hours the access lasts.
+fn window_factor(persistent: bool, until: i64, now: i64) -> f64 {
+    if persistent || until == i64::MAX {
+        1.0
+    } else {
+        ((until - now) as f64 / (24 * HOUR) as f64).clamp(0.0, 1.0)
+    }
+}
+
+/// Summary of one source from its reached nodes `(node, persistent, until)`; `path` gives the
+/// explaining chain when it is known (NHIs, for the environment rule).
+fn summary_of(
+    g: &TrustGraph,
+    at: Timestamp,
+    crown: u8,
+    reached: &[(NodeIndex, bool, i64)],
+    path: &dyn Fn(NodeIndex) -> Vec<NodeIndex>,
+) -> Summary {
+    let now = at.as_millis();
+    let mut s = Summary {
+        reach: reached.len(),
+        ..Summary::default()
+    };
+    let mut score = 0.0;
+    // `heir blast` lists the most critical, longest-lived node first; that is the `top`.
+    let mut top: Option<(u8, bool, i64, std::cmp::Reverse<&str>, NodeIndex)> = None;
+    // Summed in node order, so the score does not depend on how the reach was computed.
+    let mut ordered = reached.to_vec();
+    ordered.sort_unstable_by_key(|r| r.0);
+    for &(x, persistent, until) in &ordered {
+        let crit = g.facts(x).criticality;
+        score += crit as f64 * window_factor(persistent, until, now);
+        s.persistent |= persistent;
+        let key = (crit, persistent, until, std::cmp::Reverse(g.id(x)), x);
+        if top.as_ref().is_none_or(|t| key > *t) {
+            top = Some(key);
+        }
+        if is_crown(g, x, crown) {
+            s.crown += 1;
+        }
+        match env_of(g.node(x)) {
+            Some(Env::Prod) => {
+                s.prod += 1;
+            }
+            Some(Env::NonProd) => {
+                s.nonprod += 1;
+            }
+            None => {}
+        }
+    }
+    s.top = top.map(|t| t.4);
+    // The example path to each environment: to its most critical node, as `heir blast` sorts.
+    for (env, slot) in [
+        (Env::Prod, &mut s.prod_path),
+        (Env::NonProd, &mut s.nonprod_path),
+    ] {
+        let best = reached
+            .iter()
+            .filter(|(x, _, _)| env_of(g.node(*x)) == Some(env))
+            .max_by_key(|&&(x, p, u)| (g.facts(x).criticality, p, u, std::cmp::Reverse(g.id(x))));
+        if let Some(&(x, _, _)) = best {
+            *slot = path(x);
+        }
+    }
+    s.score = (score * 1000.0).round() / 1000.0;
+    s
+}
+
+/// A full `heir blast` (with paths): for NHIs, whose findings quote a path.
 fn summarize(g: &TrustGraph, at: Timestamp, crown: u8, source: NodeIndex) -> Summary {
     let r = blast(
         g,
@@ -475,66 +545,63 @@ fn summarize(g: &TrustGraph, at: Timestamp, crown: u8, source: NodeIndex) -> Sum
             attacker: Attacker::OffDevice,
         },
     );
-    let mut s = Summary {
-        reach: r.reached.len(),
-        top: r.reached.first().map(|x| x.node),
-        ..Summary::default()
-    };
-    let now = at.as_millis();
-    let mut score = 0.0;
-    for x in &r.reached {
-        let window = match (x.persistent, x.until) {
-            (false, Some(u)) => ((u.as_millis() - now) as f64 / (24 * HOUR) as f64).clamp(0.0, 1.0),
-            _ => 1.0,
-        };
-        score += g.facts(x.node).criticality as f64 * window;
-        s.persistent |= x.persistent;
-        if is_crown(g, x.node, crown) {
-            s.crown += 1;
-        }
-        match env_of(g.node(x.node)) {
-            Some(Env::Prod) => {
-                if s.prod == 0 {
-                    s.prod_path = x.path.clone();
-                }
-                s.prod += 1;
-            }
-            Some(Env::NonProd) => {
-                if s.nonprod == 0 {
-                    s.nonprod_path = x.path.clone();
-                }
-                s.nonprod += 1;
-            }
-            None => {}
-        }
-    }
-    s.score = (score * 1000.0).round() / 1000.0;
-    s
+    let reached: Vec<(NodeIndex, bool, i64)> = r
+        .reached
+        .iter()
+        .map(|x| {
+            (
+                x.node,
+                x.persistent,
+                x.until.map_or(i64::MAX, Timestamp::as_millis),
+            )
+        })
+        .collect();
+    let paths: HashMap<NodeIndex, &Vec<NodeIndex>> =
+        r.reached.iter().map(|x| (x.node, &x.path)).collect();
+    summary_of(g, at, crown, &reached, &|x| {
+        paths.get(&x).map(|p| (*p).clone()).unwrap_or_default()
+    })
 }
 
-/// Blast summaries of `sources`, in order, computed on every available core: each thread takes
-/// every `threads`-th source and calls [`blast`] for it, so each result is exactly `heir blast`'s.
+/// Blast summaries of `sources`, in order, on every available core. Credentials — the bulk of an
+/// estate — go through the shared-work reach ([`crate::analysis::reach`]), whose windows equal
+/// `heir blast`'s exactly; NHIs, whose findings quote paths, get a full blast.
 fn summarize_all(g: &TrustGraph, at: Timestamp, crown: u8, sources: &[NodeIndex]) -> Vec<Summary> {
+    use crate::analysis::reach::{reach, Memo};
     if sources.is_empty() {
         return Vec::new();
     }
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(sources.len());
+    // Contiguous chunks, so the credentials of one account (adjacent in collected documents)
+    // tend to share a thread and its memo.
+    let chunk = sources.len().div_ceil(threads);
     let mut out = vec![Summary::default(); sources.len()];
     std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
+        let handles: Vec<_> = sources
+            .chunks(chunk)
+            .enumerate()
+            .map(|(c, part)| {
                 scope.spawn(move || {
-                    (t..sources.len())
-                        .step_by(threads)
-                        .map(|k| (k, summarize(g, at, crown, sources[k])))
+                    let mut memo = Memo::new(32 << 20);
+                    part.iter()
+                        .enumerate()
+                        .map(|(k, &src)| {
+                            let s = if g.facts(src).kind.is_credential() {
+                                let reached = reach(g, src, at, Attacker::OffDevice, &mut memo);
+                                summary_of(g, at, crown, &reached, &|_| Vec::new())
+                            } else {
+                                summarize(g, at, crown, src)
+                            };
+                            (c * chunk + k, s)
+                        })
                         .collect::<Vec<_>>()
                 })
             })
             .collect();
         for h in handles {
-            for (k, s) in h.join().expect("a blast thread panicked") {
+            for (k, s) in h.join().expect("a ranking thread panicked") {
                 out[k] = s;
             }
         }
