@@ -30,9 +30,31 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use tokio::task::JoinSet;
 
 use super::http::{self, Auth, Client, FetchError, Paging, Policy};
+
+/// One paginated request per object, concurrently: the shared [`http::fan_out`] in Graph's paging
+/// style, naming the permission a failure most likely lacks.
+async fn fan_out(
+    client: &Client,
+    progress: &Progress,
+    problems: &mut Vec<String>,
+    what: &str,
+    jobs: Vec<(String, String)>,
+    permission: &str,
+) -> Result<BTreeMap<String, Vec<Value>>, FetchError> {
+    let hint = format!(" [needs {permission}]");
+    http::fan_out(
+        client,
+        Paging::ODataNextLink,
+        progress,
+        problems,
+        what,
+        jobs,
+        &hint,
+    )
+    .await
+}
 use super::{id, Collection, Progress};
 use crate::model::{Edge, EdgeKind, Node, NodeKind, Props, Revocation, Timestamp, TokenType};
 
@@ -333,57 +355,6 @@ async fn list(
             Ok(None)
         }
     }
-}
-
-/// One request (paginated) per object, concurrently (the client bounds how many are in flight).
-/// Failures for good are summarised as one problem per endpoint; a rejected credential stops
-/// everything.
-async fn fan_out(
-    client: &Client,
-    progress: &Progress,
-    problems: &mut Vec<String>,
-    what: &str,
-    jobs: Vec<(String, String)>,
-    permission: &str,
-) -> Result<BTreeMap<String, Vec<Value>>, FetchError> {
-    progress.step(what);
-    let total = jobs.len();
-    let mut set = JoinSet::new();
-    for (key, path) in jobs {
-        let c = client.clone();
-        set.spawn(async move {
-            let r = c.get_all(&path, Paging::ODataNextLink, |_| {}).await;
-            (key, r)
-        });
-    }
-    let mut out = BTreeMap::new();
-    let mut failed: Vec<String> = Vec::new();
-    while let Some(joined) = set.join_next().await {
-        let (key, r) = joined.map_err(|e| FetchError::Transport {
-            url: what.to_string(),
-            detail: format!("a request task failed: {e}"),
-        })?;
-        match r {
-            Ok(items) => {
-                progress.add(items.len());
-                out.insert(key, items);
-            }
-            Err(e) if e.is_fatal() => {
-                set.abort_all();
-                return Err(e);
-            }
-            Err(e) => failed.push(one_line(&e)),
-        }
-    }
-    if !failed.is_empty() {
-        failed.sort();
-        problems.push(format!(
-            "{what}: {} of {total} request(s) failed [needs {permission}]; first: {}",
-            failed.len(),
-            failed[0]
-        ));
-    }
-    Ok(out)
 }
 
 fn ids_of(items: &[Value]) -> Vec<String> {

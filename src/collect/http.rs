@@ -349,6 +349,64 @@ impl Client {
     }
 }
 
+/// One paginated request per key, concurrently (the client bounds how many are in flight).
+/// Failures for good are summarised as one problem per endpoint (`hint` says what permission it
+/// likely needs); a rejected credential stops everything.
+pub async fn fan_out(
+    client: &Client,
+    paging: Paging,
+    progress: &super::Progress,
+    problems: &mut Vec<String>,
+    what: &str,
+    jobs: Vec<(String, String)>,
+    hint: &str,
+) -> Result<std::collections::BTreeMap<String, Vec<Value>>, FetchError> {
+    progress.step(what);
+    let total = jobs.len();
+    let mut set = tokio::task::JoinSet::new();
+    for (key, path) in jobs {
+        let c = client.clone();
+        set.spawn(async move {
+            let r = c.get_all(&path, paging, |_| {}).await;
+            (key, r)
+        });
+    }
+    let mut out = std::collections::BTreeMap::new();
+    let mut failed: Vec<String> = Vec::new();
+    while let Some(joined) = set.join_next().await {
+        let (key, r) = joined.map_err(|e| FetchError::Transport {
+            url: what.to_string(),
+            detail: format!("a request task failed: {e}"),
+        })?;
+        match r {
+            Ok(items) => {
+                progress.add(items.len());
+                out.insert(key, items);
+            }
+            Err(e) if e.is_fatal() => {
+                set.abort_all();
+                return Err(e);
+            }
+            Err(e) => failed.push(
+                e.to_string()
+                    .lines()
+                    .map(str::trim)
+                    .collect::<Vec<_>>()
+                    .join(" — "),
+            ),
+        }
+    }
+    if !failed.is_empty() {
+        failed.sort();
+        problems.push(format!(
+            "{what}: {} of {total} request(s) failed{hint}; first: {}",
+            failed.len(),
+            failed[0]
+        ));
+    }
+    Ok(out)
+}
+
 /// POSTs a form without the client's authorization (for OAuth token endpoints, where the
 /// credential is in the form), with the same retry policy; returns the JSON body.
 pub async fn post_form(

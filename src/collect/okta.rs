@@ -23,9 +23,29 @@
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use serde_json::Value;
-use tokio::task::JoinSet;
 
 use super::http::{Auth, Client, FetchError, Paging, Policy};
+
+/// One paginated request per key, concurrently: the shared [`super::http::fan_out`] in Okta's
+/// paging style.
+async fn fan_out(
+    client: &Client,
+    progress: &Progress,
+    problems: &mut Vec<String>,
+    what: &str,
+    jobs: Vec<(String, String)>,
+) -> Result<BTreeMap<String, Vec<Value>>, FetchError> {
+    super::http::fan_out(
+        client,
+        Paging::LinkHeader,
+        progress,
+        problems,
+        what,
+        jobs,
+        "",
+    )
+    .await
+}
 use super::{id, Collection, Progress};
 use crate::model::{
     Edge, EdgeKind, Node, NodeKind, Props, Requirement, Revocation, Timestamp, TokenType,
@@ -325,53 +345,6 @@ async fn get_all_wrapped(client: &Client, path: &str) -> Result<Vec<Value>, Fetc
         next = page.next.or(body_next);
     }
     Ok(items)
-}
-
-/// One request (paginated) per key, concurrently (the client bounds how many are in flight).
-/// Failures for good are summarised as one problem per endpoint; a rejected credential stops
-/// everything.
-async fn fan_out(
-    client: &Client,
-    progress: &Progress,
-    problems: &mut Vec<String>,
-    what: &str,
-    jobs: Vec<(String, String)>,
-) -> Result<BTreeMap<String, Vec<Value>>, FetchError> {
-    progress.step(what);
-    let total = jobs.len();
-    let mut set = JoinSet::new();
-    for (key, path) in jobs {
-        let c = client.clone();
-        set.spawn(async move {
-            let r = c.get_all(&path, Paging::LinkHeader, |_| {}).await;
-            (key, r)
-        });
-    }
-    let mut out = BTreeMap::new();
-    let mut failed: Vec<String> = Vec::new();
-    while let Some(joined) = set.join_next().await {
-        let (key, r) = joined.map_err(|e| FetchError::Transport {
-            url: what.to_string(),
-            detail: format!("a request task failed: {e}"),
-        })?;
-        match r {
-            Ok(items) => {
-                progress.add(items.len());
-                out.insert(key, items);
-            }
-            Err(e) if e.is_fatal() => return Err(e),
-            Err(e) => failed.push(e.to_string()),
-        }
-    }
-    if !failed.is_empty() {
-        failed.sort();
-        problems.push(format!(
-            "{what}: {} of {total} request(s) failed; first: {}",
-            failed.len(),
-            failed[0]
-        ));
-    }
-    Ok(out)
 }
 
 /// Reads everything [`transform`] needs. Each endpoint that fails for good (after the client's
