@@ -12,3 +12,4 @@ pub mod export;
 pub mod fsutil;
 pub mod model;
 pub mod report;
+pub mod synth;

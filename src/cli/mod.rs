@@ -46,6 +46,8 @@ pub enum Command {
     Collect(collect::CollectCommand),
     /// Combine documents by id: the union of every node's fields, conflicts reported.
     Merge(MergeOpts),
+    /// Generate a realistic, deterministic synthetic enterprise (demos, benchmarks).
+    Synth(SynthOpts),
     /// Print the JSON Schema of the graph document.
     Schema,
 }
@@ -535,6 +537,38 @@ fn sprawl_cmd(o: SprawlOpts) -> Result<(), HeirError> {
     Ok(())
 }
 
+#[derive(Args, Debug)]
+pub struct SynthOpts {
+    /// People in the organisation (about 20 nodes each).
+    #[arg(long, default_value_t = 1000)]
+    pub users: usize,
+    /// Same seed, same users, same --at: byte-identical output.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// The moment sessions and tokens are generated around (RFC 3339).
+    #[arg(long, value_name = "RFC3339", value_parser = Timestamp::parse, default_value = "2026-11-20T10:00:00Z")]
+    pub at: Timestamp,
+    /// The document to write (JSON), atomically.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: std::path::PathBuf,
+}
+
+fn synth_cmd(o: SynthOpts) -> Result<(), HeirError> {
+    let doc = crate::synth::synth(o.users, o.seed, o.at);
+    let mut bytes = serde_json::to_vec(&doc).expect("documents serialise");
+    bytes.push(b'\n');
+    crate::fsutil::write_atomic(&o.output, &bytes)
+        .map_err(|e| HeirError::io(format!("writing {}", o.output.display()), e))?;
+    eprintln!(
+        "{} users: {} nodes, {} edges written to {}",
+        o.users,
+        doc.nodes.len(),
+        doc.edges.len(),
+        o.output.display()
+    );
+    Ok(())
+}
+
 /// Runs the command line and returns the exit code.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -561,6 +595,7 @@ pub fn run(cli: Cli) -> Result<(), HeirError> {
         Command::Plan(o) => plan_cmd(o),
         Command::Sprawl(o) => sprawl_cmd(o),
         Command::Merge(o) => merge_cmd(o),
+        Command::Synth(o) => synth_cmd(o),
         Command::Collect(c) => collect::run(c),
         Command::Export(ExportCommand::Dot(o)) => export_dot(o),
         Command::Export(ExportCommand::Opengraph(o)) => export_opengraph(o),
