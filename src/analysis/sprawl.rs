@@ -811,8 +811,17 @@ impl<'a> Review<'a> {
         self.summaries.get(&i).is_some_and(|s| s.crown > 0)
     }
 
-    /// "reaches N crown jewels (most critical: X)" or "".
+    /// "If stolen it reaches N nodes (M crown jewels…); most critical: X." or "".
     fn reach_note(&self, i: NodeIndex) -> String {
+        self.reach_text(i, "If stolen it", true)
+    }
+
+    /// The same for an NHI: what whoever controls it reaches.
+    fn nhi_reach_note(&self, i: NodeIndex) -> String {
+        self.reach_text(i, "Whoever controls it", false)
+    }
+
+    fn reach_text(&self, i: NodeIndex, lead: &str, say_persistence: bool) -> String {
         match self.summaries.get(&i) {
             Some(s) if s.reach > 0 => {
                 let top = s
@@ -825,17 +834,17 @@ impl<'a> Review<'a> {
                         )
                     })
                     .unwrap_or_default();
+                let persistence = if say_persistence && s.persistent {
+                    ", with persistence"
+                } else {
+                    ""
+                };
                 format!(
-                    "If stolen it reaches {} node{} ({} crown jewel{}{}){top}.",
+                    "{lead} reaches {} node{} ({} crown jewel{}{persistence}){top}.",
                     s.reach,
                     plural(s.reach),
                     s.crown,
-                    plural(s.crown),
-                    if s.persistent {
-                        ", with persistence"
-                    } else {
-                        ""
-                    }
+                    plural(s.crown)
                 )
             }
             _ => String::new(),
@@ -1151,31 +1160,6 @@ impl Review<'_> {
             let sev = self.impact(i);
             let fix = fix_orphaned(self.node(i));
             self.push("orphaned-nhi", sev, i, detail, fix);
-        }
-    }
-
-    fn nhi_reach_note(&self, i: NodeIndex) -> String {
-        match self.summaries.get(&i) {
-            Some(s) if s.reach > 0 => {
-                let top = s
-                    .top
-                    .map(|t| {
-                        format!(
-                            "; most critical: {} (criticality {})",
-                            self.id(t),
-                            self.g.facts(t).criticality
-                        )
-                    })
-                    .unwrap_or_default();
-                format!(
-                    "Whoever controls it reaches {} node{} ({} crown jewel{}){top}.",
-                    s.reach,
-                    plural(s.reach),
-                    s.crown,
-                    plural(s.crown)
-                )
-            }
-            _ => String::new(),
         }
     }
 

@@ -55,8 +55,8 @@ async fn fan_out(
     )
     .await
 }
-use super::{id, Collection, Progress};
-use crate::model::{Edge, EdgeKind, Node, NodeKind, Props, Revocation, Timestamp, TokenType};
+use super::{edge_with as edge, id, props, Collection, Progress};
+use crate::model::{EdgeKind, Node, NodeKind, Props, Revocation, Timestamp, TokenType};
 
 /// The platform of every node this collector writes (besides external workloads).
 pub const PLATFORM: &str = "entra";
@@ -751,23 +751,7 @@ fn pick(v: &Value, keys: &[&str]) -> Props {
 }
 
 fn node(kind: NodeKind, native: &str) -> Node {
-    let mut n = Node::new(id(PLATFORM, kind, native), kind);
-    n.platform = Some(PLATFORM.to_string());
-    n
-}
-
-fn edge(from: &str, to: &str, kind: EdgeKind, props: Props) -> Edge {
-    let mut e = Edge::new(from, to, kind);
-    e.props = props;
-    e
-}
-
-fn props<const N: usize>(pairs: [(&str, Value); N]) -> Props {
-    pairs
-        .into_iter()
-        .filter(|(_, v)| !v.is_null())
-        .map(|(k, v)| (k.to_string(), v))
-        .collect()
+    super::node_on(PLATFORM, kind, native)
 }
 
 fn opt(v: Option<&str>) -> Value {

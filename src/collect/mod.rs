@@ -24,6 +24,34 @@ pub fn id(platform: &str, kind: NodeKind, native: &str) -> String {
     format!("{platform}:{}:{native}", kind.as_str())
 }
 
+/// A node on `platform` with the conventional id.
+pub fn node_on(platform: &str, kind: NodeKind, native: &str) -> Node {
+    let mut n = Node::new(id(platform, kind, native), kind);
+    n.platform = Some(platform.to_string());
+    n
+}
+
+/// An edge carrying source data in `props`.
+pub fn edge_with(
+    from: &str,
+    to: &str,
+    kind: crate::model::EdgeKind,
+    props: crate::model::Props,
+) -> Edge {
+    let mut e = Edge::new(from, to, kind);
+    e.props = props;
+    e
+}
+
+/// Props from literal pairs, nulls left out.
+pub fn props<const N: usize>(pairs: [(&str, serde_json::Value); N]) -> crate::model::Props {
+    pairs
+        .into_iter()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+}
+
 /// What one collector run produced.
 #[derive(Debug, Clone, Default)]
 pub struct Collection {

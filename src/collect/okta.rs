@@ -46,7 +46,7 @@ async fn fan_out(
     )
     .await
 }
-use super::{id, Collection, Progress};
+use super::{edge_with as edge, id, props, Collection, Progress};
 use crate::model::{
     Edge, EdgeKind, Node, NodeKind, Props, Requirement, Revocation, Timestamp, TokenType,
 };
@@ -134,23 +134,7 @@ fn copy(props: &mut Props, key: &str, v: &Value, ptr: &str) {
 }
 
 fn node(kind: NodeKind, native: &str) -> Node {
-    let mut n = Node::new(id(PLATFORM, kind, native), kind);
-    n.platform = Some(PLATFORM.to_string());
-    n
-}
-
-fn edge(from: &str, to: &str, kind: EdgeKind, props: Props) -> Edge {
-    let mut e = Edge::new(from, to, kind);
-    e.props = props;
-    e
-}
-
-fn props<const N: usize>(pairs: [(&str, Value); N]) -> Props {
-    pairs
-        .into_iter()
-        .filter(|(_, v)| !v.is_null())
-        .map(|(k, v)| (k.to_string(), v))
-        .collect()
+    super::node_on(PLATFORM, kind, native)
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -582,24 +566,29 @@ pub async fn fetch(
     Ok((raw, problems))
 }
 
-/// `Client::new` + [`fetch`] + [`transform`]; endpoint problems go into `collection.problems`.
+/// An API client for an org, given as `https://acme.okta.com` or just `acme.okta.com`.
+pub fn client(org_url: &str, token: String, policy: Policy) -> Result<Client, FetchError> {
+    let base = if org_url.contains("://") {
+        org_url.to_string()
+    } else {
+        format!("https://{org_url}")
+    };
+    Client::new(&base, Auth::Ssws(token), CREDENTIAL_ENV, policy).map_err(|e| {
+        FetchError::Transport {
+            url: base.clone(),
+            detail: e,
+        }
+    })
+}
+
+/// [`client`] + [`fetch`] + [`transform`]; endpoint problems go into `collection.problems`.
 pub async fn collect(
     org_url: &str,
     token: String,
     policy: Policy,
     progress: &Progress,
 ) -> Result<Collection, FetchError> {
-    let base = if org_url.contains("://") {
-        org_url.to_string()
-    } else {
-        format!("https://{org_url}")
-    };
-    let client = Client::new(&base, Auth::Ssws(token), CREDENTIAL_ENV, policy).map_err(|e| {
-        FetchError::Transport {
-            url: base.clone(),
-            detail: e,
-        }
-    })?;
+    let client = client(org_url, token, policy)?;
     let (raw, problems) = fetch(&client, progress).await?;
     let mut c = transform(&raw);
     c.problems.extend(problems);

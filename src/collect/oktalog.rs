@@ -25,8 +25,8 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde_json::Value;
 
-use super::http::{urlencode, Auth, Client, FetchError, Paging, Policy};
-use super::okta::{app_platform, CREDENTIAL_ENV};
+use super::http::{urlencode, FetchError, Paging, Policy};
+use super::okta::app_platform;
 use super::{id, Collection, Progress};
 use crate::model::{Edge, EdgeKind, Node, NodeKind, Props, Revocation, Timestamp, TokenType};
 
@@ -562,17 +562,7 @@ pub async fn collect_live(
     policy: Policy,
     progress: &Progress,
 ) -> Result<Collection, FetchError> {
-    let base = if org_url.contains("://") {
-        org_url.to_string()
-    } else {
-        format!("https://{org_url}")
-    };
-    let client = Client::new(&base, Auth::Ssws(token), CREDENTIAL_ENV, policy).map_err(|e| {
-        FetchError::Transport {
-            url: base.clone(),
-            detail: e,
-        }
-    })?;
+    let client = super::okta::client(org_url, token, policy)?;
     let mut path = "/api/v1/logs?".to_string();
     if let Some(t) = since {
         path.push_str(&format!("since={}&", urlencode(&t.to_string())));

@@ -39,9 +39,7 @@ fn s<'a>(v: &'a Value, ptr: &str) -> Option<&'a str> {
 }
 
 fn node(kind: NodeKind, native: &str) -> Node {
-    let mut n = Node::new(id(PLATFORM, kind, native), kind);
-    n.platform = Some(PLATFORM.to_string());
-    n
+    super::node_on(PLATFORM, kind, native)
 }
 
 fn put(p: &mut Props, k: &str, v: Option<&str>) {
