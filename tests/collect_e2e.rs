@@ -327,7 +327,21 @@ fn sign_in_export_becomes_entra_session_lineage() {
     );
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let inherited = v["inherited"].as_array().unwrap();
-    assert!(!inherited.is_empty());
+    let mut ids: Vec<&str> = inherited
+        .iter()
+        .map(|x| x["id"].as_str().unwrap())
+        .collect();
+    ids.sort();
+    // Ana's three successful app sign-ins, and the family refresh token the FOCI clients share.
+    assert_eq!(
+        ids,
+        vec![
+            "entra:token:7d7d7d7d-0000-4000-8000-000000000d01",
+            "entra:token:7d7d7d7d-0000-4000-8000-000000000d02",
+            "entra:token:7d7d7d7d-0000-4000-8000-000000000d03",
+            "entra:token:foci:3e3e3e3e-0000-4000-8000-000000000e01",
+        ]
+    );
     for x in inherited {
         assert_eq!(
             x["via"][0],
