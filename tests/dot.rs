@@ -119,7 +119,7 @@ fn every_example_renders_with_shapes_per_kind() {
         .unwrap();
         let g = TrustGraph::new(doc);
         let text = graph_dot(&g);
-        assert_eq!(text.matches("\" -> \"").count(), g.doc.edges.len());
+        assert_eq!(text.matches("\" -> \"").count(), g.edge_count());
         for shape in ["shape=\"box\"", "shape=\"note\"", "shape=\"tab\""] {
             assert!(text.contains(shape), "{name}: {shape}");
         }

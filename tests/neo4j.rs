@@ -175,15 +175,13 @@ impl Db {
 /// parallel edges of one kind).
 fn expected_counts(g: &TrustGraph) -> (BTreeMap<String, i64>, BTreeMap<String, i64>) {
     let mut labels = BTreeMap::new();
-    for n in &g.doc.nodes {
+    for n in g.nodes() {
         *labels.entry(n.kind.label()).or_insert(0) += 1;
     }
-    labels.insert(cypher::BASE_LABEL.to_string(), g.doc.nodes.len() as i64);
+    labels.insert(cypher::BASE_LABEL.to_string(), g.node_count() as i64);
     let mut rels = BTreeMap::new();
     let unique: BTreeSet<(EdgeKind, &str, &str)> = g
-        .doc
-        .edges
-        .iter()
+        .edges()
         .map(|e| (e.kind, e.from.as_str(), e.to.as_str()))
         .collect();
     for (k, _, _) in unique {
@@ -250,7 +248,7 @@ fn filtered_reach(g: &TrustGraph, from: &str, at: Timestamp) -> BTreeSet<String>
     }
     let mut stack = vec![from.to_string()];
     while let Some(x) = stack.pop() {
-        for e in g.doc.edges.iter().filter(|e| e.from == x) {
+        for e in g.edges().filter(|e| e.from == x) {
             if e.kind.rule().traversable
                 && e.requires.is_empty()
                 && alive(&e.to)
@@ -267,7 +265,7 @@ fn filtered_reach(g: &TrustGraph, from: &str, at: Timestamp) -> BTreeSet<String>
 /// The engine on a copy of the document with every condition, expiry and disabled flag removed:
 /// what remains is the structure both must agree on.
 fn engine_reach_without_conditions(g: &TrustGraph, from: &str) -> BTreeSet<String> {
-    let mut doc: Document = g.doc.clone();
+    let mut doc: Document = g.to_document();
     for n in &mut doc.nodes {
         n.expires_at = None;
         n.issued_at = None;
@@ -328,7 +326,7 @@ fn neo4j_export_against_a_real_bolt_server() {
 
     // 1. Push, read back counts per label and relationship type.
     let (stats, _) = push_blocking(&acme, &options(&server, "run-1"), |_, _| {}).unwrap();
-    assert_eq!(stats.nodes, acme.doc.nodes.len());
+    assert_eq!(stats.nodes, acme.node_count());
     assert_eq!(actual_counts(&db), (want_labels.clone(), want_rels.clone()));
     let props = db.rows(
         "MATCH (n:HeirNode {id: $id}) RETURN n.kind AS kind, n.criticality AS c, n.heir_run AS run, n.heir_source AS source",
@@ -353,7 +351,7 @@ fn neo4j_export_against_a_real_bolt_server() {
     assert_eq!(actual_counts(&db), (want_labels.clone(), want_rels.clone()));
     assert_eq!(
         db.count("MATCH (n:HeirNode) WHERE n.heir_run = 'run-2' RETURN count(n) AS c"),
-        acme.doc.nodes.len() as i64
+        acme.node_count() as i64
     );
 
     // 3. Every saved query, checked against heir's own answers.
@@ -407,15 +405,11 @@ fn neo4j_export_against_a_real_bolt_server() {
         }
     }
     let orphans: BTreeSet<String> = acme
-        .doc
-        .nodes
-        .iter()
+        .nodes()
         .filter(|n| n.kind == NodeKind::ServiceAccount)
         .filter(|n| {
             let owners: Vec<_> = acme
-                .doc
-                .edges
-                .iter()
+                .edges()
                 .filter(|e| e.kind == EdgeKind::Owns && e.to == n.id)
                 .collect();
             owners.is_empty()
@@ -431,9 +425,7 @@ fn neo4j_export_against_a_real_bolt_server() {
     );
     assert_eq!(db.ids(&queries["orphaned-nhis"], &[]), orphans);
     let forever: BTreeSet<String> = acme
-        .doc
-        .nodes
-        .iter()
+        .nodes()
         .filter(|n| n.kind.is_credential() && n.expires_at.is_none() && n.enabled())
         .map(|n| n.id.clone())
         .collect();
@@ -441,7 +433,7 @@ fn neo4j_export_against_a_real_bolt_server() {
     assert_eq!(db.ids(&queries["never-expiring-credentials"], &[]), forever);
 
     // 4. A re-collected source that no longer reports something: it goes, other sources stay.
-    let mut changed = acme.doc.clone();
+    let mut changed = acme.to_document();
     let gone: BTreeSet<String> = changed
         .nodes
         .iter()
@@ -461,7 +453,7 @@ fn neo4j_export_against_a_real_bolt_server() {
         0
     );
     // Only the okta source re-collected, one user fewer: nothing outside okta is touched.
-    let mut okta_only = changed.doc.clone();
+    let mut okta_only = changed.to_document();
     okta_only.sources.retain(|s| s.name == "okta");
     let dropped = okta_only
         .nodes
@@ -489,7 +481,7 @@ fn neo4j_export_against_a_real_bolt_server() {
     .unwrap();
     assert_eq!(
         db.count("MATCH (n:HeirNode) RETURN count(n) AS c"),
-        changed.doc.nodes.len() as i64 - 1
+        changed.node_count() as i64 - 1
     );
     assert_eq!(
         db.ids(

@@ -115,7 +115,7 @@ fn every_example_exports_a_valid_complete_payload() {
                 );
             }
         }
-        for (edge, doc_edge) in edges.iter().zip(&g.doc.edges) {
+        for (edge, doc_edge) in edges.iter().zip(g.edges()) {
             for end in ["start", "end"] {
                 assert_eq!(edge[end]["match_by"], "id");
                 let v = edge[end]["value"].as_str().unwrap();

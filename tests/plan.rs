@@ -33,7 +33,7 @@ fn plan_for(g: &TrustGraph, from: &[usize], first_wave: Option<u8>) -> Plan {
 }
 
 fn without(g: &TrustGraph, remove: &HashSet<String>) -> TrustGraph {
-    let mut doc: Document = g.doc.clone();
+    let mut doc: Document = g.to_document();
     doc.nodes.retain(|n| !remove.contains(&n.id));
     doc.edges
         .retain(|e| !remove.contains(&e.from) && !remove.contains(&e.to));
@@ -66,7 +66,7 @@ proptest! {
         let g = build_with_revocation(&spec);
         // The stolen artefact: a credential (the plan's subject).
         let creds: Vec<usize> = (0..spec.nodes.len())
-            .filter(|&i| g.doc.nodes[i].kind.is_credential())
+            .filter(|&i| g.facts(petgraph::graph::NodeIndex::new(i)).kind.is_credential())
             .collect();
         prop_assume!(!creds.is_empty());
         let source = creds[pick % creds.len()];
@@ -90,7 +90,7 @@ proptest! {
         let ttl_only: HashSet<String> = revoked
             .iter()
             .filter(|id| {
-                let n = &g.doc.nodes[g.index(id).unwrap().index()];
+                let n = g.node(g.index(id).unwrap());
                 n.revocation == Some(Revocation::TtlOnly)
             })
             .cloned()
@@ -98,7 +98,7 @@ proptest! {
         for s in &revoke {
             if ttl_only.contains(&s.target) {
                 prop_assert!(s.compensating.is_some(), "ttl_only {} without compensation", s.target);
-                let n = &g.doc.nodes[g.index(&s.target).unwrap().index()];
+                let n = g.node(g.index(&s.target).unwrap());
                 prop_assert_eq!(s.expires_at, n.expires_at);
             }
         }
@@ -113,7 +113,7 @@ proptest! {
         }
         // A parent is revoked before anything it minted.
         let position = |id: &str| revoke.iter().position(|s| s.target == id);
-        for e in g.doc.edges.iter().filter(|e| e.kind == EdgeKind::Issued) {
+        for e in g.edges().filter(|e| e.kind == EdgeKind::Issued) {
             if let (Some(a), Some(b)) = (position(&e.from), position(&e.to)) {
                 if e.from != e.to {
                     prop_assert!(a < b || has_issued_path(&g, &e.to, &e.from),
@@ -203,9 +203,7 @@ fn has_issued_path(g: &TrustGraph, from: &str, to: &str) -> bool {
             continue;
         }
         for e in g
-            .doc
-            .edges
-            .iter()
+            .edges()
             .filter(|e| e.kind == EdgeKind::Issued && e.from == x)
         {
             stack.push(e.to.clone());

@@ -29,7 +29,7 @@ fn reached_set(r: &BlastReport) -> BTreeSet<String> {
 
 /// The rules, written out by hand. Label: (persistent, until) with until = i64::MAX for none.
 fn reference(g: &TrustGraph, from: &[usize], attacker: Attacker) -> BTreeMap<String, (bool, i64)> {
-    let doc = &g.doc;
+    let doc = &g.to_document();
     let credential = |k: NodeKind| {
         matches!(
             k,
@@ -157,7 +157,7 @@ proptest! {
             prop_assert!(from_ids.contains(&x.path[0]), "path of {} starts at {}", x.id, x.path[0]);
             prop_assert_eq!(x.path.last().unwrap(), &x.id);
             for hop in x.path.windows(2) {
-                let exists = g.doc.edges.iter().any(|e| {
+                let exists = g.edges().any(|e| {
                     e.from == hop[0] && e.to == hop[1] && e.kind.rule().traversable
                 });
                 prop_assert!(exists, "hop {} -> {} is not an edge", hop[0], hop[1]);

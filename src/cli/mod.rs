@@ -611,8 +611,16 @@ pub fn run(cli: Cli) -> Result<(), HeirError> {
 
 /// Loads, prints warnings to stderr, indexes.
 pub fn load_graph(path: &str) -> Result<(TrustGraph, Warnings), HeirError> {
-    let (doc, warnings) = load_path(path)?;
+    let opened = open_graph(path)?;
+    Ok((opened.graph, opened.warnings))
+}
+
+/// [`load_graph`], also saying how the graph was obtained (for `validate`).
+pub fn open_graph(path: &str) -> Result<crate::model::open::Opened, HeirError> {
+    let policy = crate::model::open::SnapshotPolicy::from_env();
+    let opened = crate::model::open::open(path, &policy, &|msg| eprintln!("heir: {msg}"))?;
     let shown = if path == "-" { "<stdin>" } else { path };
+    let warnings = &opened.warnings;
     for w in warnings.iter().take(20) {
         eprintln!("warning: {shown}: {w}");
     }
@@ -622,7 +630,7 @@ pub fn load_graph(path: &str) -> Result<(TrustGraph, Warnings), HeirError> {
             warnings.len() - 20
         );
     }
-    for s in doc.sources.iter().filter(|s| !s.complete) {
+    for s in opened.graph.sources().iter().filter(|s| !s.complete) {
         eprintln!(
             "warning: {shown}: source `{}` is incomplete{} — answers may miss what it did not collect",
             s.name,
@@ -632,7 +640,7 @@ pub fn load_graph(path: &str) -> Result<(TrustGraph, Warnings), HeirError> {
                 .unwrap_or_default()
         );
     }
-    Ok((TrustGraph::new(doc), warnings))
+    Ok(opened)
 }
 
 fn resolve(
@@ -677,7 +685,8 @@ pub fn peak_rss_bytes() -> Option<u64> {
 fn validate(o: ValidateOpts) -> Result<(), HeirError> {
     let start = Instant::now();
     let path = o.graph.graph.as_str();
-    let (g, warnings) = load_graph(path)?;
+    let opened = open_graph(path)?;
+    let (g, warnings) = (opened.graph, opened.warnings);
     let load_ms = start.elapsed().as_millis() as u64;
     let mut node_kinds = indexmap::IndexMap::new();
     for k in NodeKind::ALL {
@@ -704,18 +713,28 @@ fn validate(o: ValidateOpts) -> Result<(), HeirError> {
         edges: g.graph.edge_count(),
         node_kinds,
         edge_kinds,
-        sources: g.doc.sources.clone(),
+        sources: g.sources().to_vec(),
         warnings: warnings.iter().map(|w| w.to_string()).collect(),
         load_ms,
         peak_rss_bytes: peak_rss_bytes(),
     };
     // Timing varies run to run: stderr, so the report itself stays reproducible.
+    let from = match &opened.origin {
+        crate::model::open::Origin::Snapshot(p) => {
+            format!(" from {p} (the document is unchanged since it was validated)")
+        }
+        crate::model::open::Origin::Parsed => String::new(),
+    };
     eprintln!(
-        "loaded in {} ms{}",
+        "loaded in {} ms{from}{}",
         report.load_ms,
         report
             .peak_rss_bytes
-            .map(|b| format!(", peak memory {:.1} MiB", b as f64 / 1048576.0))
+            .map(|b| format!(
+                ", peak memory {:.1} MiB ({} bytes per node)",
+                b as f64 / 1048576.0,
+                b / report.nodes.max(1) as u64
+            ))
             .unwrap_or_default()
     );
     let mut sink: Box<dyn Sink> = match o.format {

@@ -29,8 +29,7 @@ pub const UNSOURCED: &str = "unsourced";
 
 /// The collector a node's data came from: the source named after its platform, or listing it.
 pub fn source_of(g: &TrustGraph, platform: &str) -> String {
-    g.doc
-        .sources
+    g.sources()
         .iter()
         .find(|s| s.name == platform || s.platforms.iter().any(|p| p == platform))
         .map(|s| s.name.clone())
@@ -39,7 +38,7 @@ pub fn source_of(g: &TrustGraph, platform: &str) -> String {
 
 /// Node properties: scalars or lists of scalars only; `props` flattened under `props_`.
 fn node_props(g: &TrustGraph, i: usize, run: &str) -> Map<String, Value> {
-    let n = &g.doc.nodes[i];
+    let n = g.node(petgraph::graph::NodeIndex::new(i));
     let mut p = Map::new();
     p.insert("id".into(), json!(n.id));
     p.insert("kind".into(), json!(n.kind.as_str()));
@@ -97,7 +96,7 @@ fn node_props(g: &TrustGraph, i: usize, run: &str) -> Map<String, Value> {
 /// One row per node, grouped by kind: `{id, props}`.
 pub fn node_rows(g: &TrustGraph, run: &str) -> BTreeMap<NodeKind, Vec<Value>> {
     let mut out: BTreeMap<NodeKind, Vec<Value>> = BTreeMap::new();
-    for (i, n) in g.doc.nodes.iter().enumerate() {
+    for (i, n) in g.nodes().enumerate() {
         out.entry(n.kind)
             .or_default()
             .push(json!({"id": n.id, "props": node_props(g, i, run)}));
@@ -109,7 +108,7 @@ pub fn node_rows(g: &TrustGraph, run: &str) -> BTreeMap<NodeKind, Vec<Value>> {
 /// ends and kind become one relationship (MERGE), their conditions unioned.
 pub fn edge_rows(g: &TrustGraph, run: &str) -> BTreeMap<EdgeKind, Vec<Value>> {
     let mut merged: BTreeMap<(EdgeKind, &str, &str), Map<String, Value>> = BTreeMap::new();
-    for e in &g.doc.edges {
+    for e in g.edges() {
         let Some(from) = g.index(&e.from) else {
             continue;
         };
@@ -196,11 +195,10 @@ pub fn cleanup() -> [&'static str; 2] {
 
 /// The sources whose stale data a push of this document may remove.
 pub fn cleanup_sources(g: &TrustGraph) -> Vec<String> {
-    let mut v: Vec<String> = g.doc.sources.iter().map(|s| s.name.clone()).collect();
-    if g.doc
-        .nodes
-        .iter()
-        .any(|n| source_of(g, n.platform()) == UNSOURCED)
+    let mut v: Vec<String> = g.sources().iter().map(|s| s.name.clone()).collect();
+    if g.graph
+        .node_indices()
+        .any(|i| source_of(g, g.platform(i)) == UNSOURCED)
     {
         v.push(UNSOURCED.to_string());
     }
@@ -238,8 +236,8 @@ pub fn script(g: &TrustGraph, run: &str, batch_size: usize) -> String {
     let _ = writeln!(
         out,
         "// heir graph export, run {run}: {} nodes, {} edges.\n// Run with: cypher-shell -f this-file.cypher (parameters are bound with :param).",
-        g.doc.nodes.len(),
-        g.doc.edges.len()
+        g.node_count(),
+        g.edge_count()
     );
     for c in constraints() {
         let _ = writeln!(out, "{c};");

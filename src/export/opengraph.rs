@@ -78,9 +78,7 @@ fn pascal(snake: &str) -> String {
 /// are left out, so every edge of the payload resolves.
 pub fn opengraph(g: &TrustGraph) -> Value {
     let nodes: Vec<Value> = g
-        .doc
-        .nodes
-        .iter()
+        .nodes()
         .enumerate()
         .map(|(i, n)| {
             let mut p = Map::new();
@@ -132,10 +130,7 @@ pub fn opengraph(g: &TrustGraph) -> Value {
         .collect();
 
     let edges: Vec<Value> = g
-        .doc
-        .edges
-        .iter()
-        .filter(|e| g.ids.contains_key(&e.from) && g.ids.contains_key(&e.to))
+        .edges()
         .map(|e| {
             let mut p = Map::new();
             // Informational only: BloodHound takes traversability from the extension schema's

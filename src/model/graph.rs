@@ -1,18 +1,20 @@
 //! The in-memory trust graph: a petgraph `DiGraph` whose node and edge weights are the few facts
-//! the traversal reads (packed, so a million nodes stay cache-friendly), an `IndexMap` from id to
-//! node index, and the document itself for everything a report wants to show.
+//! the traversal reads (packed, so a million nodes stay cache-friendly), an [`IdIndex`] from id
+//! to node position, and the full records behind them for everything a report wants to show,
+//! parsed lazily (see [`super::records`]).
 //!
-//! Node `i` of the graph is `doc.nodes[i]`, edge `j` is `doc.edges[j]`: no second id space.
+//! Node `i` of the graph is document node `i`, edge `j` is document edge `j`: no second id space.
 
-use indexmap::IndexMap;
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 
-use super::document::Document;
+use super::document::{Document, Edge, Node, Source};
+use super::ids::IdIndex;
 use super::kinds::{EdgeKind, NodeKind, Requirement};
+use super::records::Records;
 use super::time::Timestamp;
 
-/// What the traversal needs to know about a node, in 24 bytes.
-#[derive(Debug, Clone, Copy)]
+/// What the traversal needs to know about a node, in 32 bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NodeFacts {
     pub kind: NodeKind,
     pub criticality: u8,
@@ -20,6 +22,8 @@ pub struct NodeFacts {
     pub device_bound: bool,
     /// `None` when the document does not say.
     pub mfa: Option<bool>,
+    /// Position in [`TrustGraph::platforms`]: the node's platform, given or from its id.
+    pub platform: u32,
     /// Milliseconds; `i64::MIN` when not known (treated as "issued long ago").
     pub issued_at: i64,
     /// Milliseconds; `i64::MAX` when it never expires.
@@ -35,7 +39,7 @@ impl NodeFacts {
 }
 
 /// What the traversal needs to know about an edge.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EdgeFacts {
     pub kind: EdgeKind,
     /// One bit per [`Requirement`].
@@ -55,73 +59,201 @@ impl EdgeFacts {
 
 /// A loaded, indexed document.
 pub struct TrustGraph {
-    pub doc: Document,
     pub graph: DiGraph<NodeFacts, EdgeFacts, u32>,
-    pub ids: IndexMap<String, NodeIndex>,
+    ids: IdIndex,
+    platforms: Vec<String>,
+    sources: Vec<Source>,
+    records: Records,
+}
+
+/// Interns platform names: a handful of distinct values over millions of nodes.
+#[derive(Default)]
+pub(crate) struct Platforms {
+    pub names: Vec<String>,
+    index: std::collections::HashMap<String, u32>,
+}
+
+impl Platforms {
+    pub fn intern(&mut self, name: &str) -> u32 {
+        if let Some(&i) = self.index.get(name) {
+            return i;
+        }
+        let i = self.names.len() as u32;
+        self.names.push(name.to_string());
+        self.index.insert(name.to_string(), i);
+        i
+    }
+}
+
+/// The platform of a node by the id convention `platform:kind:native`.
+pub(crate) fn platform_of_id(id: &str) -> &str {
+    id.split(':').next().unwrap_or("")
 }
 
 impl TrustGraph {
     /// Indexes a document that has passed [`super::load::check`] (ids unique, edges resolvable).
-    /// Edges that do not resolve are skipped rather than panicking, so a hand-built document
-    /// cannot crash the engine.
+    /// Edges that do not resolve (and repeated ids) are skipped rather than panicking, so a
+    /// hand-built document cannot crash the engine.
     pub fn new(doc: Document) -> Self {
         let mut graph = DiGraph::with_capacity(doc.nodes.len(), doc.edges.len());
-        let mut ids = IndexMap::with_capacity(doc.nodes.len());
-        for n in &doc.nodes {
-            let idx = graph.add_node(NodeFacts {
+        let bytes = doc.nodes.iter().map(|n| n.id.len()).sum();
+        let mut ids = IdIndex::with_capacity(doc.nodes.len(), bytes);
+        let mut platforms = Platforms::default();
+        let mut nodes = Vec::with_capacity(doc.nodes.len());
+        for n in doc.nodes {
+            if ids.push(&n.id).is_err() {
+                continue;
+            }
+            graph.add_node(NodeFacts {
                 kind: n.kind,
                 criticality: n.criticality().min(10),
                 enabled: n.enabled(),
                 device_bound: n.device_bound.unwrap_or(false),
                 mfa: n.mfa,
+                platform: platforms.intern(n.platform()),
                 issued_at: n.issued_at.map_or(i64::MIN, Timestamp::as_millis),
                 expires_at: n.expires_at.map_or(i64::MAX, Timestamp::as_millis),
             });
-            ids.insert(n.id.clone(), idx);
+            nodes.push(n);
         }
-        for (j, e) in doc.edges.iter().enumerate() {
-            let (Some(&a), Some(&b)) = (ids.get(&e.from), ids.get(&e.to)) else {
+        let mut edges = Vec::with_capacity(doc.edges.len());
+        for e in doc.edges {
+            let (Some(a), Some(b)) = (ids.get(&e.from), ids.get(&e.to)) else {
                 continue;
             };
             let requires = e.requires.iter().fold(0u8, |acc, r| acc | r.bit());
             graph.add_edge(
-                a,
-                b,
+                NodeIndex::new(a),
+                NodeIndex::new(b),
                 EdgeFacts {
                     kind: e.kind,
                     requires,
-                    doc_index: j as u32,
+                    doc_index: edges.len() as u32,
                 },
             );
+            edges.push(e);
         }
-        TrustGraph { doc, graph, ids }
+        TrustGraph {
+            graph,
+            ids,
+            platforms: platforms.names,
+            sources: doc.sources,
+            records: Records::Parsed { nodes, edges },
+        }
+    }
+
+    /// Assembles a graph from parts built by the fast loader or a snapshot. Edge `j` of `graph`
+    /// must be record `j`.
+    pub(crate) fn from_parts(
+        graph: DiGraph<NodeFacts, EdgeFacts, u32>,
+        ids: IdIndex,
+        platforms: Vec<String>,
+        sources: Vec<Source>,
+        records: Records,
+    ) -> Self {
+        TrustGraph {
+            graph,
+            ids,
+            platforms,
+            sources,
+            records,
+        }
     }
 
     pub fn index(&self, id: &str) -> Option<NodeIndex> {
-        self.ids.get(id).copied()
+        self.ids.get(id).map(NodeIndex::new)
     }
 
-    pub fn node(&self, i: NodeIndex) -> &super::document::Node {
-        &self.doc.nodes[i.index()]
+    pub fn contains(&self, id: &str) -> bool {
+        self.ids.get(id).is_some()
+    }
+
+    pub fn node_count(&self) -> usize {
+        self.graph.node_count()
+    }
+
+    pub fn edge_count(&self) -> usize {
+        self.graph.edge_count()
+    }
+
+    /// The full record of a node (parsed on first use when the graph came from a large file).
+    pub fn node(&self, i: NodeIndex) -> &Node {
+        self.records
+            .node(i.index(), || (self.id(i).to_string(), self.graph[i].kind))
     }
 
     pub fn id(&self, i: NodeIndex) -> &str {
-        &self.doc.nodes[i.index()].id
+        self.ids.id(i.index())
     }
 
     pub fn facts(&self, i: NodeIndex) -> &NodeFacts {
         &self.graph[i]
     }
 
+    /// The node's platform: `platform` when given, else the `platform:` prefix of its id.
+    pub fn platform(&self, i: NodeIndex) -> &str {
+        &self.platforms[self.graph[i].platform as usize]
+    }
+
     /// The document edge behind a graph edge.
-    pub fn edge(&self, e: EdgeIndex) -> &super::document::Edge {
-        &self.doc.edges[self.graph[e].doc_index as usize]
+    pub fn edge(&self, e: EdgeIndex) -> &Edge {
+        let j = self.graph[e].doc_index as usize;
+        self.records.edge(j, || {
+            let (a, b) = self.graph.edge_endpoints(e).expect("edge of this graph");
+            (
+                self.id(a).to_string(),
+                self.id(b).to_string(),
+                self.graph[e].kind,
+            )
+        })
+    }
+
+    /// Every node record in document order.
+    pub fn nodes(&self) -> impl ExactSizeIterator<Item = &Node> + '_ {
+        self.records.preload();
+        self.graph.node_indices().map(|i| self.node(i))
+    }
+
+    /// Every edge record in document order.
+    pub fn edges(&self) -> impl ExactSizeIterator<Item = &Edge> + '_ {
+        self.records.preload();
+        self.graph.edge_indices().map(|e| self.edge(e))
+    }
+
+    pub fn sources(&self) -> &[Source] {
+        &self.sources
+    }
+
+    /// All ids, in node order.
+    pub fn ids(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        self.ids.iter()
+    }
+
+    /// The document back, records in order (for tests, merges and rewrites).
+    pub fn to_document(&self) -> Document {
+        Document {
+            version: 1,
+            sources: self.sources.clone(),
+            nodes: self.nodes().cloned().collect(),
+            edges: self.edges().cloned().collect(),
+        }
+    }
+
+    pub(crate) fn id_index(&self) -> &IdIndex {
+        &self.ids
+    }
+
+    pub(crate) fn platform_names(&self) -> &[String] {
+        &self.platforms
+    }
+
+    pub(crate) fn records(&self) -> &Records {
+        &self.records
     }
 
     /// Names of the sources marked incomplete.
     pub fn incomplete_sources(&self) -> Vec<String> {
-        self.doc
-            .sources
+        self.sources
             .iter()
             .filter(|s| !s.complete)
             .map(|s| s.name.clone())
@@ -131,9 +263,8 @@ impl TrustGraph {
     /// False when a source covering this node's platform (by name or `platforms`) is incomplete.
     /// A platform no source mentions counts as complete: there is nothing to say otherwise.
     pub fn complete(&self, i: NodeIndex) -> bool {
-        let platform = self.node(i).platform();
+        let platform = self.platform(i);
         !self
-            .doc
             .sources
             .iter()
             .filter(|s| !s.complete)
@@ -142,7 +273,7 @@ impl TrustGraph {
 
     /// Up to `n` existing ids closest to `wanted`, for "unknown id" errors.
     pub fn closest_ids(&self, wanted: &str, n: usize) -> Vec<String> {
-        let ids: Vec<&str> = self.ids.keys().map(String::as_str).collect();
+        let ids: Vec<&str> = self.ids.iter().collect();
         super::load::suggest(wanted, &ids, n)
             .into_iter()
             .map(str::to_string)

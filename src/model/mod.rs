@@ -3,8 +3,13 @@
 
 pub mod document;
 pub mod graph;
+pub mod ids;
+pub mod jsonload;
 pub mod kinds;
 pub mod load;
+pub mod open;
+pub mod records;
+pub mod snapshot;
 pub mod time;
 
 pub use document::{Document, Edge, Node, Props, Source};

@@ -69,7 +69,7 @@ pub fn build(spec: &Spec) -> TrustGraph {
 /// Like [`build`], with revocation kinds spread over the credentials (every fourth ttl_only).
 pub fn build_with_revocation(spec: &Spec) -> TrustGraph {
     let g = build(spec);
-    let mut doc = g.doc;
+    let mut doc = g.to_document();
     for (i, n) in doc.nodes.iter_mut().enumerate() {
         if n.kind.is_credential() {
             n.revocation = Some(match i % 4 {

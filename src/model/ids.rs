@@ -1,0 +1,243 @@
+//! Node ids: one arena of id text and an open-addressing table from id to node position.
+//!
+//! A million ids as `String` keys of a hash map cost two allocations and ~100 bytes each; here
+//! they cost their bytes plus 16 (an end offset and two table slots), are built without a single
+//! per-id allocation, and rebuild from a snapshot's arena in milliseconds. Lookups compare the
+//! arena slice, so they stay exact whatever the hash does.
+
+/// Ids in node order, and the way back from an id to its position.
+#[derive(Debug, Clone, Default)]
+pub struct IdIndex {
+    arena: String,
+    /// `ends[i]` is where id `i` ends in `arena`; it starts at `ends[i - 1]` (or 0).
+    ends: Vec<usize>,
+    /// Slot → node position + 1; 0 is empty. Length is a power of two, at least twice the ids.
+    table: Vec<u32>,
+}
+
+/// 64-bit multiply-rotate over 8-byte words (the FxHash recipe): fast on short ASCII ids.
+#[inline]
+pub(crate) fn hash(s: &[u8]) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mut h: u64 = s.len() as u64;
+    let mut chunks = s.chunks_exact(8);
+    for c in &mut chunks {
+        let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+        h = (h.rotate_left(5) ^ w).wrapping_mul(K);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut buf = [0u8; 8];
+        buf[..rest.len()].copy_from_slice(rest);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(buf)).wrapping_mul(K);
+    }
+    // Multiplication only carries entropy upwards and the table index uses the low bits:
+    // finish with MurmurHash3's avalanche so ids differing in their last bytes spread out.
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
+}
+
+impl IdIndex {
+    pub fn with_capacity(ids: usize, bytes: usize) -> Self {
+        let slots = (ids.max(1) * 2).next_power_of_two();
+        IdIndex {
+            arena: String::with_capacity(bytes),
+            ends: Vec::with_capacity(ids),
+            table: vec![0; slots],
+        }
+    }
+
+    /// Rebuilds the table over an arena and its end offsets (from a snapshot). `None` when the
+    /// offsets do not describe the arena.
+    pub fn from_parts(arena: String, ends: Vec<usize>) -> Option<Self> {
+        let mut prev = 0;
+        for &e in &ends {
+            if e < prev || e > arena.len() || !arena.is_char_boundary(e) {
+                return None;
+            }
+            prev = e;
+        }
+        if prev != arena.len() || ends.len() >= u32::MAX as usize {
+            return None;
+        }
+        let slots = (ends.len().max(1) * 2).next_power_of_two();
+        let mut index = IdIndex {
+            arena,
+            ends,
+            table: vec![0; slots],
+        };
+        for i in 0..index.ends.len() {
+            // Duplicates cannot come from a snapshot heir wrote; refuse rather than guess.
+            if index.place(i).is_err() {
+                return None;
+            }
+        }
+        Some(index)
+    }
+
+    /// [`Self::from_parts`] with the table as [`Self::parts`] gave it, so a snapshot opens
+    /// without hashing a million ids again. The table is checked to be a permutation of the
+    /// positions with room left, so lookups always end; a snapshot's checksum vouches for the rest.
+    pub fn from_parts_with_table(arena: String, ends: Vec<usize>, table: Vec<u32>) -> Option<Self> {
+        let n = ends.len();
+        if !table.len().is_power_of_two() || table.len() < n.max(1) * 2 {
+            return None;
+        }
+        let mut seen = vec![false; n];
+        let mut filled = 0;
+        for &t in &table {
+            if t != 0 {
+                let i = t as usize - 1;
+                if i >= n || std::mem::replace(&mut seen[i], true) {
+                    return None;
+                }
+                filled += 1;
+            }
+        }
+        if filled != n {
+            return None;
+        }
+        let mut prev = 0;
+        for &e in &ends {
+            if e < prev || e > arena.len() || !arena.is_char_boundary(e) {
+                return None;
+            }
+            prev = e;
+        }
+        if prev != arena.len() {
+            return None;
+        }
+        Some(IdIndex { arena, ends, table })
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Appends an id as the next node. `Err(existing)` when the id is already present (nothing
+    /// is added then).
+    pub fn push(&mut self, id: &str) -> Result<usize, usize> {
+        if let Some(existing) = self.get(id) {
+            return Err(existing);
+        }
+        if (self.ends.len() + 1) * 2 > self.table.len() {
+            self.grow();
+        }
+        self.arena.push_str(id);
+        self.ends.push(self.arena.len());
+        let i = self.ends.len() - 1;
+        self.place(i).map(|()| i)
+    }
+
+    fn grow(&mut self) {
+        let slots = (self.table.len() * 2).max(2);
+        self.table = vec![0; slots];
+        for i in 0..self.ends.len() {
+            let _ = self.place(i);
+        }
+    }
+
+    /// Puts id `i` (already in the arena) into the table.
+    fn place(&mut self, i: usize) -> Result<(), usize> {
+        let mask = self.table.len() - 1;
+        let id = self.id(i);
+        let mut slot = hash(id.as_bytes()) as usize & mask;
+        loop {
+            match self.table[slot] {
+                0 => {
+                    self.table[slot] = i as u32 + 1;
+                    return Ok(());
+                }
+                t if self.id(t as usize - 1) == id => return Err(t as usize - 1),
+                _ => slot = (slot + 1) & mask,
+            }
+        }
+    }
+
+    /// Position of the node with this id.
+    #[inline]
+    pub fn get(&self, id: &str) -> Option<usize> {
+        if self.table.is_empty() {
+            return None;
+        }
+        let mask = self.table.len() - 1;
+        let mut slot = hash(id.as_bytes()) as usize & mask;
+        loop {
+            match self.table[slot] {
+                0 => return None,
+                t if self.id(t as usize - 1) == id => return Some(t as usize - 1),
+                _ => slot = (slot + 1) & mask,
+            }
+        }
+    }
+
+    #[inline]
+    pub fn id(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.arena[start..self.ends[i]]
+    }
+
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        (0..self.len()).map(|i| self.id(i))
+    }
+
+    /// The arena, end offsets and table, for a snapshot.
+    pub fn parts(&self) -> (&str, &[usize], &[u32]) {
+        (&self.arena, &self.ends, &self.table)
+    }
+
+    /// Heap bytes held, for memory accounting.
+    pub fn heap_bytes(&self) -> usize {
+        self.arena.capacity() + self.ends.capacity() * 8 + self.table.capacity() * 4
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_every_id_and_refuses_duplicates() {
+        let mut ix = IdIndex::with_capacity(0, 0);
+        let ids: Vec<String> = (0..5000).map(|i| format!("okta:user:{i:x}")).collect();
+        for (i, id) in ids.iter().enumerate() {
+            assert_eq!(ix.push(id), Ok(i));
+        }
+        assert_eq!(ix.push("okta:user:10"), Err(16));
+        assert_eq!(ix.len(), 5000);
+        for (i, id) in ids.iter().enumerate() {
+            assert_eq!(ix.get(id), Some(i));
+            assert_eq!(ix.id(i), id);
+        }
+        assert_eq!(ix.get("okta:user:"), None);
+        assert_eq!(ix.get(""), None);
+        let (arena, ends, table) = ix.parts();
+        let again = IdIndex::from_parts(arena.to_string(), ends.to_vec()).unwrap();
+        assert_eq!(again.get("okta:user:1f"), Some(31));
+        let same = IdIndex::from_parts_with_table(arena.into(), ends.to_vec(), table.to_vec());
+        assert_eq!(same.unwrap().get("okta:user:1f"), Some(31));
+        let mut bad = table.to_vec();
+        let k = bad.iter().position(|&t| t != 0).unwrap();
+        bad[k] = 0;
+        assert!(IdIndex::from_parts_with_table(arena.into(), ends.to_vec(), bad).is_none());
+        assert!(IdIndex::from_parts("ab".into(), vec![1, 3]).is_none());
+        assert!(IdIndex::from_parts("aa".into(), vec![1, 2]).is_none());
+    }
+
+    #[test]
+    fn empty_and_unicode_ids() {
+        let mut ix = IdIndex::default();
+        assert_eq!(ix.get("x"), None);
+        assert_eq!(ix.push("é:ü"), Ok(0));
+        assert_eq!(ix.push(""), Ok(1));
+        assert_eq!(ix.get(""), Some(1));
+        assert_eq!(ix.get("é:ü"), Some(0));
+    }
+}

@@ -1,0 +1,376 @@
+//! The fast, strict path from a JSON document to a [`TrustGraph`].
+//!
+//! The typed path (`serde_json` into [`Document`](super::Document), then `TrustGraph::new`)
+//! allocates every string of every record and hashes every id twice; on a million-node document
+//! that is most of the run. Here one pass splits the document into raw record spans, then both
+//! cores parse the records into the few facts the graph needs — borrowing strings from the text,
+//! validating every other field (unknown fields, types, times) without keeping it. The full
+//! records are parsed later, only for the nodes a report shows ([`super::records`]).
+//!
+//! The two paths accept exactly the same documents: each lite record type below mirrors a
+//! document type field for field with the same field types, or a type that accepts the same JSON
+//! and throws it away. Anything the fast path rejects goes to the typed path, which produces the
+//! full diagnostics; the golden tests compare both paths' answers on every example.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use petgraph::graph::{DiGraph, NodeIndex};
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::document::Source;
+use super::graph::{platform_of_id, EdgeFacts, NodeFacts, Platforms, TrustGraph};
+use super::ids::IdIndex;
+use super::kinds::{EdgeKind, NodeKind, Requirement, Revocation, TokenType};
+use super::load::{Diagnostic, Warnings};
+use super::records::{Records, Span};
+use super::time::Timestamp;
+
+/// A JSON string, checked and dropped.
+struct Str;
+
+impl<'de> Deserialize<'de> for Str {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Str;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Str, E> {
+                Ok(Str)
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// A JSON object with any values (`props`), checked and dropped.
+struct Obj;
+
+impl<'de> Deserialize<'de> for Obj {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Obj;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a map")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Obj, A::Error> {
+                while m.next_entry::<Str, IgnoredAny>()?.is_some() {}
+                Ok(Obj)
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+impl Default for Obj {
+    fn default() -> Self {
+        Obj
+    }
+}
+
+/// Mirrors [`super::document::Node`].
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // fields exist to be validated
+struct NodeLite<'a> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+    kind: NodeKind,
+    #[serde(default, borrow)]
+    platform: Option<Cow<'a, str>>,
+    #[serde(default)]
+    name: Option<Str>,
+    #[serde(default)]
+    person: Option<Str>,
+    #[serde(default)]
+    criticality: Option<u8>,
+    #[serde(default)]
+    enabled: Option<bool>,
+    #[serde(default)]
+    tags: Vec<Str>,
+    #[serde(default)]
+    issued_at: Option<Timestamp>,
+    #[serde(default)]
+    expires_at: Option<Timestamp>,
+    #[serde(default)]
+    last_used_at: Option<Timestamp>,
+    #[serde(default)]
+    revocation: Option<Revocation>,
+    #[serde(default)]
+    device_bound: Option<bool>,
+    #[serde(default)]
+    mfa: Option<bool>,
+    #[serde(default)]
+    token_type: Option<TokenType>,
+    #[serde(default)]
+    scopes: Vec<Str>,
+    #[serde(default)]
+    props: Obj,
+}
+
+/// Mirrors [`super::document::Edge`].
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct EdgeLite<'a> {
+    #[serde(borrow)]
+    from: Cow<'a, str>,
+    #[serde(borrow)]
+    to: Cow<'a, str>,
+    kind: EdgeKind,
+    #[serde(default)]
+    requires: Vec<Requirement>,
+    #[serde(default)]
+    at: Option<Timestamp>,
+    #[serde(default)]
+    props: Obj,
+}
+
+/// Mirrors [`super::document::Document`], records left raw.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDoc<'a> {
+    version: u32,
+    #[serde(default)]
+    sources: Vec<Source>,
+    #[serde(default, borrow)]
+    nodes: Vec<&'a RawValue>,
+    #[serde(default, borrow)]
+    edges: Vec<&'a RawValue>,
+}
+
+struct NodeRow<'a> {
+    id: Cow<'a, str>,
+    platform: Option<Cow<'a, str>>,
+    facts: NodeFacts,
+    span: Span,
+    warnings: Vec<Diagnostic>,
+}
+
+struct EdgeRow {
+    from: u32,
+    to: u32,
+    facts: EdgeFacts,
+    span: Span,
+}
+
+/// Why the fast path gave up; the typed path then says what is wrong.
+struct GiveUp;
+
+/// Parses `text` (the whole JSON document) into the graph and the spans of its node and edge
+/// records. `None`: the document has a problem, and the caller runs the typed path, which says
+/// what it is.
+pub fn parse(text: &str, threads: usize) -> Option<(Parsed, Vec<Span>, Vec<Span>)> {
+    parse_inner(text, threads).ok()
+}
+
+/// The graph-shaped content of a document, before its records are attached.
+pub struct Parsed {
+    pub graph: DiGraph<NodeFacts, EdgeFacts, u32>,
+    pub ids: IdIndex,
+    pub platforms: Vec<String>,
+    pub sources: Vec<Source>,
+    pub warnings: Warnings,
+}
+
+impl Parsed {
+    pub fn into_graph(self, records: Records) -> (TrustGraph, Warnings) {
+        (
+            TrustGraph::from_parts(self.graph, self.ids, self.platforms, self.sources, records),
+            self.warnings,
+        )
+    }
+}
+
+fn span_of(text: &str, raw: &RawValue) -> Span {
+    let s = raw.get();
+    Span {
+        start: (s.as_ptr() as usize - text.as_ptr() as usize) as u64,
+        len: s.len() as u32,
+    }
+}
+
+/// Runs `f` over `items` in `threads` contiguous chunks, results in order.
+fn chunked<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    f: impl Fn(usize, &[T]) -> Result<Vec<R>, GiveUp> + Sync,
+) -> Result<Vec<R>, GiveUp> {
+    let threads = threads.clamp(1, 16);
+    if threads == 1 || items.len() < 4096 {
+        return f(0, items);
+    }
+    let size = items.len().div_ceil(threads);
+    let parts: Vec<Result<Vec<R>, GiveUp>> = std::thread::scope(|s| {
+        let handles: Vec<_> = items
+            .chunks(size)
+            .enumerate()
+            .map(|(k, chunk)| {
+                let f = &f;
+                s.spawn(move || f(k * size, chunk))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or(Err(GiveUp)))
+            .collect()
+    });
+    let mut out = Vec::with_capacity(items.len());
+    for p in parts {
+        out.extend(p?);
+    }
+    Ok(out)
+}
+
+fn node_row<'a>(text: &'a str, i: usize, raw: &'a RawValue) -> Result<NodeRow<'a>, GiveUp> {
+    let n: NodeLite<'a> = serde_json::from_str(raw.get()).map_err(|_| GiveUp)?;
+    if n.id.is_empty() || n.criticality.is_some_and(|c| c > 10) {
+        return Err(GiveUp);
+    }
+    let mut warnings = Vec::new();
+    let place = || format!("nodes[{i}] ({})", n.id);
+    if let (Some(a), Some(b)) = (n.issued_at, n.expires_at) {
+        if b < a {
+            warnings.push(Diagnostic {
+                place: place(),
+                problem: format!("expires_at {b} is before issued_at {a}"),
+                fix: "check the collector's time fields".into(),
+            });
+        }
+    }
+    if !n.kind.is_credential() {
+        for (field, set) in [
+            ("revocation", n.revocation.is_some()),
+            ("token_type", n.token_type.is_some()),
+            ("mfa", n.mfa.is_some()),
+            ("device_bound", n.device_bound.is_some()),
+            ("expires_at", n.expires_at.is_some()),
+            ("issued_at", n.issued_at.is_some()),
+        ] {
+            if set {
+                warnings.push(Diagnostic {
+                    place: place(),
+                    problem: format!("`{field}` is only meaningful on sessions, tokens and grants"),
+                    fix: "remove it or change the node's kind".into(),
+                });
+            }
+        }
+    }
+    Ok(NodeRow {
+        facts: NodeFacts {
+            kind: n.kind,
+            criticality: n.criticality.unwrap_or(0),
+            enabled: n.enabled.unwrap_or(true),
+            device_bound: n.device_bound.unwrap_or(false),
+            mfa: n.mfa,
+            platform: 0,
+            issued_at: n.issued_at.map_or(i64::MIN, Timestamp::as_millis),
+            expires_at: n.expires_at.map_or(i64::MAX, Timestamp::as_millis),
+        },
+        id: n.id,
+        platform: n.platform,
+        span: span_of(text, raw),
+        warnings,
+    })
+}
+
+fn parse_inner(text: &str, threads: usize) -> Result<(Parsed, Vec<Span>, Vec<Span>), GiveUp> {
+    if text.len() as u64 >= u64::from(u32::MAX) * 64 {
+        return Err(GiveUp);
+    }
+    let raw: RawDoc = serde_json::from_str(text).map_err(|_| GiveUp)?;
+    if raw.version != 1
+        || raw.nodes.len() >= u32::MAX as usize
+        || raw.edges.len() >= u32::MAX as usize
+    {
+        return Err(GiveUp);
+    }
+    let rows = chunked(&raw.nodes, threads, |offset, chunk| {
+        chunk
+            .iter()
+            .enumerate()
+            .map(|(k, r)| node_row(text, offset + k, r))
+            .collect()
+    })?;
+
+    let bytes = rows.iter().map(|r| r.id.len()).sum();
+    let mut ids = IdIndex::with_capacity(rows.len(), bytes);
+    let mut platforms = Platforms::default();
+    let mut graph = DiGraph::with_capacity(rows.len(), raw.edges.len());
+    let mut node_spans = Vec::with_capacity(rows.len());
+    let mut warnings = Vec::new();
+    for mut row in rows {
+        ids.push(&row.id).map_err(|_| GiveUp)?;
+        row.facts.platform = platforms.intern(
+            row.platform
+                .as_deref()
+                .unwrap_or_else(|| platform_of_id(&row.id)),
+        );
+        graph.add_node(row.facts);
+        node_spans.push(row.span);
+        warnings.append(&mut row.warnings);
+    }
+
+    let ids_ref = &ids;
+    let edge_rows = chunked(&raw.edges, threads, |offset, chunk| {
+        chunk
+            .iter()
+            .enumerate()
+            .map(|(k, r)| {
+                let e: EdgeLite = serde_json::from_str(r.get()).map_err(|_| GiveUp)?;
+                let from = ids_ref.get(&e.from).ok_or(GiveUp)?;
+                let to = ids_ref.get(&e.to).ok_or(GiveUp)?;
+                Ok(EdgeRow {
+                    from: from as u32,
+                    to: to as u32,
+                    facts: EdgeFacts {
+                        kind: e.kind,
+                        requires: e.requires.iter().fold(0u8, |acc, r| acc | r.bit()),
+                        doc_index: (offset + k) as u32,
+                    },
+                    span: span_of(text, r),
+                })
+            })
+            .collect()
+    })?;
+    let mut edge_spans = Vec::with_capacity(edge_rows.len());
+    for (j, row) in edge_rows.into_iter().enumerate() {
+        let (a, b) = (
+            NodeIndex::new(row.from as usize),
+            NodeIndex::new(row.to as usize),
+        );
+        let (fk, tk) = (graph[a].kind, graph[b].kind);
+        let (froms, tos) = row.facts.kind.endpoints();
+        if !froms.contains(&fk) || !tos.contains(&tk) {
+            let kind = row.facts.kind;
+            warnings.push(Diagnostic {
+                place: format!(
+                    "edges[{j}] ({} -{kind}-> {})",
+                    ids.id(a.index()),
+                    ids.id(b.index())
+                ),
+                problem: format!("unusual `{kind}` edge from a {fk} to a {tk}"),
+                fix: "check the edge kind and direction: A -> B means controlling A yields B"
+                    .into(),
+            });
+        }
+        graph.add_edge(a, b, row.facts);
+        edge_spans.push(row.span);
+    }
+    Ok((
+        Parsed {
+            graph,
+            ids,
+            platforms: platforms.names,
+            sources: raw.sources,
+            warnings,
+        },
+        node_spans,
+        edge_spans,
+    ))
+}

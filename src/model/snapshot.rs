@@ -1,0 +1,319 @@
+//! A compact binary snapshot of a loaded graph, written beside a large document and reused while
+//! the document is unchanged.
+//!
+//! A responder runs one command per question; on a million-node document most of that command
+//! used to be parsing the same JSON again. The snapshot holds exactly what loading produces — the
+//! node and edge facts, the ids, the platforms, the sources, the warnings, and where each full
+//! record sits in the document — so opening it is a few sequential reads. Full records are still
+//! read from the document itself (which is why it must be unchanged), only when a report needs
+//! them.
+//!
+//! "Unchanged" is the file's length, modification and status-change times, inode and device, as
+//! `fstat` reports them on the handle the records are later read through. The status-change time
+//! cannot be set by tools like `touch -d`, and every write or rename updates it. A snapshot also
+//! carries a fingerprint of heir's version and kind tables, so a different heir never trusts it.
+//! Anything unexpected in a snapshot (truncated, another version, indices out of range) means it
+//! is ignored and the document is parsed; it is rewritten on that run.
+//!
+//! Layout (little-endian): magic, fingerprint, key, counts, then length-prefixed JSON for
+//! sources/warnings/platforms, the id arena and its end offsets, packed node rows, packed edge
+//! rows, and an end marker.
+
+use std::fs::{File, Metadata};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use petgraph::graph::{DiGraph, NodeIndex};
+
+use super::document::Source;
+use super::graph::{EdgeFacts, NodeFacts, TrustGraph};
+use super::ids::{hash, IdIndex};
+use super::kinds::{EdgeKind, NodeKind, Requirement};
+use super::load::{Diagnostic, Warnings};
+use super::records::{Records, Span, Text};
+
+const MAGIC: &[u8; 8] = b"HEIRSNAP";
+const END: &[u8; 8] = b"HEIREND!";
+const FORMAT: u32 = 1;
+
+/// The snapshot path for a document: `<document>.heirsnap`.
+pub fn path_for(doc: &Path) -> PathBuf {
+    let mut p = doc.as_os_str().to_owned();
+    p.push(".heirsnap");
+    PathBuf::from(p)
+}
+
+/// heir's version and every kind name, in order: a snapshot from any other heir is not read.
+fn fingerprint() -> u64 {
+    let mut s = format!("{FORMAT}/{}", env!("CARGO_PKG_VERSION"));
+    for k in NodeKind::ALL {
+        s.push('/');
+        s.push_str(k.as_str());
+    }
+    for k in EdgeKind::ALL {
+        s.push('/');
+        s.push_str(k.as_str());
+    }
+    for r in Requirement::ALL {
+        s.push('/');
+        s.push_str(r.as_str());
+    }
+    hash(s.as_bytes())
+}
+
+/// What identifies a document file's contents without reading them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key([i64; 7]);
+
+impl Key {
+    pub fn of(m: &Metadata) -> Key {
+        use std::os::unix::fs::MetadataExt;
+        Key([
+            m.len() as i64,
+            m.mtime(),
+            m.mtime_nsec(),
+            m.ctime(),
+            m.ctime_nsec(),
+            m.ino() as i64,
+            m.dev() as i64,
+        ])
+    }
+}
+
+/// Serialises a graph whose records are spans into its document.
+pub fn encode(g: &TrustGraph, key: Key, warnings: &Warnings) -> Option<Vec<u8>> {
+    let (node_spans, edge_spans) = g.records().spans()?;
+    let (arena, ends, table) = g.id_index().parts();
+    let n = g.node_count();
+    let m = g.edge_count();
+    let mut out = Vec::with_capacity(64 + arena.len() + n * 43 + m * 22);
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&fingerprint().to_le_bytes());
+    for v in key.0 {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    out.extend_from_slice(&(n as u64).to_le_bytes());
+    out.extend_from_slice(&(m as u64).to_le_bytes());
+    let warnings: Vec<[&str; 3]> = warnings
+        .iter()
+        .map(|d| [d.place.as_str(), d.problem.as_str(), d.fix.as_str()])
+        .collect();
+    for json in [
+        serde_json::to_vec(g.sources()).ok()?,
+        serde_json::to_vec(&warnings).ok()?,
+        serde_json::to_vec(g.platform_names()).ok()?,
+    ] {
+        put_bytes(&mut out, &json);
+    }
+    put_bytes(&mut out, arena.as_bytes());
+    for &e in ends {
+        out.extend_from_slice(&(e as u64).to_le_bytes());
+    }
+    out.extend_from_slice(&(table.len() as u64).to_le_bytes());
+    for &t in table {
+        out.extend_from_slice(&t.to_le_bytes());
+    }
+    for (f, s) in g.graph.node_weights().zip(node_spans) {
+        out.push(NodeKind::ALL.iter().position(|k| *k == f.kind)? as u8);
+        out.push(f.criticality);
+        let mfa = match f.mfa {
+            None => 0,
+            Some(false) => 1,
+            Some(true) => 2,
+        };
+        out.push(f.enabled as u8 | (f.device_bound as u8) << 1 | mfa << 2);
+        out.extend_from_slice(&f.platform.to_le_bytes());
+        out.extend_from_slice(&f.issued_at.to_le_bytes());
+        out.extend_from_slice(&f.expires_at.to_le_bytes());
+        out.extend_from_slice(&s.start.to_le_bytes());
+        out.extend_from_slice(&s.len.to_le_bytes());
+    }
+    for e in g.graph.raw_edges() {
+        let s = edge_spans.get(e.weight.doc_index as usize)?;
+        out.extend_from_slice(&(e.source().index() as u32).to_le_bytes());
+        out.extend_from_slice(&(e.target().index() as u32).to_le_bytes());
+        out.push(EdgeKind::ALL.iter().position(|k| *k == e.weight.kind)? as u8);
+        out.push(e.weight.requires);
+        out.extend_from_slice(&s.start.to_le_bytes());
+        out.extend_from_slice(&s.len.to_le_bytes());
+    }
+    out.extend_from_slice(END);
+    let sum = checksum(&out);
+    out.extend_from_slice(&sum.to_le_bytes());
+    Some(out)
+}
+
+/// A fast 64-bit checksum over 8-byte words (FxHash step, four lanes for throughput, MurmurHash3
+/// finish): catches truncation and damage; not a defence against someone forging snapshots,
+/// which would need write access beside the document anyway.
+fn checksum(b: &[u8]) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mut lanes = [1u64, 2, 3, 4];
+    let mut words = b.chunks_exact(32);
+    for w in &mut words {
+        for (l, c) in lanes.iter_mut().zip(w.chunks_exact(8)) {
+            let v = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+            *l = (l.rotate_left(5) ^ v).wrapping_mul(K);
+        }
+    }
+    let mut h = b.len() as u64;
+    for l in lanes {
+        h = (h.rotate_left(5) ^ l).wrapping_mul(K);
+    }
+    h ^ hash(words.remainder())
+}
+
+fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
+    out.extend_from_slice(&(b.len() as u64).to_le_bytes());
+    out.extend_from_slice(b);
+}
+
+/// A bounds-checked reader: every read is `None` past the end, never a panic.
+struct Cursor<'a> {
+    b: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let end = self.at.checked_add(n)?;
+        let s = self.b.get(self.at..end)?;
+        self.at = end;
+        Some(s)
+    }
+    fn arr<const N: usize>(&mut self) -> Option<[u8; N]> {
+        self.take(N)?.try_into().ok()
+    }
+    fn u8(&mut self) -> Option<u8> {
+        Some(self.arr::<1>()?[0])
+    }
+    fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_le_bytes(self.arr()?))
+    }
+    fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.arr()?))
+    }
+    fn i64(&mut self) -> Option<i64> {
+        Some(i64::from_le_bytes(self.arr()?))
+    }
+    fn bytes(&mut self) -> Option<&'a [u8]> {
+        let n = usize::try_from(self.u64()?).ok()?;
+        self.take(n)
+    }
+}
+
+/// Decodes a snapshot for the document open as `file` (whose metadata gave `key`). `None` when it
+/// is not a snapshot of this document by this heir.
+pub fn decode(bytes: &[u8], key: Key, file: File, path: &str) -> Option<(TrustGraph, Warnings)> {
+    let (bytes, sum) = bytes.split_at_checked(bytes.len().checked_sub(8)?)?;
+    if checksum(bytes).to_le_bytes() != sum {
+        return None;
+    }
+    let mut c = Cursor { b: bytes, at: 0 };
+    if c.take(8)? != MAGIC || c.u64()? != fingerprint() {
+        return None;
+    }
+    for want in key.0 {
+        if c.i64()? != want {
+            return None;
+        }
+    }
+    let n = usize::try_from(c.u64()?).ok()?;
+    let m = usize::try_from(c.u64()?).ok()?;
+    // Rows are at least 35 and 22 bytes: counts larger than the file are corrupt, not huge.
+    if n.checked_mul(35)? > bytes.len() || m.checked_mul(22)? > bytes.len() {
+        return None;
+    }
+    let sources: Vec<Source> = serde_json::from_slice(c.bytes()?).ok()?;
+    let warnings: Vec<[String; 3]> = serde_json::from_slice(c.bytes()?).ok()?;
+    let warnings: Warnings = warnings
+        .into_iter()
+        .map(|[place, problem, fix]| Diagnostic {
+            place,
+            problem,
+            fix,
+        })
+        .collect();
+    let platforms: Vec<String> = serde_json::from_slice(c.bytes()?).ok()?;
+    let arena = std::str::from_utf8(c.bytes()?).ok()?.to_string();
+    let mut ends = Vec::with_capacity(n);
+    for _ in 0..n {
+        ends.push(usize::try_from(c.u64()?).ok()?);
+    }
+    let slots = usize::try_from(c.u64()?).ok()?;
+    if slots.checked_mul(4)? > bytes.len() {
+        return None;
+    }
+    let table: Vec<u32> = c
+        .take(slots * 4)?
+        .chunks_exact(4)
+        .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
+        .collect();
+    let ids = IdIndex::from_parts_with_table(arena, ends, table)?;
+    let mut graph = DiGraph::with_capacity(n, m);
+    let mut node_spans = Vec::with_capacity(n);
+    for _ in 0..n {
+        let kind = *NodeKind::ALL.get(c.u8()? as usize)?;
+        let criticality = c.u8()?;
+        let flags = c.u8()?;
+        let platform = c.u32()?;
+        if criticality > 10 || flags >> 4 != 0 || platform as usize >= platforms.len() {
+            return None;
+        }
+        graph.add_node(NodeFacts {
+            kind,
+            criticality,
+            enabled: flags & 1 != 0,
+            device_bound: flags & 2 != 0,
+            mfa: match flags >> 2 {
+                0 => None,
+                1 => Some(false),
+                2 => Some(true),
+                _ => return None,
+            },
+            platform,
+            issued_at: c.i64()?,
+            expires_at: c.i64()?,
+        });
+        node_spans.push(Span {
+            start: c.u64()?,
+            len: c.u32()?,
+        });
+    }
+    let all_bits = Requirement::ALL.iter().fold(0u8, |a, r| a | r.bit());
+    let mut edge_spans = Vec::with_capacity(m);
+    for j in 0..m {
+        let (a, b) = (c.u32()? as usize, c.u32()? as usize);
+        let kind = *EdgeKind::ALL.get(c.u8()? as usize)?;
+        let requires = c.u8()?;
+        if a >= n || b >= n || requires & !all_bits != 0 {
+            return None;
+        }
+        graph.add_edge(
+            NodeIndex::new(a),
+            NodeIndex::new(b),
+            EdgeFacts {
+                kind,
+                requires,
+                doc_index: j as u32,
+            },
+        );
+        edge_spans.push(Span {
+            start: c.u64()?,
+            len: c.u32()?,
+        });
+    }
+    if c.take(8)? != END || c.at != bytes.len() {
+        return None;
+    }
+    let text = Text::File {
+        file,
+        path: path.to_string(),
+        all: OnceLock::new(),
+    };
+    let records = Records::json(text, node_spans, edge_spans);
+    Some((
+        TrustGraph::from_parts(graph, ids, platforms, sources, records),
+        warnings,
+    ))
+}
