@@ -11,8 +11,18 @@ pub struct IdIndex {
     arena: String,
     /// `ends[i]` is where id `i` ends in `arena`; it starts at `ends[i - 1]` (or 0).
     ends: Vec<usize>,
-    /// Slot → node position + 1; 0 is empty. Length is a power of two, at least twice the ids.
-    table: Vec<u32>,
+    /// Slot → the id's hash tag (high 32 bits) and node position + 1 (low 32 bits); 0 is empty.
+    /// The tag settles most mismatches without touching the arena (a cache miss per compare).
+    /// Length is a power of two, at least twice the ids.
+    table: Vec<u64>,
+}
+
+const TAG: u64 = 0xffff_ffff_0000_0000;
+
+/// The node position in a non-empty table entry.
+#[inline]
+fn pos(entry: u64) -> usize {
+    (entry & !TAG) as usize - 1
 }
 
 /// 64-bit multiply-rotate over 8-byte words (the FxHash recipe): fast on short ASCII ids.
@@ -81,7 +91,7 @@ impl IdIndex {
     /// [`Self::from_parts`] with the table as [`Self::parts`] gave it, so a snapshot opens
     /// without hashing a million ids again. The table is checked to be a permutation of the
     /// positions with room left, so lookups always end; a snapshot's checksum vouches for the rest.
-    pub fn from_parts_with_table(arena: String, ends: Vec<usize>, table: Vec<u32>) -> Option<Self> {
+    pub fn from_parts_with_table(arena: String, ends: Vec<usize>, table: Vec<u64>) -> Option<Self> {
         let n = ends.len();
         if !table.len().is_power_of_two() || table.len() < n.max(1) * 2 {
             return None;
@@ -90,7 +100,10 @@ impl IdIndex {
         let mut filled = 0;
         for &t in &table {
             if t != 0 {
-                let i = t as usize - 1;
+                if t & !TAG == 0 {
+                    return None;
+                }
+                let i = pos(t);
                 if i >= n || std::mem::replace(&mut seen[i], true) {
                     return None;
                 }
@@ -122,18 +135,31 @@ impl IdIndex {
     }
 
     /// Appends an id as the next node. `Err(existing)` when the id is already present (nothing
-    /// is added then).
+    /// is added then). One probe sequence both checks and places.
     pub fn push(&mut self, id: &str) -> Result<usize, usize> {
-        if let Some(existing) = self.get(id) {
-            return Err(existing);
-        }
+        self.push_hashed(id, hash(id.as_bytes()))
+    }
+
+    /// [`Self::push`] with the id's [`hash`] computed beforehand (on another thread).
+    pub fn push_hashed(&mut self, id: &str, h: u64) -> Result<usize, usize> {
         if (self.ends.len() + 1) * 2 > self.table.len() {
             self.grow();
+        }
+        let mask = self.table.len() - 1;
+        let tag = h & TAG;
+        let mut slot = h as usize & mask;
+        loop {
+            match self.table[slot] {
+                0 => break,
+                t if t & TAG == tag && self.id(pos(t)) == id => return Err(pos(t)),
+                _ => slot = (slot + 1) & mask,
+            }
         }
         self.arena.push_str(id);
         self.ends.push(self.arena.len());
         let i = self.ends.len() - 1;
-        self.place(i).map(|()| i)
+        self.table[slot] = tag | (i as u64 + 1);
+        Ok(i)
     }
 
     fn grow(&mut self) {
@@ -148,14 +174,16 @@ impl IdIndex {
     fn place(&mut self, i: usize) -> Result<(), usize> {
         let mask = self.table.len() - 1;
         let id = self.id(i);
-        let mut slot = hash(id.as_bytes()) as usize & mask;
+        let h = hash(id.as_bytes());
+        let tag = h & TAG;
+        let mut slot = h as usize & mask;
         loop {
             match self.table[slot] {
                 0 => {
-                    self.table[slot] = i as u32 + 1;
+                    self.table[slot] = tag | (i as u64 + 1);
                     return Ok(());
                 }
-                t if self.id(t as usize - 1) == id => return Err(t as usize - 1),
+                t if t & TAG == tag && self.id(pos(t)) == id => return Err(pos(t)),
                 _ => slot = (slot + 1) & mask,
             }
         }
@@ -164,15 +192,38 @@ impl IdIndex {
     /// Position of the node with this id.
     #[inline]
     pub fn get(&self, id: &str) -> Option<usize> {
+        self.get_hashed(id, hash(id.as_bytes()))
+    }
+
+    /// Reads the memory a later lookup of hash `h` will need, without waiting for it: a load
+    /// whose result nothing uses lets the processor run ahead, so the cache misses of lookups a
+    /// few iterations apart overlap instead of queueing (safe Rust's stand-in for a prefetch).
+    #[inline]
+    pub fn touch(&self, h: u64) {
+        if let Some(&t) = self
+            .table
+            .get(h as usize & self.table.len().wrapping_sub(1))
+        {
+            std::hint::black_box(t);
+            if t != 0 && t & TAG == h & TAG {
+                std::hint::black_box(self.ends.get(pos(t)));
+            }
+        }
+    }
+
+    /// [`Self::get`] with the id's [`hash`] computed beforehand.
+    #[inline]
+    pub fn get_hashed(&self, id: &str, h: u64) -> Option<usize> {
         if self.table.is_empty() {
             return None;
         }
         let mask = self.table.len() - 1;
-        let mut slot = hash(id.as_bytes()) as usize & mask;
+        let tag = h & TAG;
+        let mut slot = h as usize & mask;
         loop {
             match self.table[slot] {
                 0 => return None,
-                t if self.id(t as usize - 1) == id => return Some(t as usize - 1),
+                t if t & TAG == tag && self.id(pos(t)) == id => return Some(pos(t)),
                 _ => slot = (slot + 1) & mask,
             }
         }
@@ -189,13 +240,13 @@ impl IdIndex {
     }
 
     /// The arena, end offsets and table, for a snapshot.
-    pub fn parts(&self) -> (&str, &[usize], &[u32]) {
+    pub fn parts(&self) -> (&str, &[usize], &[u64]) {
         (&self.arena, &self.ends, &self.table)
     }
 
     /// Heap bytes held, for memory accounting.
     pub fn heap_bytes(&self) -> usize {
-        self.arena.capacity() + self.ends.capacity() * 8 + self.table.capacity() * 4
+        self.arena.capacity() + self.ends.capacity() * 8 + self.table.capacity() * 8
     }
 }
 

@@ -22,7 +22,7 @@ use serde_json::value::RawValue;
 
 use super::document::Source;
 use super::graph::{platform_of_id, EdgeFacts, NodeFacts, Platforms, TrustGraph};
-use super::ids::IdIndex;
+use super::ids::{hash, IdIndex};
 use super::kinds::{EdgeKind, NodeKind, Requirement, Revocation, TokenType};
 use super::load::{Diagnostic, Warnings};
 use super::records::{Records, Span};
@@ -146,6 +146,7 @@ struct RawDoc<'a> {
 
 struct NodeRow<'a> {
     id: Cow<'a, str>,
+    hash: u64,
     platform: Option<Cow<'a, str>>,
     facts: NodeFacts,
     span: Span,
@@ -187,12 +188,210 @@ impl Parsed {
     }
 }
 
-fn span_of(text: &str, raw: &RawValue) -> Span {
-    let s = raw.get();
-    Span {
-        start: (s.as_ptr() as usize - text.as_ptr() as usize) as u64,
-        len: s.len() as u32,
+/// The top level of a document, its record lists split into element slices.
+struct Split<'a> {
+    version: u32,
+    sources: Vec<Source>,
+    nodes: Vec<&'a str>,
+    edges: Vec<&'a str>,
+}
+
+/// Splits a document by scanning bytes: strings and nesting are tracked, nothing is decoded.
+/// Every element is parsed strictly afterwards (and `serde_json` refuses trailing text), and
+/// every separator is checked here, so a slice is always a whole element. Anything unusual
+/// (escaped keys, repeated keys, a field the document does not have) returns `None` and the
+/// `serde_json` raw pass decides, so the scanner never has to be right about odd documents.
+fn split(text: &str) -> Option<Split<'_>> {
+    let b = text.as_bytes();
+    let mut i = ws(b, 0);
+    if b.get(i) != Some(&b'{') {
+        return None;
     }
+    i = ws(b, i + 1);
+    let (mut version, mut sources, mut nodes, mut edges) = (None, None, None, None);
+    if b.get(i) == Some(&b'}') {
+        return None; // no version: let serde say so
+    }
+    loop {
+        let key_end = string_end(b, i)?;
+        let key = &text[i + 1..key_end - 1];
+        i = ws(b, key_end);
+        if b.get(i) != Some(&b':') {
+            return None;
+        }
+        i = ws(b, i + 1);
+        match key {
+            "nodes" | "edges" => {
+                let (items, end) = elements(text, i)?;
+                let slot = if key == "nodes" {
+                    &mut nodes
+                } else {
+                    &mut edges
+                };
+                if slot.replace(items).is_some() {
+                    return None;
+                }
+                i = end;
+            }
+            "version" | "sources" => {
+                let end = value_end(b, i)?;
+                let raw = &text[i..end];
+                if key == "version" {
+                    if version
+                        .replace(serde_json::from_str::<u32>(raw).ok()?)
+                        .is_some()
+                    {
+                        return None;
+                    }
+                } else if sources
+                    .replace(serde_json::from_str::<Vec<Source>>(raw).ok()?)
+                    .is_some()
+                {
+                    return None;
+                }
+                i = end;
+            }
+            _ => return None,
+        }
+        i = ws(b, i);
+        match b.get(i) {
+            Some(b',') => i = ws(b, i + 1),
+            Some(b'}') => break,
+            _ => return None,
+        }
+    }
+    if ws(b, i + 1) != b.len() {
+        return None;
+    }
+    Some(Split {
+        version: version?,
+        sources: sources.unwrap_or_default(),
+        nodes: nodes.unwrap_or_default(),
+        edges: edges.unwrap_or_default(),
+    })
+}
+
+/// Position of the first `"` or `\\` in `b`, eight bytes at a time (strings are most of a
+/// document, and a byte-at-a-time search is what made splitting slow).
+#[inline]
+fn quote_or_backslash(b: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while i + 8 <= b.len() {
+        let w = u64::from_le_bytes(b[i..i + 8].try_into().expect("eight bytes"));
+        let q = w ^ (ONES * u64::from(b'"'));
+        let s = w ^ (ONES * u64::from(b'\\'));
+        // A zero byte in q or s marks a match (exact for the lowest set byte).
+        let hit = (q.wrapping_sub(ONES) & !q | s.wrapping_sub(ONES) & !s) & HIGH;
+        if hit != 0 {
+            return Some(i + (hit.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    b[i..]
+        .iter()
+        .position(|&c| c == b'"' || c == b'\\')
+        .map(|k| i + k)
+}
+
+#[inline]
+fn ws(b: &[u8], mut i: usize) -> usize {
+    while let Some(b' ' | b'\n' | b'\r' | b'\t') = b.get(i) {
+        i += 1;
+    }
+    i
+}
+
+/// `b[i]` opens a string without escapes; the index just past its closing quote.
+#[inline]
+fn string_end(b: &[u8], i: usize) -> Option<usize> {
+    if b.get(i) != Some(&b'"') {
+        return None;
+    }
+    let len = quote_or_backslash(&b[i + 1..])?;
+    (b[i + 1 + len] == b'"').then_some(i + len + 2)
+}
+
+/// The index just past the value starting at `b[i]` (not validated beyond its extent).
+fn value_end(b: &[u8], mut i: usize) -> Option<usize> {
+    match b.get(i)? {
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            loop {
+                match b.get(i)? {
+                    b'"' => {
+                        i += 1;
+                        loop {
+                            let k = quote_or_backslash(&b[i..])?;
+                            i += k;
+                            if b[i] == b'"' {
+                                break;
+                            }
+                            i += 2; // an escape: skip the escaped byte
+                        }
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(i + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+        }
+        b'"' => {
+            i += 1;
+            loop {
+                let k = quote_or_backslash(b.get(i..)?)?;
+                i += k;
+                if b[i] == b'"' {
+                    return Some(i + 1);
+                }
+                i += 2;
+            }
+        }
+        _ => {
+            let k = b[i..]
+                .iter()
+                .position(|&c| matches!(c, b',' | b']' | b'}' | b' ' | b'\n' | b'\r' | b'\t'))
+                .unwrap_or(b.len() - i);
+            (k > 0).then_some(i + k)
+        }
+    }
+}
+
+/// The elements of the list starting at `text[i]`, and the index just past it.
+fn elements(text: &str, mut i: usize) -> Option<(Vec<&str>, usize)> {
+    let b = text.as_bytes();
+    if b.get(i) != Some(&b'[') {
+        return None;
+    }
+    let mut items = Vec::new();
+    i = ws(b, i + 1);
+    if b.get(i) == Some(&b']') {
+        return Some((items, i + 1));
+    }
+    loop {
+        let end = value_end(b, i)?;
+        items.push(text.get(i..end)?);
+        i = ws(b, end);
+        match b.get(i) {
+            Some(b',') => i = ws(b, i + 1),
+            Some(b']') => return Some((items, i + 1)),
+            _ => return None,
+        }
+    }
+}
+
+fn span_of(text: &str, s: &str) -> Result<Span, GiveUp> {
+    Ok(Span {
+        start: (s.as_ptr() as usize - text.as_ptr() as usize) as u64,
+        len: u32::try_from(s.len()).map_err(|_| GiveUp)?,
+    })
 }
 
 /// Runs `f` over `items` in `threads` contiguous chunks, results in order.
@@ -227,8 +426,8 @@ fn chunked<T: Sync, R: Send>(
     Ok(out)
 }
 
-fn node_row<'a>(text: &'a str, i: usize, raw: &'a RawValue) -> Result<NodeRow<'a>, GiveUp> {
-    let n: NodeLite<'a> = serde_json::from_str(raw.get()).map_err(|_| GiveUp)?;
+fn node_row<'a>(text: &'a str, i: usize, raw: &'a str) -> Result<NodeRow<'a>, GiveUp> {
+    let n: NodeLite<'a> = serde_json::from_str(raw).map_err(|_| GiveUp)?;
     if n.id.is_empty() || n.criticality.is_some_and(|c| c > 10) {
         return Err(GiveUp);
     }
@@ -272,25 +471,42 @@ fn node_row<'a>(text: &'a str, i: usize, raw: &'a RawValue) -> Result<NodeRow<'a
             issued_at: n.issued_at.map_or(i64::MIN, Timestamp::as_millis),
             expires_at: n.expires_at.map_or(i64::MAX, Timestamp::as_millis),
         },
+        hash: hash(n.id.as_bytes()),
         id: n.id,
         platform: n.platform,
-        span: span_of(text, raw),
+        span: span_of(text, raw)?,
         warnings,
     })
 }
 
 fn parse_inner(text: &str, threads: usize) -> Result<(Parsed, Vec<Span>, Vec<Span>), GiveUp> {
-    if text.len() as u64 >= u64::from(u32::MAX) * 64 {
-        return Err(GiveUp);
-    }
-    let raw: RawDoc = serde_json::from_str(text).map_err(|_| GiveUp)?;
+    let t0 = std::time::Instant::now();
+    let tr = std::env::var_os("HEIR_TRACE_LOAD").is_some();
+    let lap = |what: &str| {
+        if tr {
+            eprintln!("{what}: {:?}", t0.elapsed())
+        }
+    };
+    let raw = match split(text) {
+        Some(split) => split,
+        None => {
+            let raw: RawDoc = serde_json::from_str(text).map_err(|_| GiveUp)?;
+            Split {
+                version: raw.version,
+                sources: raw.sources,
+                nodes: raw.nodes.into_iter().map(RawValue::get).collect(),
+                edges: raw.edges.into_iter().map(RawValue::get).collect(),
+            }
+        }
+    };
+    lap("raw");
     if raw.version != 1
         || raw.nodes.len() >= u32::MAX as usize
         || raw.edges.len() >= u32::MAX as usize
     {
         return Err(GiveUp);
     }
-    let rows = chunked(&raw.nodes, threads, |offset, chunk| {
+    let mut rows = chunked(&raw.nodes, threads, |offset, chunk| {
         chunk
             .iter()
             .enumerate()
@@ -298,32 +514,60 @@ fn parse_inner(text: &str, threads: usize) -> Result<(Parsed, Vec<Span>, Vec<Spa
             .collect()
     })?;
 
+    lap("noderows");
     let bytes = rows.iter().map(|r| r.id.len()).sum();
     let mut ids = IdIndex::with_capacity(rows.len(), bytes);
     let mut platforms = Platforms::default();
     let mut graph = DiGraph::with_capacity(rows.len(), raw.edges.len());
     let mut node_spans = Vec::with_capacity(rows.len());
     let mut warnings = Vec::new();
-    for mut row in rows {
-        ids.push(&row.id).map_err(|_| GiveUp)?;
-        row.facts.platform = platforms.intern(
-            row.platform
-                .as_deref()
-                .unwrap_or_else(|| platform_of_id(&row.id)),
-        );
-        graph.add_node(row.facts);
+    // Consecutive nodes mostly share a platform: skip the map for a repeat.
+    let mut last_platform: Option<(&str, u32)> = None;
+    const AHEAD: usize = 16;
+    for k in 0..rows.len() {
+        if let Some(next) = rows.get(k + AHEAD) {
+            ids.touch(next.hash);
+        }
+        let row = &rows[k];
+        ids.push_hashed(&row.id, row.hash).map_err(|_| GiveUp)?;
+        let p = row
+            .platform
+            .as_deref()
+            .unwrap_or_else(|| platform_of_id(&row.id));
+        let mut facts = row.facts;
+        facts.platform = match last_platform {
+            Some((name, i)) if name == p => i,
+            _ => {
+                let i = platforms.intern(p);
+                last_platform = Some((p, i));
+                i
+            }
+        };
+        graph.add_node(facts);
         node_spans.push(row.span);
+    }
+    for row in &mut rows {
         warnings.append(&mut row.warnings);
     }
-
+    drop(rows);
+    lap("idsbuilt");
     let ids_ref = &ids;
     let edge_rows = chunked(&raw.edges, threads, |offset, chunk| {
+        // Documents list a node's edges together: the previous `from` usually answers the next.
+        let mut last: Option<(Cow<str>, usize)> = None;
         chunk
             .iter()
             .enumerate()
             .map(|(k, r)| {
-                let e: EdgeLite = serde_json::from_str(r.get()).map_err(|_| GiveUp)?;
-                let from = ids_ref.get(&e.from).ok_or(GiveUp)?;
+                let e: EdgeLite = serde_json::from_str(r).map_err(|_| GiveUp)?;
+                let from = match &last {
+                    Some((id, i)) if *id == e.from => *i,
+                    _ => {
+                        let i = ids_ref.get(&e.from).ok_or(GiveUp)?;
+                        last = Some((e.from, i));
+                        i
+                    }
+                };
                 let to = ids_ref.get(&e.to).ok_or(GiveUp)?;
                 Ok(EdgeRow {
                     from: from as u32,
@@ -333,11 +577,12 @@ fn parse_inner(text: &str, threads: usize) -> Result<(Parsed, Vec<Span>, Vec<Spa
                         requires: e.requires.iter().fold(0u8, |acc, r| acc | r.bit()),
                         doc_index: (offset + k) as u32,
                     },
-                    span: span_of(text, r),
+                    span: span_of(text, r)?,
                 })
             })
             .collect()
     })?;
+    lap("edgerows");
     let mut edge_spans = Vec::with_capacity(edge_rows.len());
     for (j, row) in edge_rows.into_iter().enumerate() {
         let (a, b) = (
@@ -362,6 +607,7 @@ fn parse_inner(text: &str, threads: usize) -> Result<(Parsed, Vec<Span>, Vec<Spa
         graph.add_edge(a, b, row.facts);
         edge_spans.push(row.span);
     }
+    lap("graph");
     Ok((
         Parsed {
             graph,

@@ -241,13 +241,13 @@ pub fn decode(bytes: &[u8], key: Key, file: File, path: &str) -> Option<(TrustGr
         ends.push(usize::try_from(c.u64()?).ok()?);
     }
     let slots = usize::try_from(c.u64()?).ok()?;
-    if slots.checked_mul(4)? > bytes.len() {
+    if slots.checked_mul(8)? > bytes.len() {
         return None;
     }
-    let table: Vec<u32> = c
-        .take(slots * 4)?
-        .chunks_exact(4)
-        .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
+    let table: Vec<u64> = c
+        .take(slots * 8)?
+        .chunks_exact(8)
+        .map(|w| u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]))
         .collect();
     let ids = IdIndex::from_parts_with_table(arena, ends, table)?;
     let mut graph = DiGraph::with_capacity(n, m);
