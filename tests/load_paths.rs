@@ -146,7 +146,8 @@ fn base() -> Value {
 
 #[test]
 fn the_same_documents_are_refused() {
-    let mut cases: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+    type Edit = Box<dyn Fn(&mut Value)>;
+    let mut cases: Vec<(&str, Edit)> = vec![
         ("as is", Box::new(|_| {})),
         ("version 2", Box::new(|d| d["version"] = json!(2))),
         (
