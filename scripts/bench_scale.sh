@@ -17,6 +17,7 @@
 #   --fresh-db               push again even if WORK holds a database loaded from this graph
 #   --no-admin-overlay       bench the raw synth document (no session reaches 30 % of it)
 #   --n N                    sessions timed whole-process (default 10); the engine does 100
+#   --admin-candidates N     admin sessions whose heir reach is compared (default 5)
 #   --nx-n N                 sessions for the networkx script (default: --n)
 #   --no-sprawl              skip the sprawl ranking (long at 1M)
 #   --cypher-timeout S       per query (default 120)
@@ -41,6 +42,7 @@ fresh_db=0
 overlay=1
 n=10
 nx_n=""
+candidates=5
 no_sprawl=()
 cypher_timeout=120
 batch=5000
@@ -63,6 +65,7 @@ while (($#)); do
   --no-admin-overlay) overlay=0; shift ;;
   --n) n="$2"; shift 2 ;;
   --nx-n) nx_n="$2"; shift 2 ;;
+  --admin-candidates) candidates="$2"; shift 2 ;;
   --no-sprawl) no_sprawl=(--no-sprawl); shift ;;
   --cypher-timeout) cypher_timeout="$2"; shift 2 ;;
   --batch-size) batch="$2"; shift 2 ;;
@@ -150,7 +153,8 @@ for scale in $scales; do
     say "admin overlay -> $graph"
     h overlay "$synth" "$graph" >&2
   fi
-  h prepare --graph "$graph" --state "$state" --sessions-file "$sessions" --at "$AT" --seed "$SEED" >&2
+  h prepare --graph "$graph" --state "$state" --sessions-file "$sessions" --at "$AT" --seed "$SEED" \
+    --candidates "$candidates" >&2
   h record "${R[@]}" --state "$state" --metric graph_json_size --unit MB \
     --value "$(stat -c %s "$graph" | awk '{printf "%.1f", $1/1e6}')"
 
