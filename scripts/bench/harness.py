@@ -12,6 +12,7 @@ Subcommands (see scripts/bench_scale.sh for the order they run in):
     check-traversable  the hard-coded traversable kinds == heir's `is_traversable`
     overlay            add the benchmark's IdP super-admin role (see docs/performance-harness.md)
     prepare            count nodes/edges, draw the alive sessions, list admin candidates
+    pick-admin         the admin candidate with the largest heir reach
     heir               whole-process heir commands (blast cold/warm, validate, inherited, …)
     networkx           whole-process networkx_blast.py for the same sessions
     cypher             the variable-length Cypher query on ArcadeDB over Bolt (warm medians)
@@ -319,8 +320,16 @@ def cmd_prepare(a):
                 cand.append((not n.get("mfa", False), bool(n.get("device_bound", False)), e["from"]))
     cand = [c[2] for c in sorted(set(cand))][: a.candidates]
 
+    stat = os.stat(a.graph)
+    stamp = [str(a.graph), stat.st_size, stat.st_mtime_ns, a.at, a.seed, a.count, a.candidates]
     st = State(a.state)
+    if st.get("stamp") == stamp:
+        log(f"reusing {a.state} (same graph and draw): sessions, admin and counts of earlier steps")
+        with open(a.sessions_file, "w") as f:
+            f.write("\n".join(st["sessions"]) + "\n")
+        return
     st.data = {
+        "stamp": stamp,
         "graph": str(a.graph),
         "at": a.at,
         "seed": a.seed,
@@ -351,6 +360,44 @@ def siblings(graph):
     return sorted(p.name for p in g.parent.iterdir() if p.name != g.name and p.name.startswith(g.name))
 
 
+def heir_blast(heir, graph, at, session, label, tmp):
+    """One whole-process `heir blast --format json`: (wall s, peak RSS MiB, reached count)."""
+    out = Path(tmp) / "blast.json"
+    rc, wall, rss, err = timed([heir, "blast", graph, "--from", session, "--at", at, "--format", "json"], out)
+    if rc != 0:
+        die(f"heir blast {session} failed ({rc}): {err.strip()[-2000:]}")
+    reached = len(load_json(out)["reached"])
+    out.unlink()
+    log(f"heir blast {label} {session}: {wall:.3f} s, {rss:.0f} MiB, reached {reached}")
+    return wall, rss, reached
+
+
+def cmd_pick_admin(a):
+    """The admin-like session: the candidate with the largest heir reach (kept in the state)."""
+    st = State(a.state)
+    if st.get("admin"):
+        log(f"admin-like session {st['admin']} (from the state file): heir reaches {st['admin_reached']} nodes")
+        return
+    res = Results(a.results, a.run, a.scale, st.data)
+    best = None
+    with tempfile.TemporaryDirectory() as tmp:
+        for c in st.get("admin_candidates", []):
+            _, _, r = heir_blast(a.heir, st["graph"], st["at"], c, "admin-candidate", tmp)
+            if best is None or r > best[1]:
+                best = (c, r)
+    if not best:
+        log("WARNING: no admin-like candidate session")
+        return
+    pct = 100.0 * best[1] / st["nodes"]
+    st["admin"], st["admin_reached"] = best
+    st.save()
+    res.add("admin_session_reached", best[1], "nodes", session=best[0], reached_pct=round(pct, 2),
+            candidates=len(st["admin_candidates"]), meets_30pct=pct >= 30.0)
+    log(f"admin-like session {best[0]}: heir reaches {best[1]} nodes = {pct:.1f}% of the graph")
+    if pct < 30.0:
+        log("WARNING: the admin-like session reaches < 30% of the nodes")
+
+
 def cmd_heir(a):
     st = State(a.state)
     res = Results(a.results, a.run, a.scale, st.data)
@@ -359,14 +406,7 @@ def cmd_heir(a):
     tmp = Path(tempfile.mkdtemp(prefix="heir-bench-"))
 
     def blast(session, label):
-        out = tmp / "blast.json"
-        rc, wall, rss, err = timed([heir, "blast", graph, "--from", session, "--at", at, "--format", "json"], out)
-        if rc != 0:
-            die(f"heir blast {session} failed ({rc}): {err.strip()[-2000:]}")
-        reached = len(load_json(out)["reached"])
-        out.unlink()
-        log(f"heir blast {label} {session}: {wall:.3f} s, {rss:.0f} MiB, reached {reached}")
-        return wall, rss, reached
+        return heir_blast(heir, graph, at, session, label, tmp)
 
     # 1. The first load of this document in this run: cold if heir keeps a snapshot beside it.
     # heir's snapshot cache is `<document>.heirsnap`: an earlier run's copy is removed so that the
@@ -386,24 +426,6 @@ def cmd_heir(a):
         res.add("heir_snapshot_size", (Path(graph).parent / name).stat().st_size / 1e6, "MB", file=name)
     if not new:
         log("no file appeared beside the document on first load (no snapshot cache): cold == warm")
-
-    # 2. The admin-like session: the candidate with the largest heir reach.
-    best = None
-    for c in st.get("admin_candidates", []):
-        _, _, r = blast(c, "admin-candidate")
-        if best is None or r > best[1]:
-            best = (c, r)
-    if best:
-        pct = 100.0 * best[1] / st["nodes"]
-        st["admin"], st["admin_reached"] = best
-        res.add("admin_session_reached", best[1], "nodes", session=best[0], reached_pct=round(pct, 2),
-                candidates=len(st["admin_candidates"]), meets_30pct=pct >= 30.0)
-        log(f"admin-like session {best[0]}: heir reaches {best[1]} nodes = {pct:.1f}% of the graph")
-        if pct < 30.0:
-            log("WARNING: the admin-like session reaches < 30% of the nodes")
-    else:
-        log("WARNING: no admin-like candidate session")
-    st.save()
 
     # 3. validate (heir reports its own load time and peak memory on stderr).
     rc, wall, rss, err = timed([heir, "validate", graph])
@@ -489,6 +511,7 @@ def cmd_networkx(a):
         todo.append(("admin", st["admin"]))
     walls, rsss, phases = {"typical": [], "admin": []}, [], []
     mismatches = 0
+    admin_phases = None
     for role, s in todo:
         out = Path(tempfile.mkstemp(suffix=".json")[1])
         rc, wall, rss, err = timed([sys.executable, script, st["graph"], s], out, timeout=a.timeout)
@@ -508,7 +531,10 @@ def cmd_networkx(a):
         st["networkx"][s] = count
         walls[role].append(wall)
         rsss.append(rss)
-        phases.append(r["seconds"])
+        if role == "typical":
+            phases.append(r["seconds"])
+        else:
+            admin_phases = r["seconds"]
         res.add("networkx_wall", wall, "s", stat="sample", role=role, session=s, descendants=count,
                 heir_reached=heir, ge_heir=ok, phases=r["seconds"])
         log(f"networkx {role} {s}: {wall:.2f} s, {rss:.0f} MiB, descendants {count} (heir {heir})")
@@ -516,15 +542,15 @@ def cmd_networkx(a):
     res.add("networkx_wall", median(walls["typical"]), "s", stat="median", role="typical", n=len(walls["typical"]))
     if walls["admin"]:
         res.add("networkx_wall", median(walls["admin"]), "s", stat="median", role="admin",
-                session=st["admin"], descendants=st["networkx"].get(st["admin"]),
+                session=st["admin"], descendants=st["networkx"].get(st["admin"]), phases=admin_phases,
                 heir_reached=st.get("heir_reached", {}).get(st["admin"]))
     if rsss:
         res.add("networkx_peak_rss", max(rsss), "MiB", stat="max", n=len(rsss))
     for k in ("import", "json_load", "build", "descendants"):
         v = median(p[k] for p in phases)
         if v is not None:
-            res.add(f"networkx_phase_{k}", v, "s", stat="median", n=len(phases))
-    res.add("check_networkx_ge_heir", mismatches == 0, "bool", violations=mismatches, n=len(phases))
+            res.add(f"networkx_phase_{k}", v, "s", stat="median", role="typical", n=len(phases))
+    res.add("check_networkx_ge_heir", mismatches == 0, "bool", violations=mismatches, n=len(rsss))
     if mismatches:
         log(f"WARNING: networkx found fewer nodes than heir for {mismatches} session(s)")
 
@@ -816,8 +842,8 @@ def cmd_report(a):
     line("heir validate: load (self-reported)", lambda s: first(s, "heir_validate_load_reported"), "ms")
     line("heir validate: peak RSS", lambda s: first(s, "heir_validate_peak_rss"), "MiB")
     line("heir blast, first run (cold)", lambda s: first(s, "heir_blast_wall", stat="first_run"), "s")
-    line("heir blast, median of 10 (pass 1)", lambda s: get(s, "heir_blast_wall", "pass1_median"), "s")
-    line("heir blast, median of 10 (pass 2, warm)", lambda s: get(s, "heir_blast_wall", "warm_median"), "s")
+    line("heir blast, median over --n sessions (pass 1)", lambda s: get(s, "heir_blast_wall", "pass1_median"), "s")
+    line("heir blast, median over --n sessions (pass 2, warm)", lambda s: get(s, "heir_blast_wall", "warm_median"), "s")
     line("heir blast: peak RSS", lambda s: get(s, "heir_blast_peak_rss", "pass2_max"), "MiB")
     line("heir blast, admin-like session", lambda s: first(s, "heir_blast_admin_wall"), "s")
     line("heir inherited", lambda s: first(s, "heir_inherited_wall"), "s")
@@ -828,10 +854,17 @@ def cmd_report(a):
     line("heir sprawl: peak RSS", lambda s: first(s, "heir_sprawl_peak_rss"), "MiB")
     line("heir export dot (whole graph)", lambda s: first(s, "heir_export_dot_wall"), "s")
     line("heir export dot --blast-from", lambda s: first(s, "heir_export_dot_blast_wall"), "s")
-    line("networkx script, median of 10", lambda s: get(s, "networkx_wall", "median", role="typical"), "s")
+    line("networkx script, median over --n sessions", lambda s: get(s, "networkx_wall", "median", role="typical"), "s")
     line("networkx script, admin-like session", lambda s: get(s, "networkx_wall", "median", role="admin",
                                                                 session=_admin(last, s)), "s")
     line("networkx script: peak RSS", lambda s: get(s, "networkx_peak_rss", "max"), "MiB")
+    line("networkx phases, typical: import / json.load / DiGraph / descendants (s)",
+         lambda s: None if not isinstance(get(s, "networkx_phase_json_load", "median", role="typical"), float)
+         else " / ".join(f"{get(s, f'networkx_phase_{k}', 'median', role='typical'):.2f}"
+                         for k in ("import", "json_load", "build", "descendants")))
+    line("networkx descendants(), admin-like session",
+         lambda s: ((any_row(s, "networkx_wall", role="admin", stat="median") or {}).get("phases") or {}).get(
+             "descendants"), "s")
     line("**networkx / heir (typical, warm)**",
          lambda s: ratio(get(s, "networkx_wall", "median", role="typical"), get(s, "heir_blast_wall", "warm_median")),
          "x")
@@ -862,8 +895,8 @@ def cmd_report(a):
          lambda s: None if first(s, "engine_blast_dot") is None else
          f"{fmt(first(s, 'engine_blast_dot'), 'ms')} / {fmt(first(s, 'engine_blast_dot_admin'), 'ms')}")
     table.append(("**Cypher on the loaded ArcadeDB (Bolt)**", [""] * len(scales)))
-    line("Cypher variable-length query, median of 10 (warm)", lambda s: cypher_med(s, "typical"), "ms")
-    line("heir in-process, same 10 sessions", lambda s: same_subset_engine(s, "typical"), "ms")
+    line("Cypher variable-length query, median over --n sessions (warm)", lambda s: cypher_med(s, "typical"), "ms")
+    line("heir in-process, the same sessions", lambda s: same_subset_engine(s, "typical"), "ms")
     line("**Cypher / heir (typical)**", lambda s: ratio(cypher_med(s, "typical"), same_subset_engine(s, "typical")), "x")
     line("Cypher, admin-like session (warm)", lambda s: cypher_med(s, "admin"), "ms")
     line("**Cypher / heir (admin-like)**", lambda s: ratio(cypher_med(s, "admin"), same_subset_engine(s, "admin")), "x")
@@ -917,6 +950,11 @@ def main():
     sp.add_argument("--count", type=int, default=100)
     sp.add_argument("--candidates", type=int, default=5)
     sp.set_defaults(fn=cmd_prepare)
+
+    sp = sub.add_parser("pick-admin")
+    common(sp)
+    sp.add_argument("--heir", required=True)
+    sp.set_defaults(fn=cmd_pick_admin)
 
     sp = sub.add_parser("heir")
     common(sp)
