@@ -375,10 +375,13 @@ def heir_blast(heir, graph, at, session, label, tmp):
 def cmd_pick_admin(a):
     """The admin-like session: the candidate with the largest heir reach (kept in the state)."""
     st = State(a.state)
+    res = Results(a.results, a.run, a.scale, st.data)
     if st.get("admin"):
+        pct = 100.0 * st["admin_reached"] / st["nodes"]
+        res.add("admin_session_reached", st["admin_reached"], "nodes", session=st["admin"],
+                reached_pct=round(pct, 2), meets_30pct=pct >= 30.0, from_state=True)
         log(f"admin-like session {st['admin']} (from the state file): heir reaches {st['admin_reached']} nodes")
         return
-    res = Results(a.results, a.run, a.scale, st.data)
     best = None
     with tempfile.TemporaryDirectory() as tmp:
         for c in st.get("admin_candidates", []):
