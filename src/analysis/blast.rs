@@ -392,16 +392,37 @@ fn trace(labels: &Labels, mut s: usize) -> (Vec<NodeIndex>, Vec<EdgeIndex>) {
 }
 
 /// Criticality first (what matters most), then the longest window (what lasts longest), then id.
-fn sort_reached(g: &TrustGraph, reached: &mut [Reached]) {
-    reached.sort_by(|a, b| {
-        let wa = (a.persistent, a.until.map_or(NEVER, Timestamp::as_millis));
-        let wb = (b.persistent, b.until.map_or(NEVER, Timestamp::as_millis));
-        g.facts(b.node)
-            .criticality
-            .cmp(&g.facts(a.node).criticality)
-            .then(wb.cmp(&wa))
-            .then_with(|| g.id(a.node).cmp(g.id(b.node)))
-    });
+///
+/// Sorts compact keys holding the id text itself and permutes once: on an admin-sized radius
+/// (hundreds of thousands of nodes) comparing through the graph and moving whole entries was
+/// most of the search's time.
+fn sort_reached(g: &TrustGraph, reached: &mut Vec<Reached>) {
+    let window = |r: &Reached| (!r.persistent, -r.until.map_or(NEVER, Timestamp::as_millis));
+    let crit = |r: &Reached| u8::MAX - g.facts(r.node).criticality;
+    // Ids are unique, so each order is total and an unstable sort gives the one answer.
+    let order: Vec<u32> = if reached.len() < 20_000 {
+        let mut keys: Vec<_> = reached
+            .iter()
+            .enumerate()
+            .map(|(k, r)| (crit(r), window(r), g.id(r.node), k as u32))
+            .collect();
+        keys.sort_unstable();
+        keys.into_iter().map(|k| k.3).collect()
+    } else {
+        let rank = g.id_rank();
+        let mut keys: Vec<_> = reached
+            .iter()
+            .enumerate()
+            .map(|(k, r)| (crit(r), window(r), rank[r.node.index()], k as u32))
+            .collect();
+        keys.sort_unstable();
+        keys.into_iter().map(|k| k.3).collect()
+    };
+    let mut slots: Vec<Option<Reached>> = std::mem::take(reached).into_iter().map(Some).collect();
+    *reached = order
+        .iter()
+        .filter_map(|&k| slots[k as usize].take())
+        .collect();
 }
 
 /// The JSON contract of `heir blast` (contracts.md), plus optional extensions.

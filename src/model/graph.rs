@@ -64,6 +64,8 @@ pub struct TrustGraph {
     platforms: Vec<String>,
     sources: Vec<Source>,
     records: Records,
+    /// Each node's position in id order, for sorting large answers by id with integer compares.
+    id_rank: std::sync::OnceLock<Vec<u32>>,
 }
 
 /// Interns platform names: a handful of distinct values over millions of nodes.
@@ -139,6 +141,7 @@ impl TrustGraph {
             platforms: platforms.names,
             sources: doc.sources,
             records: Records::Parsed { nodes, edges },
+            id_rank: std::sync::OnceLock::new(),
         }
     }
 
@@ -157,7 +160,37 @@ impl TrustGraph {
             platforms,
             sources,
             records,
+            id_rank: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Each node's rank in byte order of ids: comparing ranks is comparing ids. Computed on first
+    /// use (a sort of every id, so only large answers ask) or taken from a snapshot.
+    pub fn id_rank(&self) -> &[u32] {
+        self.id_rank.get_or_init(|| {
+            let mut order: Vec<u32> = (0..self.ids.len() as u32).collect();
+            order.sort_unstable_by(|&a, &b| self.ids.id(a as usize).cmp(self.ids.id(b as usize)));
+            let mut rank = vec![0u32; order.len()];
+            for (r, &i) in order.iter().enumerate() {
+                rank[i as usize] = r as u32;
+            }
+            rank
+        })
+    }
+
+    /// Installs a rank table read from a snapshot; refused unless it is a permutation.
+    pub(crate) fn set_id_rank(&self, rank: Vec<u32>) -> bool {
+        if rank.len() != self.ids.len() {
+            return false;
+        }
+        let mut seen = vec![false; rank.len()];
+        for &r in &rank {
+            match seen.get_mut(r as usize) {
+                Some(s) if !*s => *s = true,
+                _ => return false,
+            }
+        }
+        self.id_rank.set(rank).is_ok()
     }
 
     pub fn index(&self, id: &str) -> Option<NodeIndex> {

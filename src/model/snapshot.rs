@@ -16,8 +16,8 @@
 //! is ignored and the document is parsed; it is rewritten on that run.
 //!
 //! Layout (little-endian): magic, fingerprint, key, counts, then length-prefixed JSON for
-//! sources/warnings/platforms, the id arena and its end offsets, packed node rows, packed edge
-//! rows, and an end marker.
+//! sources/warnings/platforms, the id arena, its end offsets and hash table, packed node rows,
+//! packed edge rows, each node's rank in id order, an end marker and a checksum.
 
 use std::fs::{File, Metadata};
 use std::path::{Path, PathBuf};
@@ -34,7 +34,7 @@ use super::records::{Records, Span, Text};
 
 const MAGIC: &[u8; 8] = b"HEIRSNAP";
 const END: &[u8; 8] = b"HEIREND!";
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// The snapshot path for a document: `<document>.heirsnap`.
 pub fn path_for(doc: &Path) -> PathBuf {
@@ -136,6 +136,9 @@ pub fn encode(g: &TrustGraph, key: Key, warnings: &Warnings) -> Option<Vec<u8>> 
         out.push(e.weight.requires);
         out.extend_from_slice(&s.start.to_le_bytes());
         out.extend_from_slice(&s.len.to_le_bytes());
+    }
+    for &r in g.id_rank() {
+        out.extend_from_slice(&r.to_le_bytes());
     }
     out.extend_from_slice(END);
     let sum = checksum(&out);
@@ -303,6 +306,11 @@ pub fn decode(bytes: &[u8], key: Key, file: File, path: &str) -> Option<(TrustGr
             len: c.u32()?,
         });
     }
+    let rank: Vec<u32> = c
+        .take(n.checked_mul(4)?)?
+        .chunks_exact(4)
+        .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
+        .collect();
     if c.take(8)? != END || c.at != bytes.len() {
         return None;
     }
@@ -312,8 +320,6 @@ pub fn decode(bytes: &[u8], key: Key, file: File, path: &str) -> Option<(TrustGr
         all: OnceLock::new(),
     };
     let records = Records::json(text, node_spans, edge_spans);
-    Some((
-        TrustGraph::from_parts(graph, ids, platforms, sources, records),
-        warnings,
-    ))
+    let g = TrustGraph::from_parts(graph, ids, platforms, sources, records);
+    g.set_id_rank(rank).then_some((g, warnings))
 }
