@@ -432,12 +432,14 @@ def cmd_heir(a):
 
     # 3. validate (heir reports its own load time and peak memory on stderr).
     rc, wall, rss, err = timed([heir, "validate", graph])
-    m = re.search(r"loaded in (\d+) ms, peak memory ([\d.]+) MiB", err)
+    # "loaded in N ms[ from SNAPSHOT (…)], peak memory X MiB[ (…)]"
+    m = re.search(r"loaded in (\d+) ms(.*?), peak memory ([\d.]+) MiB", err)
     res.add("heir_validate_wall", wall, "s", rc=rc)
     res.add("heir_validate_peak_rss", rss, "MiB")
     if m:
-        res.add("heir_validate_load_reported", int(m.group(1)), "ms")
-        res.add("heir_validate_peak_reported", float(m.group(2)), "MiB")
+        snap = m.group(2).strip().startswith("from ")
+        res.add("heir_validate_load_reported", int(m.group(1)), "ms", from_snapshot=snap)
+        res.add("heir_validate_peak_reported", float(m.group(3)), "MiB", from_snapshot=snap)
     log(f"heir validate: {wall:.3f} s, {rss:.0f} MiB ({m.group(0) if m else 'no load line'})")
 
     # 4. Typical sessions, two passes: pass 1, then pass 2 (warm).
@@ -702,7 +704,8 @@ def cmd_engine(a):
         n += 1
         if row.get("stat") != "session_median":
             log(f"{metric} {row.get('stat', '')} {value} {unit}")
-    res.add("engine_process_wall", wall, "s")
+    # heir's load_graph opens `<document>.heirsnap` when a valid one is there: say which was timed.
+    res.add("engine_process_wall", wall, "s", snapshot_beside=Path(st["graph"] + ".heirsnap").exists())
     res.add("engine_process_peak_rss", rss, "MiB")
     log(f"engine: {n} measurements in {wall:.1f} s, peak {rss:.0f} MiB")
 
