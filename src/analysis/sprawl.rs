@@ -476,12 +476,34 @@ fn window_factor(persistent: bool, until: i64, now: i64) -> f64 {
     }
 }
 
+/// Per-node facts every summary reads, worked out once: a summary visits each node it reaches,
+/// and re-reading tags from the full record for each of hundreds of thousands of credentials
+/// was most of the ranking's time.
+struct Traits {
+    env: Vec<Option<Env>>,
+    crown: Vec<bool>,
+}
+
+impl Traits {
+    fn of(g: &TrustGraph, crown: u8) -> Self {
+        let mut t = Traits {
+            env: Vec::with_capacity(g.node_count()),
+            crown: Vec::with_capacity(g.node_count()),
+        };
+        for i in g.graph.node_indices() {
+            t.env.push(env_of(g.node(i)));
+            t.crown.push(is_crown(g, i, crown));
+        }
+        t
+    }
+}
+
 /// Summary of one source from its reached nodes `(node, persistent, until)`; `path` gives the
 /// explaining chain when it is known (NHIs, for the environment rule).
 fn summary_of(
     g: &TrustGraph,
+    traits: &Traits,
     at: Timestamp,
-    crown: u8,
     reached: &[(NodeIndex, bool, i64)],
     path: &dyn Fn(NodeIndex) -> Vec<NodeIndex>,
 ) -> Summary {
@@ -504,10 +526,10 @@ fn summary_of(
         if top.as_ref().is_none_or(|t| key > *t) {
             top = Some(key);
         }
-        if is_crown(g, x, crown) {
+        if traits.crown[x.index()] {
             s.crown += 1;
         }
-        match env_of(g.node(x)) {
+        match traits.env[x.index()] {
             Some(Env::Prod) => {
                 s.prod += 1;
             }
@@ -525,7 +547,7 @@ fn summary_of(
     ] {
         let best = reached
             .iter()
-            .filter(|(x, _, _)| env_of(g.node(*x)) == Some(env))
+            .filter(|(x, _, _)| traits.env[x.index()] == Some(env))
             .max_by_key(|&&(x, p, u)| (g.facts(x).criticality, p, u, std::cmp::Reverse(g.id(x))));
         if let Some(&(x, _, _)) = best {
             *slot = path(x);
@@ -536,7 +558,7 @@ fn summary_of(
 }
 
 /// A full `heir blast` (with paths): for NHIs, whose findings quote a path.
-fn summarize(g: &TrustGraph, at: Timestamp, crown: u8, source: NodeIndex) -> Summary {
+fn summarize(g: &TrustGraph, traits: &Traits, at: Timestamp, source: NodeIndex) -> Summary {
     let r = blast(
         g,
         &BlastQuery {
@@ -558,7 +580,7 @@ fn summarize(g: &TrustGraph, at: Timestamp, crown: u8, source: NodeIndex) -> Sum
         .collect();
     let paths: HashMap<NodeIndex, &Vec<NodeIndex>> =
         r.reached.iter().map(|x| (x.node, &x.path)).collect();
-    summary_of(g, at, crown, &reached, &|x| {
+    summary_of(g, traits, at, &reached, &|x| {
         paths.get(&x).map(|p| (*p).clone()).unwrap_or_default()
     })
 }
@@ -577,6 +599,7 @@ fn summarize_all(g: &TrustGraph, at: Timestamp, crown: u8, sources: &[NodeIndex]
     // Contiguous chunks, so the credentials of one account (adjacent in collected documents)
     // tend to share a thread and its memo.
     let chunk = sources.len().div_ceil(threads);
+    let traits = &Traits::of(g, crown);
     let mut out = vec![Summary::default(); sources.len()];
     std::thread::scope(|scope| {
         let handles: Vec<_> = sources
@@ -590,9 +613,9 @@ fn summarize_all(g: &TrustGraph, at: Timestamp, crown: u8, sources: &[NodeIndex]
                         .map(|(k, &src)| {
                             let s = if g.facts(src).kind.is_credential() {
                                 let reached = reach(g, src, at, Attacker::OffDevice, &mut memo);
-                                summary_of(g, at, crown, &reached, &|_| Vec::new())
+                                summary_of(g, traits, at, &reached, &|_| Vec::new())
                             } else {
-                                summarize(g, at, crown, src)
+                                summarize(g, traits, at, src)
                             };
                             (c * chunk + k, s)
                         })
