@@ -285,7 +285,7 @@ fn engine_reach_without_conditions(g: &TrustGraph, from: &str) -> BTreeSet<Strin
         .report(&g2)
         .reached
         .into_iter()
-        .map(|r| r.id)
+        .map(|r| r.id.to_string())
         .collect()
 }
 

@@ -51,7 +51,12 @@ fn reached_ids(g: &TrustGraph, from: &[String]) -> Vec<(String, Vec<String>)> {
         .reached
         .into_iter()
         .filter(|x| x.criticality >= 1)
-        .map(|x| (x.id, x.path))
+        .map(|x| {
+            (
+                x.id.to_string(),
+                x.path.iter().map(|p| p.to_string()).collect(),
+            )
+        })
         .collect()
 }
 

@@ -15,7 +15,7 @@ fn graph(doc: Value) -> TrustGraph {
     TrustGraph::new(doc)
 }
 
-fn run(g: &TrustGraph, from: &[&str], at: &str, attacker: Attacker) -> BlastReport {
+fn run<'g>(g: &'g TrustGraph, from: &[&str], at: &str, attacker: Attacker) -> BlastReport<'g> {
     let q = BlastQuery {
         from: from
             .iter()
@@ -27,7 +27,7 @@ fn run(g: &TrustGraph, from: &[&str], at: &str, attacker: Attacker) -> BlastRepo
     blast(g, &q).report(g)
 }
 
-fn off(g: &TrustGraph, from: &str) -> BlastReport {
+fn off<'g>(g: &'g TrustGraph, from: &str) -> BlastReport<'g> {
     run(g, &[from], AT, Attacker::OffDevice)
 }
 
@@ -36,14 +36,20 @@ fn reached(r: &BlastReport) -> Vec<(String, Option<String>, bool)> {
     let mut v: Vec<_> = r
         .reached
         .iter()
-        .map(|x| (x.id.clone(), x.until.map(|t| t.to_string()), x.persistent))
+        .map(|x| {
+            (
+                x.id.to_string(),
+                x.until.map(|t| t.to_string()),
+                x.persistent,
+            )
+        })
         .collect();
     v.sort();
     v
 }
 
-fn ids(r: &BlastReport) -> Vec<&str> {
-    let mut v: Vec<&str> = r.reached.iter().map(|x| x.id.as_str()).collect();
+fn ids<'g>(r: &BlastReport<'g>) -> Vec<&'g str> {
+    let mut v: Vec<&str> = r.reached.iter().map(|x| x.id).collect();
     v.sort();
     v
 }
@@ -55,7 +61,7 @@ fn blocked(r: &BlastReport) -> Vec<(String, Vec<String>)> {
         .iter()
         .map(|b| {
             (
-                b.id.clone(),
+                b.id.to_string(),
                 b.by.iter().map(|x| x.as_str().to_string()).collect(),
             )
         })
@@ -565,7 +571,7 @@ fn incomplete_sources_are_reported_per_node() {
     let complete: Vec<(String, bool)> = rep
         .reached
         .iter()
-        .map(|x| (x.id.clone(), x.complete))
+        .map(|x| (x.id.to_string(), x.complete))
         .collect();
     assert_eq!(
         complete,

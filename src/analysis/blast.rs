@@ -427,57 +427,53 @@ fn sort_reached(g: &TrustGraph, reached: &mut Vec<Reached>) {
 
 /// The JSON contract of `heir blast` (contracts.md), plus optional extensions.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
-pub struct BlastReport {
-    pub from: Vec<String>,
+pub struct BlastReport<'a> {
+    pub from: Vec<&'a str>,
     pub at: Timestamp,
     pub attacker: Attacker,
     pub incomplete_sources: Vec<String>,
-    pub reached: Vec<ReachedEntry>,
-    pub blocked: Vec<BlockedEntry>,
+    pub reached: Vec<ReachedEntry<'a>>,
+    pub blocked: Vec<BlockedEntry<'a>>,
     /// Sources already expired or inactive at `at` (extension).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub dead_sources: Vec<String>,
+    pub dead_sources: Vec<&'a str>,
 }
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
-pub struct ReachedEntry {
-    pub id: String,
+pub struct ReachedEntry<'a> {
+    pub id: &'a str,
     pub kind: crate::model::NodeKind,
     pub criticality: u8,
-    pub path: Vec<String>,
+    pub path: Vec<&'a str>,
     pub until: Option<Timestamp>,
     pub persistent: bool,
     /// Extension: the node's platform.
-    pub platform: String,
+    pub platform: &'a str,
     /// Extension: false when the node's source was collected incompletely.
     pub complete: bool,
 }
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
-pub struct BlockedEntry {
-    pub id: String,
+pub struct BlockedEntry<'a> {
+    pub id: &'a str,
     pub by: Vec<BlockedBy>,
-    pub edge: EdgeRef3,
+    pub edge: EdgeRef3<'a>,
 }
 
 /// An edge named by its ends and kind.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
-pub struct EdgeRef3 {
-    pub from: String,
-    pub to: String,
+pub struct EdgeRef3<'a> {
+    pub from: &'a str,
+    pub to: &'a str,
     pub kind: crate::model::EdgeKind,
 }
 
 impl BlastResult {
-    /// The serialisable report, ids instead of indices.
-    pub fn report(&self, g: &TrustGraph) -> BlastReport {
+    /// The serialisable report, ids instead of indices. It borrows the ids from the graph: an
+    /// admin-sized answer has millions of path entries, and copying each was most of its cost.
+    pub fn report<'g>(&self, g: &'g TrustGraph) -> BlastReport<'g> {
         BlastReport {
-            from: self
-                .query
-                .from
-                .iter()
-                .map(|&i| g.id(i).to_string())
-                .collect(),
+            from: self.query.from.iter().map(|&i| g.id(i)).collect(),
             at: self.query.at,
             attacker: self.query.attacker,
             incomplete_sources: self.incomplete_sources.clone(),
@@ -485,13 +481,13 @@ impl BlastResult {
                 .reached
                 .iter()
                 .map(|r| ReachedEntry {
-                    id: g.id(r.node).to_string(),
+                    id: g.id(r.node),
                     kind: g.facts(r.node).kind,
                     criticality: g.facts(r.node).criticality,
-                    path: r.path.iter().map(|&p| g.id(p).to_string()).collect(),
+                    path: r.path.iter().map(|&p| g.id(p)).collect(),
                     until: r.until,
                     persistent: r.persistent,
-                    platform: g.node(r.node).platform().to_string(),
+                    platform: g.platform(r.node),
                     complete: g.complete(r.node),
                 })
                 .collect(),
@@ -499,23 +495,19 @@ impl BlastResult {
                 .blocked
                 .iter()
                 .map(|b| {
-                    let e = g.edge(b.edge);
+                    let (from, to) = g.graph.edge_endpoints(b.edge).expect("edge of this graph");
                     BlockedEntry {
-                        id: g.id(b.node).to_string(),
+                        id: g.id(b.node),
                         by: b.by.clone(),
                         edge: EdgeRef3 {
-                            from: e.from.clone(),
-                            to: e.to.clone(),
-                            kind: e.kind,
+                            from: g.id(from),
+                            to: g.id(to),
+                            kind: g.graph[b.edge].kind,
                         },
                     }
                 })
                 .collect(),
-            dead_sources: self
-                .dead_sources
-                .iter()
-                .map(|&i| g.id(i).to_string())
-                .collect(),
+            dead_sources: self.dead_sources.iter().map(|&i| g.id(i)).collect(),
         }
     }
 }

@@ -66,12 +66,12 @@ impl Sink for Markdown {
                     writeln!(out, "|---:|---|---|---|---|---|")?;
                     for x in &r.reached {
                         let name = g
-                            .node(g.index(&x.id).expect("reported ids exist"))
+                            .node(g.index(x.id).expect("reported ids exist"))
                             .display_name();
                         let node = if name == x.id {
-                            format!("`{}`", cell(&x.id))
+                            format!("`{}`", cell(x.id))
                         } else {
-                            format!("{} (`{}`)", cell(name), cell(&x.id))
+                            format!("{} (`{}`)", cell(name), cell(x.id))
                         };
                         let path: Vec<String> =
                             x.path.iter().map(|p| format!("`{}`", cell(p))).collect();
@@ -81,7 +81,7 @@ impl Sink for Markdown {
                             x.criticality,
                             node,
                             x.kind,
-                            cell(&x.platform),
+                            cell(x.platform),
                             window(x.persistent, x.until),
                             if x.complete { "" } else { " (incomplete data)" },
                             path.join(" → ")
@@ -96,11 +96,11 @@ impl Sink for Markdown {
                         writeln!(
                             out,
                             "| `{}` | {} | `{}` -{}-> `{}` |",
-                            cell(&b.id),
+                            cell(b.id),
                             by.join(", "),
-                            cell(&b.edge.from),
+                            cell(b.edge.from),
                             b.edge.kind,
-                            cell(&b.edge.to)
+                            cell(b.edge.to)
                         )?;
                     }
                 }

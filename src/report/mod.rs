@@ -36,7 +36,7 @@ pub struct ValidateReport {
 /// A report ready for output, with the graph for formats that show more than the report holds.
 pub enum Output<'a> {
     Validate(&'a ValidateReport),
-    Blast(&'a TrustGraph, &'a BlastResult, &'a BlastReport),
+    Blast(&'a TrustGraph, &'a BlastResult, &'a BlastReport<'a>),
     Lineage(&'a TrustGraph, &'a LineageReport),
     Plan(&'a TrustGraph, &'a crate::analysis::plan::Plan),
     Sprawl(&'a crate::analysis::sprawl::SprawlReport),

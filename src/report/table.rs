@@ -85,7 +85,7 @@ impl Sink for Table {
                 }
                 let mut per_platform: BTreeMap<&str, usize> = BTreeMap::new();
                 for x in &r.reached {
-                    *per_platform.entry(&x.platform).or_default() += 1;
+                    *per_platform.entry(x.platform).or_default() += 1;
                 }
                 if !per_platform.is_empty() {
                     let parts: Vec<String> = per_platform
@@ -106,7 +106,7 @@ impl Sink for Table {
                             x.criticality,
                             fit(x.kind.as_str(), 15),
                             w,
-                            fit(&x.id, WIDTH - 42 - mark.len())
+                            fit(x.id, WIDTH - 42 - mark.len())
                         )?;
                     }
                 }
@@ -117,7 +117,7 @@ impl Sink for Table {
                     writeln!(out, "\nBLOCKED — controls that held")?;
                     for b in &r.blocked {
                         let by: Vec<&str> = b.by.iter().map(|x| x.as_str()).collect();
-                        writeln!(out, "  {}", fit(&b.id, WIDTH - 2))?;
+                        writeln!(out, "  {}", fit(b.id, WIDTH - 2))?;
                         writeln!(
                             out,
                             "{}",
