@@ -14,7 +14,7 @@
 //! settled once and the search stays `O(E log V)`.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::BinaryHeap;
 
 use petgraph::graph::{EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
@@ -183,7 +183,8 @@ pub fn blast(g: &TrustGraph, q: &BlastQuery) -> BlastResult {
     let mut touched: Vec<NodeIndex> = Vec::new();
     let mut crossed: Vec<EdgeIndex> = Vec::new();
     // First refusal seen per node, in settle order (best windows first), so it is deterministic.
-    let mut refused: BTreeMap<usize, (EdgeIndex, Vec<BlockedBy>)> = BTreeMap::new();
+    // Every refusal in settle order; the first per node is kept below.
+    let mut refused: Vec<(usize, EdgeIndex, Vec<BlockedBy>)> = Vec::new();
 
     while let Some(Entry {
         persistent,
@@ -200,7 +201,7 @@ pub fn blast(g: &TrustGraph, q: &BlastQuery) -> BlastResult {
                 match cross(g, at, q.attacker, (node, mfa, persistent, until), e) {
                     Crossing::Skip => continue,
                     Crossing::Refused(by) => {
-                        refused.entry(e.target().index()).or_insert((e.id(), by));
+                        refused.push((e.target().index(), e.id(), by));
                         continue;
                     }
                     Crossing::To(t, m, p, u) => (t, m, p, u),
@@ -255,24 +256,34 @@ pub fn blast(g: &TrustGraph, q: &BlastQuery) -> BlastResult {
     }
     sort_reached(g, &mut reached);
 
+    // A stable sort keeps each node's first refusal first.
+    refused.sort_by_key(|r| r.0);
+    refused.dedup_by_key(|r| r.0);
     let mut blocked: Vec<Blocked> = refused
         .into_iter()
-        .filter(|(t, _)| {
+        .filter(|(t, _, _)| {
             let labelled = (0..4).any(|k| labels.pred[t * 4 + k] != UNSET);
             !labelled && !is_source(NodeIndex::new(*t))
         })
-        .map(|(t, (edge, by))| Blocked {
+        .map(|(t, edge, by)| Blocked {
             node: NodeIndex::new(t),
             by,
             edge,
         })
         .collect();
-    blocked.sort_by(|a, b| {
-        g.facts(b.node)
-            .criticality
-            .cmp(&g.facts(a.node).criticality)
-            .then_with(|| g.id(a.node).cmp(g.id(b.node)))
-    });
+    if blocked.len() < 20_000 {
+        blocked.sort_by(|a, b| {
+            g.facts(b.node)
+                .criticality
+                .cmp(&g.facts(a.node).criticality)
+                .then_with(|| g.id(a.node).cmp(g.id(b.node)))
+        });
+    } else {
+        let rank = g.id_rank();
+        blocked.sort_unstable_by_key(|b| {
+            (u8::MAX - g.facts(b.node).criticality, rank[b.node.index()])
+        });
+    }
 
     labels.give_back(touched.iter().chain(&q.from).copied());
 
@@ -371,23 +382,32 @@ pub(crate) fn start_state(g: &TrustGraph, s: NodeIndex, at: i64) -> Option<(bool
     Some((mfa, until))
 }
 
-fn trace(labels: &Labels, mut s: usize) -> (Vec<NodeIndex>, Vec<EdgeIndex>) {
-    let mut path = vec![unpack(s).0];
-    let mut edges = Vec::new();
+fn trace(labels: &Labels, s: usize) -> (Vec<NodeIndex>, Vec<EdgeIndex>) {
     // Every predecessor was settled with a label at least as good within its layer, so the chain
-    // ends at a source; the bound only guards against a corrupted label table.
-    for _ in 0..labels.pred.len() {
-        match labels.pred[s] {
-            SOURCE | UNSET => break,
-            p => {
-                edges.push(EdgeIndex::new(labels.via[s] as usize));
-                s = (p - 2) as usize;
-                path.push(unpack(s).0);
-            }
+    // ends at a source; the bound only guards against a corrupted label table. Measured first so
+    // each answer row costs exactly two allocations (an admin-sized radius has 10⁵–10⁶ rows).
+    let step = |s: usize| match labels.pred[s] {
+        SOURCE | UNSET => None,
+        p => Some((p - 2) as usize),
+    };
+    let mut len = 0;
+    let mut at = s;
+    while let Some(p) = step(at) {
+        len += 1;
+        at = p;
+        if len >= labels.pred.len() {
+            break;
         }
     }
-    path.reverse();
-    edges.reverse();
+    let mut path = vec![NodeIndex::new(0); len + 1];
+    let mut edges = vec![EdgeIndex::new(0); len];
+    let mut at = s;
+    for k in (0..len).rev() {
+        path[k + 1] = unpack(at).0;
+        edges[k] = EdgeIndex::new(labels.via[at] as usize);
+        at = step(at).unwrap_or(at);
+    }
+    path[0] = unpack(at).0;
     (path, edges)
 }
 

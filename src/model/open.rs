@@ -30,8 +30,8 @@ pub struct Opened {
 }
 
 /// Snapshot settings: `HEIR_SNAPSHOT=off` disables reading and writing them;
-/// `HEIR_SNAPSHOT_MIN_BYTES` sets the document size from which one is written (default 8 MiB:
-/// below that, parsing takes well under a tenth of a second).
+/// `HEIR_SNAPSHOT_MIN_BYTES` sets the document size from which one is written (default 1 MiB:
+/// below that, parsing takes a few milliseconds and a snapshot would save nothing noticeable).
 pub struct SnapshotPolicy {
     pub enabled: bool,
     pub min_bytes: u64,
@@ -46,7 +46,7 @@ impl SnapshotPolicy {
         let min_bytes = std::env::var("HEIR_SNAPSHOT_MIN_BYTES")
             .ok()
             .and_then(|v| v.parse().ok())
-            .unwrap_or(8 << 20);
+            .unwrap_or(1 << 20);
         SnapshotPolicy { enabled, min_bytes }
     }
 }
