@@ -24,7 +24,7 @@ use super::document::Source;
 use super::graph::{platform_of_id, EdgeFacts, NodeFacts, Platforms, TrustGraph};
 use super::ids::{hash, IdIndex};
 use super::kinds::{EdgeKind, NodeKind, Requirement, Revocation, TokenType};
-use super::load::{Diagnostic, Warnings};
+use super::load::{edge_warning, node_warnings, Warnings};
 use super::records::{Records, Span};
 use super::time::Timestamp;
 
@@ -150,7 +150,7 @@ struct NodeRow<'a> {
     platform: Option<Cow<'a, str>>,
     facts: NodeFacts,
     span: Span,
-    warnings: Vec<Diagnostic>,
+    warnings: Warnings,
 }
 
 struct EdgeRow {
@@ -432,34 +432,19 @@ fn node_row<'a>(text: &'a str, i: usize, raw: &'a str) -> Result<NodeRow<'a>, Gi
         return Err(GiveUp);
     }
     let mut warnings = Vec::new();
-    let place = || format!("nodes[{i}] ({})", n.id);
-    if let (Some(a), Some(b)) = (n.issued_at, n.expires_at) {
-        if b < a {
-            warnings.push(Diagnostic {
-                place: place(),
-                problem: format!("expires_at {b} is before issued_at {a}"),
-                fix: "check the collector's time fields".into(),
-            });
-        }
-    }
-    if !n.kind.is_credential() {
-        for (field, set) in [
-            ("revocation", n.revocation.is_some()),
-            ("token_type", n.token_type.is_some()),
-            ("mfa", n.mfa.is_some()),
-            ("device_bound", n.device_bound.is_some()),
-            ("expires_at", n.expires_at.is_some()),
-            ("issued_at", n.issued_at.is_some()),
-        ] {
-            if set {
-                warnings.push(Diagnostic {
-                    place: place(),
-                    problem: format!("`{field}` is only meaningful on sessions, tokens and grants"),
-                    fix: "remove it or change the node's kind".into(),
-                });
-            }
-        }
-    }
+    node_warnings(
+        &mut warnings,
+        i,
+        &n.id,
+        n.kind,
+        (n.issued_at, n.expires_at),
+        [
+            n.revocation.is_some(),
+            n.token_type.is_some(),
+            n.mfa.is_some(),
+            n.device_bound.is_some(),
+        ],
+    );
     Ok(NodeRow {
         facts: NodeFacts {
             kind: n.kind,
@@ -589,21 +574,14 @@ fn parse_inner(text: &str, threads: usize) -> Result<(Parsed, Vec<Span>, Vec<Spa
             NodeIndex::new(row.from as usize),
             NodeIndex::new(row.to as usize),
         );
-        let (fk, tk) = (graph[a].kind, graph[b].kind);
-        let (froms, tos) = row.facts.kind.endpoints();
-        if !froms.contains(&fk) || !tos.contains(&tk) {
-            let kind = row.facts.kind;
-            warnings.push(Diagnostic {
-                place: format!(
-                    "edges[{j}] ({} -{kind}-> {})",
-                    ids.id(a.index()),
-                    ids.id(b.index())
-                ),
-                problem: format!("unusual `{kind}` edge from a {fk} to a {tk}"),
-                fix: "check the edge kind and direction: A -> B means controlling A yields B"
-                    .into(),
-            });
-        }
+        let kinds = (graph[a].kind, graph[b].kind);
+        warnings.extend(edge_warning(
+            j,
+            ids.id(a.index()),
+            row.facts.kind,
+            ids.id(b.index()),
+            kinds,
+        ));
         graph.add_edge(a, b, row.facts);
         edge_spans.push(row.span);
     }

@@ -500,50 +500,26 @@ pub fn check(file: &str, doc: Document) -> Result<(Document, Warnings), LoadErro
         &mut diags,
     );
     for (i, n) in doc.nodes.iter().enumerate() {
-        if let (Some(a), Some(b)) = (n.issued_at, n.expires_at) {
-            if b < a {
-                warnings.push(Diagnostic {
-                    place: format!("nodes[{i}] ({})", n.id),
-                    problem: format!("expires_at {b} is before issued_at {a}"),
-                    fix: "check the collector's time fields".into(),
-                });
-            }
-        }
-        if !n.kind.is_credential() {
-            for (field, set) in [
-                ("revocation", n.revocation.is_some()),
-                ("token_type", n.token_type.is_some()),
-                ("mfa", n.mfa.is_some()),
-                ("device_bound", n.device_bound.is_some()),
-                ("expires_at", n.expires_at.is_some()),
-                ("issued_at", n.issued_at.is_some()),
-            ] {
-                if set {
-                    warnings.push(Diagnostic {
-                        place: format!("nodes[{i}] ({})", n.id),
-                        problem: format!(
-                            "`{field}` is only meaningful on sessions, tokens and grants"
-                        ),
-                        fix: "remove it or change the node's kind".into(),
-                    });
-                }
-            }
-        }
+        node_warnings(
+            &mut warnings,
+            i,
+            &n.id,
+            n.kind,
+            (n.issued_at, n.expires_at),
+            [
+                n.revocation.is_some(),
+                n.token_type.is_some(),
+                n.mfa.is_some(),
+                n.device_bound.is_some(),
+            ],
+        );
     }
     for (i, e) in doc.edges.iter().enumerate() {
         let (Some(&a), Some(&b)) = (index.get(e.from.as_str()), index.get(e.to.as_str())) else {
             continue;
         };
-        let (fk, tk) = (doc.nodes[a].kind, doc.nodes[b].kind);
-        let (froms, tos) = e.kind.endpoints();
-        if !froms.contains(&fk) || !tos.contains(&tk) {
-            warnings.push(Diagnostic {
-                place: format!("edges[{i}] ({} -{}-> {})", e.from, e.kind, e.to),
-                problem: format!("unusual `{}` edge from a {fk} to a {tk}", e.kind),
-                fix: "check the edge kind and direction: A -> B means controlling A yields B"
-                    .into(),
-            });
-        }
+        let kinds = (doc.nodes[a].kind, doc.nodes[b].kind);
+        warnings.extend(edge_warning(i, &e.from, e.kind, &e.to, kinds));
     }
     if diags.is_empty() {
         Ok((doc, warnings))
@@ -553,6 +529,73 @@ pub fn check(file: &str, doc: Document) -> Result<(Document, Warnings), LoadErro
             diagnostics: diags,
         })
     }
+}
+
+/// Remarks on one node (shared by the typed and the fast path, so both warn alike): an expiry
+/// before issue, and credential-only fields on a non-credential. `set` says whether
+/// revocation, token_type, mfa and device_bound are given.
+pub(crate) fn node_warnings(
+    out: &mut Warnings,
+    i: usize,
+    id: &str,
+    kind: NodeKind,
+    (issued, expires): (Option<Timestamp>, Option<Timestamp>),
+    set: [bool; 4],
+) {
+    if let (Some(a), Some(b)) = (issued, expires) {
+        if b < a {
+            out.push(Diagnostic {
+                place: format!("nodes[{i}] ({id})"),
+                problem: format!("expires_at {b} is before issued_at {a}"),
+                fix: "check the collector's time fields".into(),
+            });
+        }
+    }
+    if kind.is_credential() {
+        return;
+    }
+    let fields = [
+        "revocation",
+        "token_type",
+        "mfa",
+        "device_bound",
+        "expires_at",
+        "issued_at",
+    ];
+    let given = [
+        set[0],
+        set[1],
+        set[2],
+        set[3],
+        expires.is_some(),
+        issued.is_some(),
+    ];
+    for (field, _) in fields.iter().zip(given).filter(|(_, g)| *g) {
+        out.push(Diagnostic {
+            place: format!("nodes[{i}] ({id})"),
+            problem: format!("`{field}` is only meaningful on sessions, tokens and grants"),
+            fix: "remove it or change the node's kind".into(),
+        });
+    }
+}
+
+/// The remark on an edge between kinds its kind does not usually join.
+pub(crate) fn edge_warning(
+    j: usize,
+    from: &str,
+    kind: EdgeKind,
+    to: &str,
+    (fk, tk): (NodeKind, NodeKind),
+) -> Option<Diagnostic> {
+    let (froms, tos) = kind.endpoints();
+    if froms.contains(&fk) && tos.contains(&tk) {
+        return None;
+    }
+    Some(Diagnostic {
+        place: format!("edges[{j}] ({from} -{kind}-> {to})"),
+        problem: format!("unusual `{kind}` edge from a {fk} to a {tk}"),
+        fix: "check the edge kind and direction: A -> B means controlling A yields B".into(),
+    })
 }
 
 /// Ids unique and non-empty, criticality in range, every edge end a node. Shared by the typed
