@@ -195,22 +195,6 @@ impl IdIndex {
         self.get_hashed(id, hash(id.as_bytes()))
     }
 
-    /// Reads the memory a later lookup of hash `h` will need, without waiting for it: a load
-    /// whose result nothing uses lets the processor run ahead, so the cache misses of lookups a
-    /// few iterations apart overlap instead of queueing (safe Rust's stand-in for a prefetch).
-    #[inline]
-    pub fn touch(&self, h: u64) {
-        if let Some(&t) = self
-            .table
-            .get(h as usize & self.table.len().wrapping_sub(1))
-        {
-            std::hint::black_box(t);
-            if t != 0 && t & TAG == h & TAG {
-                std::hint::black_box(self.ends.get(pos(t)));
-            }
-        }
-    }
-
     /// [`Self::get`] with the id's [`hash`] computed beforehand.
     #[inline]
     pub fn get_hashed(&self, id: &str, h: u64) -> Option<usize> {
@@ -242,11 +226,6 @@ impl IdIndex {
     /// The arena, end offsets and table, for a snapshot.
     pub fn parts(&self) -> (&str, &[usize], &[u64]) {
         (&self.arena, &self.ends, &self.table)
-    }
-
-    /// Heap bytes held, for memory accounting.
-    pub fn heap_bytes(&self) -> usize {
-        self.arena.capacity() + self.ends.capacity() * 8 + self.table.capacity() * 8
     }
 }
 

@@ -465,13 +465,6 @@ fn node_row<'a>(text: &'a str, i: usize, raw: &'a str) -> Result<NodeRow<'a>, Gi
 }
 
 fn parse_inner(text: &str, threads: usize) -> Result<(Parsed, Vec<Span>, Vec<Span>), GiveUp> {
-    let t0 = std::time::Instant::now();
-    let tr = std::env::var_os("HEIR_TRACE_LOAD").is_some();
-    let lap = |what: &str| {
-        if tr {
-            eprintln!("{what}: {:?}", t0.elapsed())
-        }
-    };
     let raw = match split(text) {
         Some(split) => split,
         None => {
@@ -484,7 +477,6 @@ fn parse_inner(text: &str, threads: usize) -> Result<(Parsed, Vec<Span>, Vec<Spa
             }
         }
     };
-    lap("raw");
     if raw.version != 1
         || raw.nodes.len() >= u32::MAX as usize
         || raw.edges.len() >= u32::MAX as usize
@@ -499,7 +491,6 @@ fn parse_inner(text: &str, threads: usize) -> Result<(Parsed, Vec<Span>, Vec<Spa
             .collect()
     })?;
 
-    lap("noderows");
     let bytes = rows.iter().map(|r| r.id.len()).sum();
     let mut ids = IdIndex::with_capacity(rows.len(), bytes);
     let mut platforms = Platforms::default();
@@ -508,12 +499,7 @@ fn parse_inner(text: &str, threads: usize) -> Result<(Parsed, Vec<Span>, Vec<Spa
     let mut warnings = Vec::new();
     // Consecutive nodes mostly share a platform: skip the map for a repeat.
     let mut last_platform: Option<(&str, u32)> = None;
-    const AHEAD: usize = 16;
-    for k in 0..rows.len() {
-        if let Some(next) = rows.get(k + AHEAD) {
-            ids.touch(next.hash);
-        }
-        let row = &rows[k];
+    for row in &rows {
         ids.push_hashed(&row.id, row.hash).map_err(|_| GiveUp)?;
         let p = row
             .platform
@@ -535,7 +521,6 @@ fn parse_inner(text: &str, threads: usize) -> Result<(Parsed, Vec<Span>, Vec<Spa
         warnings.append(&mut row.warnings);
     }
     drop(rows);
-    lap("idsbuilt");
     let ids_ref = &ids;
     let edge_rows = chunked(&raw.edges, threads, |offset, chunk| {
         // Documents list a node's edges together: the previous `from` usually answers the next.
@@ -567,7 +552,6 @@ fn parse_inner(text: &str, threads: usize) -> Result<(Parsed, Vec<Span>, Vec<Spa
             })
             .collect()
     })?;
-    lap("edgerows");
     let mut edge_spans = Vec::with_capacity(edge_rows.len());
     for (j, row) in edge_rows.into_iter().enumerate() {
         let (a, b) = (
@@ -585,7 +569,6 @@ fn parse_inner(text: &str, threads: usize) -> Result<(Parsed, Vec<Span>, Vec<Spa
         graph.add_edge(a, b, row.facts);
         edge_spans.push(row.span);
     }
-    lap("graph");
     Ok((
         Parsed {
             graph,

@@ -230,7 +230,8 @@ fn strip_location(msg: &str) -> String {
 
 const TOP_FIELDS: &[&str] = &["version", "sources", "nodes", "edges"];
 const SOURCE_FIELDS: &[&str] = &["name", "collected_at", "complete", "reason", "platforms"];
-const NODE_FIELDS: &[&str] = &[
+/// The fields a node may have (the diagnostic walk and the tests read this list).
+pub const NODE_FIELDS: &[&str] = &[
     "id",
     "kind",
     "platform",
@@ -249,7 +250,7 @@ const NODE_FIELDS: &[&str] = &[
     "scopes",
     "props",
 ];
-const EDGE_FIELDS: &[&str] = &["from", "to", "kind", "requires", "at", "props"];
+pub const EDGE_FIELDS: &[&str] = &["from", "to", "kind", "requires", "at", "props"];
 
 fn type_check<T: DeserializeOwned>(v: &Value) -> Result<(), String> {
     serde_json::from_value::<T>(v.clone())

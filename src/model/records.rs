@@ -137,20 +137,6 @@ impl Records {
             });
         }
     }
-
-    pub fn node_count(&self) -> usize {
-        match self {
-            Records::Parsed { nodes, .. } => nodes.len(),
-            Records::Json { node_spans, .. } => node_spans.len(),
-        }
-    }
-
-    pub fn edge_count(&self) -> usize {
-        match self {
-            Records::Parsed { edges, .. } => edges.len(),
-            Records::Json { edge_spans, .. } => edge_spans.len(),
-        }
-    }
 }
 
 fn read(text: &Text, span: Span) -> Option<std::borrow::Cow<'_, [u8]>> {
