@@ -461,7 +461,7 @@ fn foci_refresh_token_blast_reaches_the_family() {
         .iter()
         .find(|x| g.id(x.node) == format!("entra:app:{AZURE_CLI}"))
         .unwrap();
-    let path: Vec<&str> = cli.path.iter().map(|&i| g.id(i)).collect();
+    let path: Vec<&str> = r.path(cli).iter().map(|&i| g.id(i)).collect();
     assert_eq!(
         path,
         vec![

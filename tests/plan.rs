@@ -54,7 +54,7 @@ fn reached_ids(g: &TrustGraph, from: &[String]) -> Vec<(String, Vec<String>)> {
         .map(|x| {
             (
                 x.id.to_string(),
-                x.path.iter().map(|p| p.to_string()).collect(),
+                x.path.ids().iter().map(|p| p.to_string()).collect(),
             )
         })
         .collect()

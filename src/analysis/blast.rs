@@ -38,10 +38,40 @@ pub struct Reached {
     /// Latest time access lasts without revocation; `None`: no expiry on the path, or persistent.
     pub until: Option<Timestamp>,
     pub persistent: bool,
-    /// The explaining chain, from a source to `node`.
-    pub path: Vec<NodeIndex>,
-    /// The edges along `path` (`path.len() - 1` of them).
-    pub edges: Vec<EdgeIndex>,
+    /// The last step of the explaining chain in [`BlastResult::hops`]; read the chain with
+    /// [`BlastResult::path`] and [`BlastResult::path_edges`].
+    pub hop: u32,
+}
+
+/// One step of an explaining chain. The chains of a blast share their prefixes — they are the
+/// search's predecessor tree — so an admin-sized radius costs one arena, not two vectors per
+/// reached node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hop {
+    pub node: NodeIndex,
+    /// The edge into `node`, `NO_HOP` for a source.
+    edge: u32,
+    /// The previous step, `NO_HOP` for a source.
+    parent: u32,
+}
+
+const NO_HOP: u32 = u32::MAX;
+
+impl Hop {
+    /// The edge taken into this step's node; `None` at a source.
+    pub fn edge(&self) -> Option<EdgeIndex> {
+        (self.edge != NO_HOP).then(|| EdgeIndex::new(self.edge as usize))
+    }
+}
+
+/// The steps of one chain, from its last node back to its source.
+fn walk(hops: &[Hop], last: u32) -> impl Iterator<Item = &Hop> + '_ {
+    let mut at = last;
+    std::iter::from_fn(move || {
+        let hop = hops.get(at as usize)?;
+        at = hop.parent;
+        Some(hop)
+    })
 }
 
 /// A node the attacker would reach but for a condition or device binding.
@@ -65,6 +95,24 @@ pub struct BlastResult {
     pub incomplete_sources: Vec<String>,
     /// Every edge the attacker can cross (sorted): the reach graph the plan cuts.
     pub crossed: Vec<EdgeIndex>,
+    /// The explaining chains of `reached`, shared (see [`Hop`]).
+    pub hops: std::sync::Arc<[Hop]>,
+}
+
+impl BlastResult {
+    /// The explaining chain of `r`, from a source to `r.node`.
+    pub fn path(&self, r: &Reached) -> Vec<NodeIndex> {
+        let mut path: Vec<NodeIndex> = walk(&self.hops, r.hop).map(|h| h.node).collect();
+        path.reverse();
+        path
+    }
+
+    /// The edges along [`BlastResult::path`] (one fewer than its nodes).
+    pub fn path_edges(&self, r: &Reached) -> Vec<EdgeIndex> {
+        let mut edges: Vec<EdgeIndex> = walk(&self.hops, r.hop).filter_map(Hop::edge).collect();
+        edges.reverse();
+        edges
+    }
 }
 
 const NEVER: i64 = i64::MAX;
@@ -114,6 +162,8 @@ struct Labels {
     /// `UNSET`, `SOURCE`, or predecessor state + 2.
     pred: Vec<u32>,
     via: Vec<u32>,
+    /// The state's step in the result's hop arena + 1; 0 while it has none.
+    hop: Vec<u32>,
 }
 
 impl Labels {
@@ -122,6 +172,7 @@ impl Labels {
             until: vec![0; states],
             pred: vec![0; states],
             via: vec![0; states],
+            hop: vec![0; states],
         }
     }
 
@@ -143,6 +194,7 @@ impl Labels {
                 self.until[s] = 0;
                 self.pred[s] = UNSET;
                 self.via[s] = 0;
+                self.hop[s] = 0;
             }
         }
         SCRATCH.with(|s| *s.borrow_mut() = self);
@@ -182,9 +234,9 @@ pub fn blast(g: &TrustGraph, q: &BlastQuery) -> BlastResult {
     // Nodes with at least one labelled state, so the result costs what was reached, not |V|.
     let mut touched: Vec<NodeIndex> = Vec::new();
     let mut crossed: Vec<EdgeIndex> = Vec::new();
-    // First refusal seen per node, in settle order (best windows first), so it is deterministic.
-    // Every refusal in settle order; the first per node is kept below.
-    let mut refused: Vec<(usize, EdgeIndex, Vec<BlockedBy>)> = Vec::new();
+    // Every refusal in settle order (best windows first); the first per node is kept below, so
+    // the answer is deterministic. Compact: the reasons are spelled out only for the kept ones.
+    let mut refused: Vec<(u32, u32, Refusal)> = Vec::new();
 
     while let Some(Entry {
         persistent,
@@ -200,8 +252,8 @@ pub fn blast(g: &TrustGraph, q: &BlastQuery) -> BlastResult {
             let (t, t_mfa, t_persistent, t_until) =
                 match cross(g, at, q.attacker, (node, mfa, persistent, until), e) {
                     Crossing::Skip => continue,
-                    Crossing::Refused(by) => {
-                        refused.push((e.target().index(), e.id(), by));
+                    Crossing::Refused(why) => {
+                        refused.push((e.target().index() as u32, e.id().index() as u32, why));
                         continue;
                     }
                     Crossing::To(t, m, p, u) => (t, m, p, u),
@@ -224,7 +276,9 @@ pub fn blast(g: &TrustGraph, q: &BlastQuery) -> BlastResult {
         }
     }
 
-    let mut reached = Vec::new();
+    let mut reached = Vec::with_capacity(touched.len());
+    let mut hops = Vec::with_capacity(touched.len() + q.from.len());
+    let mut climb = Vec::new();
     for &node in &touched {
         let i = node.index();
         if is_source(node) {
@@ -241,7 +295,7 @@ pub fn blast(g: &TrustGraph, q: &BlastQuery) -> BlastResult {
         let Some(best) = best else { continue };
         let persistent = best & 1 != 0;
         let u = labels.until[best];
-        let (path, edges) = trace(&labels, best);
+        let hop = trace(&mut labels, &mut hops, &mut climb, best);
         reached.push(Reached {
             node,
             until: if persistent || u == NEVER {
@@ -250,8 +304,7 @@ pub fn blast(g: &TrustGraph, q: &BlastQuery) -> BlastResult {
                 Some(Timestamp::from_millis(u))
             },
             persistent,
-            path,
-            edges,
+            hop,
         });
     }
     sort_reached(g, &mut reached);
@@ -261,14 +314,15 @@ pub fn blast(g: &TrustGraph, q: &BlastQuery) -> BlastResult {
     refused.dedup_by_key(|r| r.0);
     let mut blocked: Vec<Blocked> = refused
         .into_iter()
-        .filter(|(t, _, _)| {
+        .filter(|&(t, _, _)| {
+            let t = t as usize;
             let labelled = (0..4).any(|k| labels.pred[t * 4 + k] != UNSET);
-            !labelled && !is_source(NodeIndex::new(*t))
+            !labelled && !is_source(NodeIndex::new(t))
         })
-        .map(|(t, edge, by)| Blocked {
-            node: NodeIndex::new(t),
-            by,
-            edge,
+        .map(|(t, edge, why)| Blocked {
+            node: NodeIndex::new(t as usize),
+            by: why.reasons(),
+            edge: EdgeIndex::new(edge as usize),
         })
         .collect();
     if blocked.len() < 20_000 {
@@ -287,15 +341,62 @@ pub fn blast(g: &TrustGraph, q: &BlastQuery) -> BlastResult {
 
     labels.give_back(touched.iter().chain(&q.from).copied());
 
-    crossed.sort_unstable();
-    crossed.dedup();
     BlastResult {
         query: q.clone(),
-        crossed,
+        crossed: sorted_set(crossed, g.graph.edge_count()),
         reached,
         blocked,
         dead_sources,
         incomplete_sources: g.incomplete_sources(),
+        hops: hops.into(),
+    }
+}
+
+/// `edges` sorted without duplicates. A large reach crosses most of the graph's edges, many
+/// several times; marking them in a bit set and reading it back in order is linear then.
+fn sorted_set(mut edges: Vec<EdgeIndex>, edge_count: usize) -> Vec<EdgeIndex> {
+    if edges.len() < edge_count / 64 {
+        edges.sort_unstable();
+        edges.dedup();
+        return edges;
+    }
+    let mut bits = vec![0u64; edge_count.div_ceil(64)];
+    for e in &edges {
+        bits[e.index() / 64] |= 1 << (e.index() % 64);
+    }
+    edges.clear();
+    for (w, &word) in bits.iter().enumerate() {
+        let mut word = word;
+        while word != 0 {
+            edges.push(EdgeIndex::new(w * 64 + word.trailing_zeros() as usize));
+            word &= word - 1;
+        }
+    }
+    edges
+}
+
+/// Why an edge was refused, in two bytes: the unmet conditions' bits, and device binding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Refusal {
+    unmet: u8,
+    device_bound: bool,
+}
+
+impl Refusal {
+    /// Device binding first (it fails every edge out of the credential), then the conditions in
+    /// the vocabulary's order.
+    fn reasons(self) -> Vec<BlockedBy> {
+        let mut by = Vec::with_capacity(1 + self.unmet.count_ones() as usize);
+        if self.device_bound {
+            by.push(BlockedBy::DeviceBound);
+        }
+        by.extend(
+            Requirement::ALL
+                .iter()
+                .filter(|r| self.unmet & r.bit() != 0)
+                .map(|&r| BlockedBy::from(r)),
+        );
+        by
     }
 }
 
@@ -304,7 +405,7 @@ pub(crate) enum Crossing {
     /// Not traversable, a dead target, or a disabled account entered anew: nothing to report.
     Skip,
     /// A condition or device binding refused it.
-    Refused(Vec<BlockedBy>),
+    Refused(Refusal),
     /// Reached: the target and the attacker's new state (MFA claim, persistent, until).
     To(NodeIndex, bool, bool, i64),
 }
@@ -336,16 +437,15 @@ pub(crate) fn cross(
     let nf = g.facts(node);
     // Using a device-bound credential away from its device fails for every edge out of it.
     let bound_here = nf.kind.is_credential() && nf.device_bound && attacker == Attacker::OffDevice;
-    let mut by: Vec<BlockedBy> = ef
+    let unmet = ef
         .requirements()
         .filter(|r: &Requirement| !r.met(attacker, mfa))
-        .map(BlockedBy::from)
-        .collect();
-    if bound_here {
-        by.insert(0, BlockedBy::DeviceBound);
-    }
-    if !by.is_empty() {
-        return Crossing::Refused(by);
+        .fold(0, |bits, r| bits | r.bit());
+    if unmet != 0 || bound_here {
+        return Crossing::Refused(Refusal {
+            unmet,
+            device_bound: bound_here,
+        });
     }
     let t_persistent = persistent || rule.grants_persistence;
     let t_until = if t_persistent {
@@ -382,33 +482,40 @@ pub(crate) fn start_state(g: &TrustGraph, s: NodeIndex, at: i64) -> Option<(bool
     Some((mfa, until))
 }
 
-fn trace(labels: &Labels, s: usize) -> (Vec<NodeIndex>, Vec<EdgeIndex>) {
-    // Every predecessor was settled with a label at least as good within its layer, so the chain
-    // ends at a source; the bound only guards against a corrupted label table. Measured first so
-    // each answer row costs exactly two allocations (an admin-sized radius has 10⁵–10⁶ rows).
-    let step = |s: usize| match labels.pred[s] {
-        SOURCE | UNSET => None,
-        p => Some((p - 2) as usize),
-    };
-    let mut len = 0;
+/// Adds the chain of state `s` to the arena and returns its last step. Steps are shared: the
+/// climb stops at the first state that already has one, so the whole answer costs one step per
+/// state on some chain. Every predecessor was settled with a label at least as good within its
+/// layer, so a chain ends at a source; the bound only guards against a corrupted label table.
+fn trace(labels: &mut Labels, hops: &mut Vec<Hop>, climb: &mut Vec<usize>, s: usize) -> u32 {
+    climb.clear();
     let mut at = s;
-    while let Some(p) = step(at) {
-        len += 1;
-        at = p;
-        if len >= labels.pred.len() {
-            break;
+    let mut parent = loop {
+        if labels.hop[at] != 0 {
+            break labels.hop[at] - 1;
         }
+        climb.push(at);
+        match labels.pred[at] {
+            SOURCE | UNSET => break NO_HOP,
+            p => at = (p - 2) as usize,
+        }
+        if climb.len() > labels.pred.len() {
+            break NO_HOP;
+        }
+    };
+    for &st in climb.iter().rev() {
+        let edge = match labels.pred[st] {
+            SOURCE | UNSET => NO_HOP,
+            _ => labels.via[st],
+        };
+        hops.push(Hop {
+            node: unpack(st).0,
+            edge,
+            parent,
+        });
+        parent = (hops.len() - 1) as u32;
+        labels.hop[st] = parent + 1;
     }
-    let mut path = vec![NodeIndex::new(0); len + 1];
-    let mut edges = vec![EdgeIndex::new(0); len];
-    let mut at = s;
-    for k in (0..len).rev() {
-        path[k + 1] = unpack(at).0;
-        edges[k] = EdgeIndex::new(labels.via[at] as usize);
-        at = step(at).unwrap_or(at);
-    }
-    path[0] = unpack(at).0;
-    (path, edges)
+    parent
 }
 
 /// Criticality first (what matters most), then the longest window (what lasts longest), then id.
@@ -464,7 +571,8 @@ pub struct ReachedEntry<'a> {
     pub id: &'a str,
     pub kind: crate::model::NodeKind,
     pub criticality: u8,
-    pub path: Vec<&'a str>,
+    #[schemars(with = "Vec<String>")]
+    pub path: PathIds<'a>,
     pub until: Option<Timestamp>,
     pub persistent: bool,
     /// Extension: the node's platform.
@@ -480,6 +588,66 @@ pub struct BlockedEntry<'a> {
     pub edge: EdgeRef3<'a>,
 }
 
+/// A reached node's explaining chain as ids, from a source to the node. Read from the shared
+/// hop arena when it is serialised or asked for, so an admin-sized report does not hold a vector
+/// per row.
+#[derive(Clone)]
+pub struct PathIds<'a> {
+    graph: &'a TrustGraph,
+    hops: std::sync::Arc<[Hop]>,
+    last: u32,
+}
+
+impl<'a> PathIds<'a> {
+    /// The ids, from the source to the reached node.
+    pub fn ids(&self) -> Vec<&'a str> {
+        let mut ids: Vec<&'a str> = walk(&self.hops, self.last)
+            .map(|h| self.graph.id(h.node))
+            .collect();
+        ids.reverse();
+        ids
+    }
+
+    /// Calls `f` with each node of the chain, source first, without allocating for the usual
+    /// short chain.
+    fn for_each_node<E>(&self, mut f: impl FnMut(NodeIndex) -> Result<(), E>) -> Result<(), E> {
+        let mut short = [NodeIndex::new(0); 32];
+        let mut n = 0;
+        let mut long = Vec::new();
+        for h in walk(&self.hops, self.last) {
+            if n < short.len() {
+                short[n] = h.node;
+            } else {
+                long.push(h.node);
+            }
+            n += 1;
+        }
+        for &node in long
+            .iter()
+            .rev()
+            .chain(short[..n.min(short.len())].iter().rev())
+        {
+            f(node)?;
+        }
+        Ok(())
+    }
+}
+
+impl Serialize for PathIds<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(None)?;
+        self.for_each_node(|node| seq.serialize_element(self.graph.id(node)))?;
+        seq.end()
+    }
+}
+
+impl std::fmt::Debug for PathIds<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.ids()).finish()
+    }
+}
+
 /// An edge named by its ends and kind.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct EdgeRef3<'a> {
@@ -489,8 +657,9 @@ pub struct EdgeRef3<'a> {
 }
 
 impl BlastResult {
-    /// The serialisable report, ids instead of indices. It borrows the ids from the graph: an
-    /// admin-sized answer has millions of path entries, and copying each was most of its cost.
+    /// The serialisable report, ids instead of indices. It borrows the ids from the graph and
+    /// shares the hop arena: an admin-sized answer has millions of path entries, and copying each
+    /// was most of its cost.
     pub fn report<'g>(&self, g: &'g TrustGraph) -> BlastReport<'g> {
         BlastReport {
             from: self.query.from.iter().map(|&i| g.id(i)).collect(),
@@ -504,7 +673,11 @@ impl BlastResult {
                     id: g.id(r.node),
                     kind: g.facts(r.node).kind,
                     criticality: g.facts(r.node).criticality,
-                    path: r.path.iter().map(|&p| g.id(p)).collect(),
+                    path: PathIds {
+                        graph: g,
+                        hops: self.hops.clone(),
+                        last: r.hop,
+                    },
                     until: r.until,
                     persistent: r.persistent,
                     platform: g.platform(r.node),

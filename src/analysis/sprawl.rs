@@ -578,10 +578,10 @@ fn summarize(g: &TrustGraph, traits: &Traits, at: Timestamp, source: NodeIndex) 
             )
         })
         .collect();
-    let paths: HashMap<NodeIndex, &Vec<NodeIndex>> =
-        r.reached.iter().map(|x| (x.node, &x.path)).collect();
+    let paths: HashMap<NodeIndex, &crate::analysis::blast::Reached> =
+        r.reached.iter().map(|x| (x.node, x)).collect();
     summary_of(g, traits, at, &reached, &|x| {
-        paths.get(&x).map(|p| (*p).clone()).unwrap_or_default()
+        paths.get(&x).map(|p| r.path(p)).unwrap_or_default()
     })
 }
 

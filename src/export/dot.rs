@@ -261,9 +261,10 @@ pub fn blast_dot(g: &TrustGraph, r: &BlastResult) -> String {
     }
     for reached in &r.reached {
         nodes.insert(reached.node);
-        edges.extend(reached.edges.iter().copied());
+        let path_edges = r.path_edges(reached);
+        edges.extend(path_edges.iter().copied());
         if g.facts(reached.node).criticality >= 7 {
-            marks.bold_edges.extend(reached.edges.iter().copied());
+            marks.bold_edges.extend(path_edges);
         }
         let note = if reached.persistent {
             "persistent".to_string()

@@ -73,8 +73,12 @@ impl Sink for Markdown {
                         } else {
                             format!("{} (`{}`)", cell(name), cell(x.id))
                         };
-                        let path: Vec<String> =
-                            x.path.iter().map(|p| format!("`{}`", cell(p))).collect();
+                        let path: Vec<String> = x
+                            .path
+                            .ids()
+                            .iter()
+                            .map(|p| format!("`{}`", cell(p)))
+                            .collect();
                         writeln!(
                             out,
                             "| {} | {} | {} | {} | {}{} | {} |",
