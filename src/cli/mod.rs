@@ -657,11 +657,18 @@ fn resolve(
     })
 }
 
+/// Streams a report to standard output. An admin-sized answer is hundreds of megabytes: holding
+/// it whole first would double the peak memory and delay the first byte. A sink refuses a report
+/// it cannot show before writing anything (`ErrorKind::Other`, a usage error).
 fn emit(sink: &mut dyn Sink, report: &Output<'_>) -> Result<(), HeirError> {
-    let mut buf = Vec::new();
-    sink.write(&mut buf, report)
-        .map_err(|e| HeirError::Usage(e.to_string()))?;
-    emit_bytes(&buf)
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+    match sink.write(&mut out, report).and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        // `heir … | head` is normal use, not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::Other => Err(HeirError::Usage(e.to_string())),
+        Err(e) => Err(HeirError::io("writing standard output", e)),
+    }
 }
 
 fn emit_bytes(bytes: &[u8]) -> Result<(), HeirError> {
