@@ -17,10 +17,9 @@ use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
 use petgraph::graph::{EdgeIndex, NodeIndex};
-use petgraph::visit::EdgeRef;
-use petgraph::Direction;
 use serde::Serialize;
 
+use crate::model::graph::Out;
 use crate::model::{Attacker, BlockedBy, Requirement, Timestamp, TrustGraph};
 
 /// What to evaluate.
@@ -154,48 +153,73 @@ impl PartialOrd for Entry {
 
 /// Per-search scratch, dense, indexed by state. Kept per thread between searches and cleaned by
 /// resetting only the states a search labelled: a fresh table per search would be zeroed by the
-/// allocator (16 bytes per state — 64 MB on a million-node graph) and cost far more than a
-/// typical search.
+/// allocator (64 bytes per node — 64 MB on a million-node graph) and cost far more than a
+/// typical search. A node's four states share one cache line, since the search reads them
+/// together.
 #[derive(Default)]
 struct Labels {
-    until: Vec<i64>,
-    /// `UNSET`, `SOURCE`, or predecessor state + 2.
-    pred: Vec<u32>,
-    via: Vec<u32>,
+    nodes: Vec<NodeStates>,
     /// The state's step in the result's hop arena + 1; 0 while it has none.
     hop: Vec<u32>,
 }
 
+#[derive(Clone, Copy, Default)]
+struct Slot {
+    until: i64,
+    /// `UNSET`, `SOURCE`, or predecessor state + 2.
+    pred: u32,
+    via: u32,
+}
+
+#[derive(Clone, Copy, Default)]
+#[repr(C, align(64))]
+struct NodeStates([Slot; 4]);
+
+impl std::ops::Index<usize> for Labels {
+    type Output = Slot;
+    #[inline]
+    fn index(&self, s: usize) -> &Slot {
+        &self.nodes[s / 4].0[s % 4]
+    }
+}
+
+impl std::ops::IndexMut<usize> for Labels {
+    #[inline]
+    fn index_mut(&mut self, s: usize) -> &mut Slot {
+        &mut self.nodes[s / 4].0[s % 4]
+    }
+}
+
 impl Labels {
-    fn new(states: usize) -> Self {
+    fn new(nodes: usize) -> Self {
         Labels {
-            until: vec![0; states],
-            pred: vec![0; states],
-            via: vec![0; states],
-            hop: vec![0; states],
+            nodes: vec![NodeStates::default(); nodes],
+            hop: vec![0; nodes * 4],
         }
     }
 
-    /// This thread's scratch, sized for `states`.
-    fn take(states: usize) -> Self {
+    /// Whether any state of `node` is labelled.
+    #[inline]
+    fn labelled(&self, node: usize) -> bool {
+        self.nodes[node].0.iter().any(|s| s.pred != UNSET)
+    }
+
+    /// This thread's scratch, sized for `nodes`.
+    fn take(nodes: usize) -> Self {
         let labels = SCRATCH.with(|s| s.take());
-        if labels.pred.len() == states {
+        if labels.nodes.len() == nodes {
             labels
         } else {
             drop(labels);
-            Labels::new(states)
+            Labels::new(nodes)
         }
     }
 
     /// Clears the states of `nodes` and hands the table back for the next search.
     fn give_back(mut self, nodes: impl Iterator<Item = NodeIndex>) {
         for node in nodes {
-            for s in node.index() * 4..node.index() * 4 + 4 {
-                self.until[s] = 0;
-                self.pred[s] = UNSET;
-                self.via[s] = 0;
-                self.hop[s] = 0;
-            }
+            self.nodes[node.index()] = NodeStates::default();
+            self.hop[node.index() * 4..node.index() * 4 + 4].fill(0);
         }
         SCRATCH.with(|s| *s.borrow_mut() = self);
     }
@@ -209,7 +233,7 @@ thread_local! {
 pub fn blast(g: &TrustGraph, q: &BlastQuery) -> BlastResult {
     let at = q.at.as_millis();
     let n = g.graph.node_count();
-    let mut labels = Labels::take(n * 4);
+    let mut labels = Labels::take(n);
     let mut heap = BinaryHeap::new();
     let mut dead_sources = Vec::new();
     let is_source = |i: NodeIndex| q.from.contains(&i);
@@ -220,9 +244,9 @@ pub fn blast(g: &TrustGraph, q: &BlastQuery) -> BlastResult {
             continue;
         };
         let st = state(s, mfa, false);
-        if labels.pred[st] == UNSET || labels.until[st] < until {
-            labels.until[st] = until;
-            labels.pred[st] = SOURCE;
+        if labels[st].pred == UNSET || labels[st].until < until {
+            labels[st].until = until;
+            labels[st].pred = SOURCE;
             heap.push(Entry {
                 persistent: false,
                 until,
@@ -244,29 +268,29 @@ pub fn blast(g: &TrustGraph, q: &BlastQuery) -> BlastResult {
         state: st,
     }) = heap.pop()
     {
-        if labels.until[st] != until {
+        if labels[st].until != until {
             continue; // stale entry: the state was improved after this was pushed
         }
         let (node, mfa, _) = unpack(st);
-        for e in g.graph.edges_directed(node, Direction::Outgoing) {
+        for e in g.out_edges(node) {
             let (t, t_mfa, t_persistent, t_until) =
                 match cross(g, at, q.attacker, (node, mfa, persistent, until), e) {
                     Crossing::Skip => continue,
                     Crossing::Refused(why) => {
-                        refused.push((e.target().index() as u32, e.id().index() as u32, why));
+                        refused.push((e.target.index() as u32, e.edge.index() as u32, why));
                         continue;
                     }
                     Crossing::To(t, m, p, u) => (t, m, p, u),
                 };
-            crossed.push(e.id());
+            crossed.push(e.edge);
             let ts = state(t, t_mfa, t_persistent);
-            if labels.pred[ts] == UNSET || labels.until[ts] < t_until {
-                if (0..4).all(|k| labels.pred[t.index() * 4 + k] == UNSET) {
+            if labels[ts].pred == UNSET || labels[ts].until < t_until {
+                if !labels.labelled(t.index()) {
                     touched.push(t);
                 }
-                labels.until[ts] = t_until;
-                labels.pred[ts] = st as u32 + 2;
-                labels.via[ts] = e.id().index() as u32;
+                labels[ts].until = t_until;
+                labels[ts].pred = st as u32 + 2;
+                labels[ts].via = e.edge.index() as u32;
                 heap.push(Entry {
                     persistent: t_persistent,
                     until: t_until,
@@ -286,15 +310,15 @@ pub fn blast(g: &TrustGraph, q: &BlastQuery) -> BlastResult {
         }
         let best = (0..4)
             .map(|k| i * 4 + k)
-            .filter(|&s| labels.pred[s] != UNSET)
+            .filter(|&s| labels[s].pred != UNSET)
             .max_by(|&a, &b| {
-                let ka = (a & 1 != 0, labels.until[a]);
-                let kb = (b & 1 != 0, labels.until[b]);
+                let ka = (a & 1 != 0, labels[a].until);
+                let kb = (b & 1 != 0, labels[b].until);
                 ka.cmp(&kb).then(b.cmp(&a))
             });
         let Some(best) = best else { continue };
         let persistent = best & 1 != 0;
-        let u = labels.until[best];
+        let u = labels[best].until;
         let hop = trace(&mut labels, &mut hops, &mut climb, best);
         reached.push(Reached {
             node,
@@ -309,35 +333,23 @@ pub fn blast(g: &TrustGraph, q: &BlastQuery) -> BlastResult {
     }
     sort_reached(g, &mut reached);
 
-    // A stable sort keeps each node's first refusal first.
+    // Refusals into nodes reached some other way do not count; of the rest, a stable sort keeps
+    // each node's first refusal first.
+    refused.retain(|&(t, _, _)| {
+        let t = t as usize;
+        !labels.labelled(t) && !is_source(NodeIndex::new(t))
+    });
     refused.sort_by_key(|r| r.0);
     refused.dedup_by_key(|r| r.0);
     let mut blocked: Vec<Blocked> = refused
         .into_iter()
-        .filter(|&(t, _, _)| {
-            let t = t as usize;
-            let labelled = (0..4).any(|k| labels.pred[t * 4 + k] != UNSET);
-            !labelled && !is_source(NodeIndex::new(t))
-        })
         .map(|(t, edge, why)| Blocked {
             node: NodeIndex::new(t as usize),
             by: why.reasons(),
             edge: EdgeIndex::new(edge as usize),
         })
         .collect();
-    if blocked.len() < 20_000 {
-        blocked.sort_by(|a, b| {
-            g.facts(b.node)
-                .criticality
-                .cmp(&g.facts(a.node).criticality)
-                .then_with(|| g.id(a.node).cmp(g.id(b.node)))
-        });
-    } else {
-        let rank = g.id_rank();
-        blocked.sort_unstable_by_key(|b| {
-            (u8::MAX - g.facts(b.node).criticality, rank[b.node.index()])
-        });
-    }
+    sort_blocked(g, &mut blocked, 20_000);
 
     labels.give_back(touched.iter().chain(&q.from).copied());
 
@@ -373,6 +385,24 @@ fn sorted_set(mut edges: Vec<EdgeIndex>, edge_count: usize) -> Vec<EdgeIndex> {
         }
     }
     edges
+}
+
+/// Criticality first, then id; by id rank from `by_rank_from` entries on (integer compares).
+fn sort_blocked(g: &TrustGraph, blocked: &mut [Blocked], by_rank_from: usize) {
+    // Ids are unique: each order is total, so an unstable sort gives the one answer.
+    if blocked.len() < by_rank_from {
+        blocked.sort_unstable_by(|a, b| {
+            g.facts(b.node)
+                .criticality
+                .cmp(&g.facts(a.node).criticality)
+                .then_with(|| g.id(a.node).cmp(g.id(b.node)))
+        });
+    } else {
+        let rank = g.id_rank();
+        blocked.sort_unstable_by_key(|b| {
+            (u8::MAX - g.facts(b.node).criticality, rank[b.node.index()])
+        });
+    }
 }
 
 /// Why an edge was refused, in two bytes: the unmet conditions' bits, and device binding.
@@ -417,14 +447,13 @@ pub(crate) fn cross(
     at: i64,
     attacker: Attacker,
     (node, mfa, persistent, until): (NodeIndex, bool, bool, i64),
-    e: petgraph::graph::EdgeReference<'_, crate::model::graph::EdgeFacts, u32>,
+    e: &Out,
 ) -> Crossing {
-    let ef = e.weight();
-    let rule = ef.kind.rule();
+    let rule = e.kind.rule();
     if !rule.traversable {
         return Crossing::Skip;
     }
-    let t = e.target();
+    let t = e.target;
     let tf = g.facts(t);
     if tf.kind.is_account() && !tf.enabled && rule.new_sign_in {
         return Crossing::Skip; // nobody signs in anew to a disabled account
@@ -437,7 +466,7 @@ pub(crate) fn cross(
     let nf = g.facts(node);
     // Using a device-bound credential away from its device fails for every edge out of it.
     let bound_here = nf.kind.is_credential() && nf.device_bound && attacker == Attacker::OffDevice;
-    let unmet = ef
+    let unmet = e
         .requirements()
         .filter(|r: &Requirement| !r.met(attacker, mfa))
         .fold(0, |bits, r| bits | r.bit());
@@ -494,18 +523,18 @@ fn trace(labels: &mut Labels, hops: &mut Vec<Hop>, climb: &mut Vec<usize>, s: us
             break labels.hop[at] - 1;
         }
         climb.push(at);
-        match labels.pred[at] {
+        match labels[at].pred {
             SOURCE | UNSET => break NO_HOP,
             p => at = (p - 2) as usize,
         }
-        if climb.len() > labels.pred.len() {
+        if climb.len() > labels.hop.len() {
             break NO_HOP;
         }
     };
     for &st in climb.iter().rev() {
-        let edge = match labels.pred[st] {
+        let edge = match labels[st].pred {
             SOURCE | UNSET => NO_HOP,
-            _ => labels.via[st],
+            _ => labels[st].via,
         };
         hops.push(Hop {
             node: unpack(st).0,
@@ -520,9 +549,8 @@ fn trace(labels: &mut Labels, hops: &mut Vec<Hop>, climb: &mut Vec<usize>, s: us
 
 /// Criticality first (what matters most), then the longest window (what lasts longest), then id.
 ///
-/// Sorts compact keys holding the id text itself and permutes once: on an admin-sized radius
-/// (hundreds of thousands of nodes) comparing through the graph and moving whole entries was
-/// most of the search's time.
+/// Sorts compact keys and gathers once: on an admin-sized radius (hundreds of thousands of
+/// nodes) comparing through the graph and moving whole entries was most of the search's time.
 fn sort_reached(g: &TrustGraph, reached: &mut Vec<Reached>) {
     let window = |r: &Reached| (!r.persistent, -r.until.map_or(NEVER, Timestamp::as_millis));
     let crit = |r: &Reached| u8::MAX - g.facts(r.node).criticality;
@@ -536,20 +564,49 @@ fn sort_reached(g: &TrustGraph, reached: &mut Vec<Reached>) {
         keys.sort_unstable();
         keys.into_iter().map(|k| k.3).collect()
     } else {
-        let rank = g.id_rank();
-        let mut keys: Vec<_> = reached
-            .iter()
-            .enumerate()
-            .map(|(k, r)| (crit(r), window(r), rank[r.node.index()], k as u32))
-            .collect();
-        keys.sort_unstable();
-        keys.into_iter().map(|k| k.3).collect()
+        by_rank(g, reached)
     };
-    let mut slots: Vec<Option<Reached>> = std::mem::take(reached).into_iter().map(Some).collect();
-    *reached = order
-        .iter()
-        .filter_map(|&k| slots[k as usize].take())
-        .collect();
+    *reached = order.iter().map(|&k| reached[k as usize].clone()).collect();
+}
+
+/// The order of [`sort_reached`] for large answers, comparing integers only: bucketed by
+/// criticality, then within a bucket one `u128` per entry — the window folded into 64 bits
+/// (persistent first, then the latest `until`), the id's rank, and the entry's position.
+fn by_rank(g: &TrustGraph, reached: &[Reached]) -> Vec<u32> {
+    let rank = g.id_rank();
+    let mut count = [0usize; 256];
+    for r in reached {
+        count[g.facts(r.node).criticality as usize] += 1;
+    }
+    // Bucket starts, highest criticality first.
+    let mut start = [0usize; 256];
+    let mut at = 0;
+    for c in (0..256).rev() {
+        start[c] = at;
+        at += count[c];
+    }
+    let bounds = start;
+    let mut keys = vec![0u128; reached.len()];
+    for (k, r) in reached.iter().enumerate() {
+        // Later windows first: the bit-flipped order-preserving image of `until`, plus one to
+        // make room for the persistent ones. `NEVER` (no expiry on the path) lands just after
+        // them; a reached window ends after `at`, so it is never `i64::MIN`, the one value the
+        // saturation would merge with its neighbour.
+        let window: u64 = match (r.persistent, r.until) {
+            (true, _) => 0,
+            (false, until) => {
+                let u = until.map_or(NEVER, Timestamp::as_millis);
+                (!((u as u64) ^ (1 << 63))).saturating_add(1)
+            }
+        };
+        let c = g.facts(r.node).criticality as usize;
+        keys[start[c]] = (window as u128) << 64 | (rank[r.node.index()] as u128) << 32 | k as u128;
+        start[c] += 1;
+    }
+    for c in 0..256 {
+        keys[bounds[c]..bounds[c] + count[c]].sort_unstable();
+    }
+    keys.into_iter().map(|key| key as u32).collect()
 }
 
 /// The JSON contract of `heir blast` (contracts.md), plus optional extensions.
@@ -702,5 +759,88 @@ impl BlastResult {
                 .collect(),
             dead_sources: self.dead_sources.iter().map(|&i| g.id(i)).collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Document, Node, NodeKind};
+
+    /// The integer-key orders used for large answers give exactly the id-text orders used for
+    /// small ones, on ids whose byte order differs from their position and on windows with ties,
+    /// `NEVER` and persistence.
+    #[test]
+    fn large_answer_orders_match_the_small_ones() {
+        let n = 30_000;
+        let mut doc = Document::default();
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for i in 0..n {
+            let mut node = Node::new(
+                format!("p{}:role:{}", next() % 7, (i * 7919) % n),
+                NodeKind::Role,
+            );
+            node.criticality = Some((next() % 11) as u8);
+            doc.nodes.push(node);
+        }
+        let g = TrustGraph::new(doc);
+        let reached: Vec<Reached> = (0..n)
+            .map(|i| {
+                let persistent = next() % 10 == 0;
+                let until = match next() % 4 {
+                    _ if persistent => None,
+                    0 => None,
+                    _ => Some(Timestamp::from_millis(
+                        1_700_000_000_000 + (next() % 50) as i64 * 1000,
+                    )),
+                };
+                Reached {
+                    node: NodeIndex::new(i),
+                    until,
+                    persistent,
+                    hop: i as u32,
+                }
+            })
+            .collect();
+        let window = |r: &Reached| (!r.persistent, -r.until.map_or(NEVER, Timestamp::as_millis));
+        let mut expected: Vec<(u8, (bool, i64), &str, u32)> = reached
+            .iter()
+            .enumerate()
+            .map(|(k, r)| {
+                (
+                    u8::MAX - g.facts(r.node).criticality,
+                    window(r),
+                    g.id(r.node),
+                    k as u32,
+                )
+            })
+            .collect();
+        expected.sort_unstable();
+        let expected: Vec<u32> = expected.into_iter().map(|k| k.3).collect();
+        assert_eq!(by_rank(&g, &reached), expected);
+
+        // Blocked entries: criticality, then id.
+        let blocked = |nodes: &[usize]| -> Vec<Blocked> {
+            nodes
+                .iter()
+                .map(|&i| Blocked {
+                    node: NodeIndex::new(i),
+                    by: vec![BlockedBy::Mfa],
+                    edge: EdgeIndex::new(0),
+                })
+                .collect()
+        };
+        let nodes: Vec<usize> = (0..n).rev().collect();
+        let mut small = blocked(&nodes);
+        sort_blocked(&g, &mut small, usize::MAX);
+        let mut large = blocked(&nodes);
+        sort_blocked(&g, &mut large, 0);
+        assert_eq!(small, large);
     }
 }

@@ -17,7 +17,6 @@ use std::collections::{BinaryHeap, HashMap};
 use std::sync::Arc;
 
 use petgraph::graph::NodeIndex;
-use petgraph::Direction;
 
 use super::blast::{cross, start_state, Crossing};
 use crate::model::{Attacker, Timestamp, TrustGraph};
@@ -68,7 +67,7 @@ fn search(
             continue;
         }
         let node = NodeIndex::new(n);
-        for e in g.graph.edges_directed(node, Direction::Outgoing) {
+        for e in g.out_edges(node) {
             if let Crossing::To(t, tm, tp, tu) =
                 cross(g, at, attacker, (node, mfa, persistent, until), e)
             {
@@ -115,7 +114,7 @@ pub fn reach(
         return Vec::new();
     };
     let mut best: HashMap<NodeIndex, (bool, i64)> = HashMap::new();
-    for e in g.graph.edges_directed(source, Direction::Outgoing) {
+    for e in g.out_edges(source) {
         let Crossing::To(t, tm, tp, tu) = cross(g, at, attacker, (source, mfa, false, until), e)
         else {
             continue;

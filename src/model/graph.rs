@@ -66,6 +66,69 @@ pub struct TrustGraph {
     records: Records,
     /// Each node's position in id order, for sorting large answers by id with integer compares.
     id_rank: std::sync::OnceLock<Vec<u32>>,
+    /// Out-edges packed per node, for searches that walk much of the graph.
+    out: std::sync::OnceLock<Adjacency>,
+}
+
+/// One out-edge as a traversal reads it: where it goes and what it is, in 12 bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Out {
+    pub target: NodeIndex,
+    pub edge: EdgeIndex,
+    pub kind: EdgeKind,
+    /// One bit per [`Requirement`], as in [`EdgeFacts::requires`].
+    pub requires: u8,
+}
+
+impl Out {
+    pub fn requirements(&self) -> impl Iterator<Item = Requirement> + '_ {
+        Requirement::ALL
+            .iter()
+            .copied()
+            .filter(move |r| self.requires & r.bit() != 0)
+    }
+}
+
+/// Compressed sparse rows of the out-edges. petgraph keeps a node's edges as a linked list
+/// through the edge array, so a large search jumps around memory once per edge; here a node's
+/// edges are one contiguous run. Each run lists the edges in exactly petgraph's order (newest
+/// first), so a search over either visits edges alike and gives the same answer.
+struct Adjacency {
+    start: Vec<u32>,
+    outs: Vec<Out>,
+}
+
+impl Adjacency {
+    fn build(graph: &DiGraph<NodeFacts, EdgeFacts, u32>) -> Adjacency {
+        let n = graph.node_count();
+        let mut start = vec![0u32; n + 1];
+        for e in graph.raw_edges() {
+            start[e.source().index() + 1] += 1;
+        }
+        for i in 0..n {
+            start[i + 1] += start[i];
+        }
+        let mut cursor: Vec<u32> = start[..n].to_vec();
+        let placeholder = Out {
+            target: NodeIndex::new(0),
+            edge: EdgeIndex::new(0),
+            kind: EdgeKind::Sso,
+            requires: 0,
+        };
+        let mut outs = vec![placeholder; graph.edge_count()];
+        // petgraph prepends each added edge to its source's list: newest first.
+        for (j, e) in graph.raw_edges().iter().enumerate().rev() {
+            let slot = &mut cursor[e.source().index()];
+            outs[*slot as usize] = Out {
+                target: e.target(),
+                edge: EdgeIndex::new(j),
+                kind: e.weight.kind,
+                requires: e.weight.requires,
+            };
+            *slot += 1;
+        }
+        Adjacency { start, outs }
+    }
 }
 
 /// Interns platform names: a handful of distinct values over millions of nodes.
@@ -142,6 +205,7 @@ impl TrustGraph {
             sources: doc.sources,
             records: Records::Parsed { nodes, edges },
             id_rank: std::sync::OnceLock::new(),
+            out: std::sync::OnceLock::new(),
         }
     }
 
@@ -161,7 +225,17 @@ impl TrustGraph {
             sources,
             records,
             id_rank: std::sync::OnceLock::new(),
+            out: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The out-edges of `n`, in petgraph's order (see [`Adjacency`]). Packed on first use: a
+    /// linear pass, worth it for the searches that would otherwise chase petgraph's lists.
+    #[inline]
+    pub fn out_edges(&self, n: NodeIndex) -> &[Out] {
+        let adj = self.out.get_or_init(|| Adjacency::build(&self.graph));
+        let i = n.index();
+        &adj.outs[adj.start[i] as usize..adj.start[i + 1] as usize]
     }
 
     /// Each node's rank in byte order of ids: comparing ranks is comparing ids. Computed on first
@@ -311,5 +385,50 @@ impl TrustGraph {
             .into_iter()
             .map(str::to_string)
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use petgraph::visit::EdgeRef;
+
+    /// The packed out-edges list exactly petgraph's edges, in petgraph's order: searches over
+    /// either must give the same answers, paths included.
+    #[test]
+    fn packed_out_edges_follow_petgraph_order() {
+        let mut doc = Document::default();
+        let n = 200;
+        for i in 0..n {
+            doc.nodes
+                .push(Node::new(format!("x:role:{i}"), NodeKind::Role));
+        }
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for k in 0..2_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let (a, b) = (x % n, (x >> 20) % n);
+            let kind = EdgeKind::ALL[k % EdgeKind::ALL.len()];
+            doc.edges.push(Edge::new(
+                format!("x:role:{a}"),
+                format!("x:role:{b}"),
+                kind,
+            ));
+        }
+        let g = TrustGraph::new(doc);
+        for node in g.graph.node_indices() {
+            let expected: Vec<Out> = g
+                .graph
+                .edges_directed(node, petgraph::Direction::Outgoing)
+                .map(|e| Out {
+                    target: e.target(),
+                    edge: e.id(),
+                    kind: e.weight().kind,
+                    requires: e.weight().requires,
+                })
+                .collect();
+            assert_eq!(g.out_edges(node), expected.as_slice());
+        }
     }
 }

@@ -103,9 +103,48 @@ impl FromStr for Timestamp {
     }
 }
 
+impl Timestamp {
+    /// The canonical form of [`fmt::Display`] in a stack buffer, for years 0–9999 (all others go
+    /// through `Display`). Answers print hundreds of thousands of times; the formatting
+    /// machinery was a visible share of writing one.
+    fn canonical_bytes(self) -> Option<([u8; 24], usize)> {
+        let secs = self.0.div_euclid(1000);
+        let ms = self.0.rem_euclid(1000);
+        let (y, mo, d) = civil_from_days(secs.div_euclid(86_400));
+        if !(0..=9999).contains(&y) {
+            return None;
+        }
+        let sod = secs.rem_euclid(86_400);
+        let mut b = *b"0000-00-00T00:00:00.000Z";
+        let mut put = |at: usize, width: usize, mut v: i64| {
+            for k in (at..at + width).rev() {
+                b[k] = b'0' + (v % 10) as u8;
+                v /= 10;
+            }
+        };
+        put(0, 4, y);
+        put(5, 2, mo);
+        put(8, 2, d);
+        put(11, 2, sod / 3600);
+        put(14, 2, sod % 3600 / 60);
+        put(17, 2, sod % 60);
+        if ms == 0 {
+            b[19] = b'Z';
+            Some((b, 20))
+        } else {
+            put(20, 3, ms);
+            Some((b, 24))
+        }
+    }
+}
+
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        match self.canonical_bytes() {
+            // ASCII digits and separators only.
+            Some((b, n)) => s.serialize_str(std::str::from_utf8(&b[..n]).unwrap_or_default()),
+            None => s.collect_str(self),
+        }
     }
 }
 
@@ -142,6 +181,38 @@ impl JsonSchema for Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn serialises_exactly_as_displayed() {
+        // Every millisecond edge, leap days, both ends of the fast range and beyond it.
+        let mut samples = vec![
+            0,
+            1,
+            999,
+            1000,
+            -1,
+            -1000,
+            Timestamp::parse("0000-01-01T00:00:00Z").unwrap().0,
+            Timestamp::parse("9999-12-31T23:59:59.999Z").unwrap().0,
+            Timestamp::parse("2024-02-29T23:59:59.001Z").unwrap().0,
+            253_402_300_800_000, // 10000-01-01
+            -62_167_219_200_001, // just before year 0
+            i64::MAX,
+            i64::MIN,
+        ];
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            samples.push((x % 400_000_000_000_000) as i64 - 100_000_000_000_000);
+        }
+        for ms in samples {
+            let t = Timestamp(ms);
+            let json = serde_json::to_string(&t).unwrap();
+            assert_eq!(json, format!("\"{t}\""), "{ms}");
+        }
+    }
 
     #[test]
     fn round_trips_canonically() {

@@ -52,14 +52,18 @@ pub struct Json;
 
 impl Sink for Json {
     fn write(&mut self, out: &mut dyn Write, report: &Output<'_>) -> io::Result<()> {
+        // The serializer makes a write per token; a concrete buffer here turns each into an
+        // inlined copy instead of a call through `dyn Write`.
+        let mut out = io::BufWriter::with_capacity(1 << 16, out);
         match report {
-            Output::Validate(r) => serde_json::to_writer_pretty(&mut *out, r)?,
-            Output::Blast(_, _, r) => serde_json::to_writer_pretty(&mut *out, r)?,
-            Output::Lineage(_, r) => serde_json::to_writer_pretty(&mut *out, r)?,
-            Output::Plan(_, r) => serde_json::to_writer_pretty(&mut *out, r)?,
-            Output::Sprawl(r) => serde_json::to_writer_pretty(&mut *out, r)?,
+            Output::Validate(r) => serde_json::to_writer_pretty(&mut out, r)?,
+            Output::Blast(_, _, r) => serde_json::to_writer_pretty(&mut out, r)?,
+            Output::Lineage(_, r) => serde_json::to_writer_pretty(&mut out, r)?,
+            Output::Plan(_, r) => serde_json::to_writer_pretty(&mut out, r)?,
+            Output::Sprawl(r) => serde_json::to_writer_pretty(&mut out, r)?,
         }
-        writeln!(out)
+        writeln!(out)?;
+        out.flush()
     }
 }
 
