@@ -151,6 +151,13 @@ proptest! {
         let from = sources(spec.nodes.len(), &picks);
         let attacker = if on { Attacker::OnDevice } else { Attacker::OffDevice };
         let rep = run(&g, &from, attacker);
+        // The direct JSON writer is byte for byte serde_json's pretty form of the report.
+        let mut direct = Vec::new();
+        heir::report::blast_json::write_blast(&mut direct, &rep).unwrap();
+        prop_assert_eq!(
+            String::from_utf8(direct).unwrap(),
+            serde_json::to_string_pretty(&rep).unwrap()
+        );
         let from_ids: BTreeSet<String> = from.iter().map(|i| format!("n{i}")).collect();
         for x in &rep.reached {
             prop_assert!(!from_ids.contains(x.id), "source {} listed as reached", x.id);

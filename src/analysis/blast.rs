@@ -665,6 +665,16 @@ impl<'a> PathIds<'a> {
         ids
     }
 
+    /// Calls `f` with each id of the chain, source first.
+    pub fn for_each_id(&self, mut f: impl FnMut(&'a str)) {
+        let graph = self.graph;
+        let done: Result<(), std::convert::Infallible> = self.for_each_node(|node| {
+            f(graph.id(node));
+            Ok(())
+        });
+        let Ok(()) = done;
+    }
+
     /// Calls `f` with each node of the chain, source first, without allocating for the usual
     /// short chain.
     fn for_each_node<E>(&self, mut f: impl FnMut(NodeIndex) -> Result<(), E>) -> Result<(), E> {

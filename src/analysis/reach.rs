@@ -113,7 +113,11 @@ pub fn reach(
     let Some((mfa, until)) = start_state(g, source, at) else {
         return Vec::new();
     };
-    let mut best: HashMap<NodeIndex, (bool, i64)> = HashMap::new();
+    // Each first hop lands in a state whose search is shared; the answer is every such search
+    // capped by its landing window. One landing (a session's account, the usual case) is a
+    // single pass; several are merged by node — each list is sorted, so the stable sort below
+    // only merges runs.
+    let mut landings: Vec<(Arc<Vec<Label>>, bool, i64)> = Vec::new();
     for e in g.out_edges(source) {
         let Crossing::To(t, tm, tp, tu) = cross(g, at, attacker, (source, mfa, false, until), e)
         else {
@@ -137,16 +141,37 @@ pub fn reach(
                 l
             }
         };
-        for &(x, p, u) in labels.iter() {
-            let label = if p { (true, NEVER) } else { (false, u.min(tu)) };
-            let slot = best.entry(x).or_insert(label);
-            if label > *slot {
-                *slot = label;
-            }
-        }
+        landings.push((labels, tp, tu));
     }
-    best.remove(&source);
-    let mut out: Vec<Label> = best.into_iter().map(|(n, (p, u))| (n, p, u)).collect();
-    out.sort_unstable_by_key(|l| l.0);
+    let capped = |&(x, p, u): &Label, tu: i64| -> Label {
+        if p {
+            (x, true, NEVER)
+        } else {
+            (x, false, u.min(tu))
+        }
+    };
+    let mut out: Vec<Label> = match landings.as_slice() {
+        [] => Vec::new(),
+        [(labels, _, tu)] => labels.iter().map(|l| capped(l, *tu)).collect(),
+        several => {
+            let mut all: Vec<Label> = several
+                .iter()
+                .flat_map(|(labels, _, tu)| labels.iter().map(move |l| capped(l, *tu)))
+                .collect();
+            all.sort_by_key(|l| l.0);
+            // Per node, the best label: persistent first, then the latest window.
+            all.dedup_by(|later, kept| {
+                if later.0 != kept.0 {
+                    return false;
+                }
+                if (later.1, later.2) > (kept.1, kept.2) {
+                    (kept.1, kept.2) = (later.1, later.2);
+                }
+                true
+            });
+            all
+        }
+    };
+    out.retain(|l| l.0 != source);
     out
 }

@@ -607,7 +607,9 @@ fn summarize_all(g: &TrustGraph, at: Timestamp, crown: u8, sources: &[NodeIndex]
             .enumerate()
             .map(|(c, part)| {
                 scope.spawn(move || {
-                    let mut memo = Memo::new(32 << 20);
+                    // Labels are 16 bytes: at most 4 per node of the graph per thread keeps the
+                    // ranking under heir's memory target while holding many admin-sized reaches.
+                    let mut memo = Memo::new((4 * g.graph.node_count()).clamp(1 << 16, 32 << 20));
                     part.iter()
                         .enumerate()
                         .map(|(k, &src)| {

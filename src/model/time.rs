@@ -138,6 +138,16 @@ impl Timestamp {
     }
 }
 
+impl Timestamp {
+    /// Appends the canonical form (as [`fmt::Display`]) to `out`.
+    pub fn write_canonical(self, out: &mut Vec<u8>) {
+        match self.canonical_bytes() {
+            Some((b, n)) => out.extend_from_slice(&b[..n]),
+            None => out.extend_from_slice(self.to_string().as_bytes()),
+        }
+    }
+}
+
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self.canonical_bytes() {

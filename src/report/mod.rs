@@ -2,6 +2,7 @@
 //! are shown (ripgrep's `Sink`, in spirit). A format that makes no sense for a report says so
 //! instead of printing something half-right.
 
+pub mod blast_json;
 pub mod markdown;
 pub mod plan;
 pub mod sprawl;
@@ -57,7 +58,7 @@ impl Sink for Json {
         let mut out = io::BufWriter::with_capacity(1 << 16, out);
         match report {
             Output::Validate(r) => serde_json::to_writer_pretty(&mut out, r)?,
-            Output::Blast(_, _, r) => serde_json::to_writer_pretty(&mut out, r)?,
+            Output::Blast(_, _, r) => blast_json::write_blast(&mut out, r)?,
             Output::Lineage(_, r) => serde_json::to_writer_pretty(&mut out, r)?,
             Output::Plan(_, r) => serde_json::to_writer_pretty(&mut out, r)?,
             Output::Sprawl(r) => serde_json::to_writer_pretty(&mut out, r)?,

@@ -1,0 +1,281 @@
+//! `heir blast --format json`, written directly. An admin-sized answer is hundreds of megabytes
+//! (a row and a path per reached node) and going through serde's generic machinery was most of
+//! the command's time. The output is byte for byte `serde_json::to_writer_pretty` of
+//! [`BlastReport`] — the reference the tests hold this writer to.
+
+use std::io::{self, Write};
+
+use crate::analysis::blast::{BlastReport, BlockedEntry, ReachedEntry};
+use crate::model::Timestamp;
+
+/// Bytes buffered before a write to `out`.
+const FLUSH_AT: usize = 1 << 20;
+
+struct Pretty<'o> {
+    buf: Vec<u8>,
+    out: &'o mut dyn Write,
+}
+
+impl Pretty<'_> {
+    fn raw(&mut self, s: &[u8]) {
+        self.buf.extend_from_slice(s);
+    }
+
+    fn indent(&mut self, level: usize) {
+        const LINE: &[u8] = b"\n                ";
+        self.buf.extend_from_slice(&LINE[..1 + 2 * level]);
+    }
+
+    /// A JSON string with serde_json's escapes: `\"`, `\\`, the short forms of backspace,
+    /// form feed, newline, carriage return and tab, `\u00XX` for other control characters, and
+    /// everything else as is.
+    fn string(&mut self, s: &str) {
+        self.buf.push(b'"');
+        let bytes = s.as_bytes();
+        // No early exit, so the check runs on whole vectors.
+        let plain = !bytes.iter().fold(false, |hit, &b| {
+            hit | (b < 0x20) | (b == b'"') | (b == b'\\')
+        });
+        if plain {
+            self.buf.extend_from_slice(bytes);
+        } else {
+            for &b in bytes {
+                match b {
+                    b'"' => self.raw(b"\\\""),
+                    b'\\' => self.raw(b"\\\\"),
+                    0x08 => self.raw(b"\\b"),
+                    0x0C => self.raw(b"\\f"),
+                    b'\n' => self.raw(b"\\n"),
+                    b'\r' => self.raw(b"\\r"),
+                    b'\t' => self.raw(b"\\t"),
+                    0..=0x1F => {
+                        const HEX: &[u8; 16] = b"0123456789abcdef";
+                        self.raw(b"\\u00");
+                        self.buf.push(HEX[(b >> 4) as usize]);
+                        self.buf.push(HEX[(b & 0xF) as usize]);
+                    }
+                    _ => self.buf.push(b),
+                }
+            }
+        }
+        self.buf.push(b'"');
+    }
+
+    fn time(&mut self, t: Option<Timestamp>) {
+        match t {
+            Some(t) => {
+                // Digits and separators only: nothing to escape.
+                self.buf.push(b'"');
+                t.write_canonical(&mut self.buf);
+                self.buf.push(b'"');
+            }
+            None => self.raw(b"null"),
+        }
+    }
+
+    fn boolean(&mut self, b: bool) {
+        self.raw(if b { b"true" } else { b"false" });
+    }
+
+    /// `quoted` is the key with its quotes and the separator: `"id": `.
+    fn key(&mut self, level: usize, first: bool, quoted: &[u8]) {
+        if !first {
+            self.buf.push(b',');
+        }
+        self.indent(level);
+        self.raw(quoted);
+    }
+
+    /// An array of strings at `level`, `[]` when empty.
+    fn strings<'s>(&mut self, level: usize, items: impl IntoIterator<Item = &'s str>) {
+        self.buf.push(b'[');
+        let mut any = false;
+        for s in items {
+            if any {
+                self.buf.push(b',');
+            }
+            self.indent(level + 1);
+            self.string(s);
+            any = true;
+        }
+        if any {
+            self.indent(level);
+        }
+        self.buf.push(b']');
+    }
+
+    fn maybe_flush(&mut self) -> io::Result<()> {
+        if self.buf.len() >= FLUSH_AT {
+            self.out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    fn reached(&mut self, r: &ReachedEntry<'_>) {
+        let l = 3;
+        self.buf.push(b'{');
+        self.key(l, true, b"\"id\": ");
+        self.string(r.id);
+        self.key(l, false, b"\"kind\": ");
+        self.string(r.kind.as_str());
+        self.key(l, false, b"\"criticality\": ");
+        let c = r.criticality;
+        if c >= 100 {
+            self.buf.push(b'0' + c / 100);
+        }
+        if c >= 10 {
+            self.buf.push(b'0' + c / 10 % 10);
+        }
+        self.buf.push(b'0' + c % 10);
+        self.key(l, false, b"\"path\": ");
+        self.buf.push(b'[');
+        let mut first = true;
+        r.path.for_each_id(|id| {
+            if !first {
+                self.buf.push(b',');
+            }
+            self.indent(l + 1);
+            self.string(id);
+            first = false;
+        });
+        if !first {
+            self.indent(l);
+        }
+        self.buf.push(b']');
+        self.key(l, false, b"\"until\": ");
+        self.time(r.until);
+        self.key(l, false, b"\"persistent\": ");
+        self.boolean(r.persistent);
+        self.key(l, false, b"\"platform\": ");
+        self.string(r.platform);
+        self.key(l, false, b"\"complete\": ");
+        self.boolean(r.complete);
+        self.indent(l - 1);
+        self.buf.push(b'}');
+    }
+
+    fn blocked(&mut self, b: &BlockedEntry<'_>) {
+        let l = 3;
+        self.buf.push(b'{');
+        self.key(l, true, b"\"id\": ");
+        self.string(b.id);
+        self.key(l, false, b"\"by\": ");
+        self.strings(l, b.by.iter().map(|x| x.as_str()));
+        self.key(l, false, b"\"edge\": ");
+        self.buf.push(b'{');
+        self.key(l + 1, true, b"\"from\": ");
+        self.string(b.edge.from);
+        self.key(l + 1, false, b"\"to\": ");
+        self.string(b.edge.to);
+        self.key(l + 1, false, b"\"kind\": ");
+        self.string(b.edge.kind.as_str());
+        self.indent(l);
+        self.buf.push(b'}');
+        self.indent(l - 1);
+        self.buf.push(b'}');
+    }
+
+    /// A non-empty array of objects at level 1 written by `one`, `[]` when empty.
+    fn objects<T>(&mut self, items: &[T], mut one: impl FnMut(&mut Self, &T)) -> io::Result<()> {
+        self.buf.push(b'[');
+        for (k, item) in items.iter().enumerate() {
+            if k > 0 {
+                self.buf.push(b',');
+            }
+            self.indent(2);
+            one(self, item);
+            self.maybe_flush()?;
+        }
+        if !items.is_empty() {
+            self.indent(1);
+        }
+        self.buf.push(b']');
+        Ok(())
+    }
+}
+
+/// Writes `report` as `serde_json::to_writer_pretty` would, without the trailing newline.
+pub fn write_blast(out: &mut dyn Write, report: &BlastReport<'_>) -> io::Result<()> {
+    let mut w = Pretty {
+        buf: Vec::with_capacity(FLUSH_AT + (64 << 10)),
+        out,
+    };
+    w.buf.push(b'{');
+    w.key(1, true, b"\"from\": ");
+    w.strings(1, report.from.iter().copied());
+    w.key(1, false, b"\"at\": ");
+    w.time(Some(report.at));
+    w.key(1, false, b"\"attacker\": ");
+    w.string(report.attacker.as_str());
+    w.key(1, false, b"\"incomplete_sources\": ");
+    w.strings(1, report.incomplete_sources.iter().map(String::as_str));
+    w.key(1, false, b"\"reached\": ");
+    w.objects(&report.reached, Pretty::reached)?;
+    w.key(1, false, b"\"blocked\": ");
+    w.objects(&report.blocked, Pretty::blocked)?;
+    if !report.dead_sources.is_empty() {
+        w.key(1, false, b"\"dead_sources\": ");
+        w.strings(1, report.dead_sources.iter().copied());
+    }
+    w.indent(0);
+    w.buf.push(b'}');
+    w.out.write_all(&w.buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::blast::{blast, BlastQuery};
+    use crate::model::{
+        Attacker, Document, Edge, EdgeKind, Node, NodeKind, Requirement, TrustGraph,
+    };
+
+    /// Hostile ids (quotes, backslashes, every control character, non-ASCII), blocked entries,
+    /// a dead source, windows and persistence: the writer matches serde_json byte for byte.
+    #[test]
+    fn matches_serde_json_on_hostile_ids() {
+        let controls: String = (0u8..0x20).map(char::from).collect();
+        let weird = format!("okta:user:\"q\"\\b\\{controls}\u{7f}é✓");
+        let mut doc = Document::default();
+        let mut session = Node::new("okta:session:s\"1", NodeKind::Session);
+        session.expires_at = Timestamp::parse("2026-11-21T00:00:00.5Z").ok();
+        doc.nodes.push(session);
+        let mut dead = Node::new("okta:session:dead\n", NodeKind::Session);
+        dead.expires_at = Timestamp::parse("2020-01-01T00:00:00Z").ok();
+        doc.nodes.push(dead);
+        doc.nodes.push(Node::new(weird.clone(), NodeKind::User));
+        let mut app = Node::new("app:\\x", NodeKind::App);
+        app.criticality = Some(10);
+        doc.nodes.push(app);
+        doc.nodes.push(Node::new("app:mfa\t", NodeKind::App));
+        doc.edges.push(Edge::new(
+            "okta:session:s\"1",
+            weird.clone(),
+            EdgeKind::AuthenticatesAs,
+        ));
+        doc.edges
+            .push(Edge::new(weird.clone(), "app:\\x", EdgeKind::AdminOf));
+        let mut guarded = Edge::new(weird, "app:mfa\t", EdgeKind::Sso);
+        guarded.requires = vec![Requirement::Mfa, Requirement::ManagedDevice];
+        doc.edges.push(guarded);
+        let g = TrustGraph::new(doc);
+        for from in [
+            vec!["okta:session:s\"1"],
+            vec!["okta:session:s\"1", "okta:session:dead\n"],
+            vec!["okta:session:dead\n"],
+        ] {
+            let q = BlastQuery {
+                from: from.iter().map(|f| g.index(f).unwrap()).collect(),
+                at: Timestamp::parse("2026-11-20T10:00:00Z").unwrap(),
+                attacker: Attacker::OffDevice,
+            };
+            let result = blast(&g, &q);
+            let report = result.report(&g);
+            let mut direct = Vec::new();
+            write_blast(&mut direct, &report).unwrap();
+            let reference = serde_json::to_string_pretty(&report).unwrap();
+            assert_eq!(String::from_utf8(direct).unwrap(), reference);
+        }
+    }
+}
