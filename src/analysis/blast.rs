@@ -420,12 +420,7 @@ impl Refusal {
         if self.device_bound {
             by.push(BlockedBy::DeviceBound);
         }
-        by.extend(
-            Requirement::ALL
-                .iter()
-                .filter(|r| self.unmet & r.bit() != 0)
-                .map(|&r| BlockedBy::from(r)),
-        );
+        by.extend(crate::model::graph::requirements_in(self.unmet).map(BlockedBy::from));
         by
     }
 }

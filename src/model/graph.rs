@@ -49,12 +49,17 @@ pub struct EdgeFacts {
 }
 
 impl EdgeFacts {
-    pub fn requirements(&self) -> impl Iterator<Item = Requirement> + '_ {
-        Requirement::ALL
-            .iter()
-            .copied()
-            .filter(move |r| self.requires & r.bit() != 0)
+    pub fn requirements(&self) -> impl Iterator<Item = Requirement> {
+        requirements_in(self.requires)
     }
+}
+
+/// The requirements whose bits are set in `bits`, in the vocabulary's order.
+pub(crate) fn requirements_in(bits: u8) -> impl Iterator<Item = Requirement> {
+    Requirement::ALL
+        .iter()
+        .copied()
+        .filter(move |r| bits & r.bit() != 0)
 }
 
 /// A loaded, indexed document.
@@ -81,11 +86,8 @@ pub struct Out {
 }
 
 impl Out {
-    pub fn requirements(&self) -> impl Iterator<Item = Requirement> + '_ {
-        Requirement::ALL
-            .iter()
-            .copied()
-            .filter(move |r| self.requires & r.bit() != 0)
+    pub fn requirements(&self) -> impl Iterator<Item = Requirement> {
+        requirements_in(self.requires)
     }
 }
 
