@@ -115,6 +115,9 @@ impl BlastResult {
 }
 
 const NEVER: i64 = i64::MAX;
+/// Settled states after which a search packs the graph's out-edges (see
+/// [`TrustGraph::pack_out_edges`]): past this, the search is large enough to repay the pass.
+const PACK_AFTER: usize = 4096;
 const UNSET: u32 = 0;
 const SOURCE: u32 = 1;
 
@@ -262,6 +265,7 @@ pub fn blast(g: &TrustGraph, q: &BlastQuery) -> BlastResult {
     // the answer is deterministic. Compact: the reasons are spelled out only for the kept ones.
     let mut refused: Vec<(u32, u32, Refusal)> = Vec::new();
 
+    let mut settled = 0usize;
     while let Some(Entry {
         persistent,
         until,
@@ -272,9 +276,13 @@ pub fn blast(g: &TrustGraph, q: &BlastQuery) -> BlastResult {
             continue; // stale entry: the state was improved after this was pushed
         }
         let (node, mfa, _) = unpack(st);
+        settled += 1;
+        if settled == PACK_AFTER {
+            g.pack_out_edges(); // a large search: contiguous out-edges from here on
+        }
         for e in g.out_edges(node) {
             let (t, t_mfa, t_persistent, t_until) =
-                match cross(g, at, q.attacker, (node, mfa, persistent, until), e) {
+                match cross(g, at, q.attacker, (node, mfa, persistent, until), &e) {
                     Crossing::Skip => continue,
                     Crossing::Refused(why) => {
                         refused.push((e.target.index() as u32, e.edge.index() as u32, why));

@@ -69,7 +69,7 @@ fn search(
         let node = NodeIndex::new(n);
         for e in g.out_edges(node) {
             if let Crossing::To(t, tm, tp, tu) =
-                cross(g, at, attacker, (node, mfa, persistent, until), e)
+                cross(g, at, attacker, (node, mfa, persistent, until), &e)
             {
                 match best.entry((t.index(), tm, tp)) {
                     Entry::Occupied(mut o) if *o.get() < tu => {
@@ -119,7 +119,7 @@ pub fn reach(
     // only merges runs.
     let mut landings: Vec<(Arc<Vec<Label>>, bool, i64)> = Vec::new();
     for e in g.out_edges(source) {
-        let Crossing::To(t, tm, tp, tu) = cross(g, at, attacker, (source, mfa, false, until), e)
+        let Crossing::To(t, tm, tp, tu) = cross(g, at, attacker, (source, mfa, false, until), &e)
         else {
             continue;
         };

@@ -650,6 +650,8 @@ struct Review<'a> {
 
 /// Runs every rule and ranks every credential.
 pub fn sprawl(g: &TrustGraph, opts: &SprawlOptions) -> SprawlReport {
+    // Every credential's reach is searched: contiguous out-edges repay their one pass.
+    g.pack_out_edges();
     let all: Vec<NodeIndex> = g.graph.node_indices().collect();
     let credentials: Vec<NodeIndex> = all
         .iter()

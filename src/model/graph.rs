@@ -91,6 +91,32 @@ impl Out {
     }
 }
 
+/// The out-edges of one node, packed or from petgraph (see [`TrustGraph::out_edges`]).
+pub enum OutEdges<'g> {
+    Packed(std::slice::Iter<'g, Out>),
+    Linked(petgraph::graph::Edges<'g, EdgeFacts, petgraph::Directed, u32>),
+}
+
+impl Iterator for OutEdges<'_> {
+    type Item = Out;
+
+    #[inline]
+    fn next(&mut self) -> Option<Out> {
+        match self {
+            OutEdges::Packed(it) => it.next().copied(),
+            OutEdges::Linked(it) => it.next().map(|e| {
+                use petgraph::visit::EdgeRef;
+                Out {
+                    target: e.target(),
+                    edge: e.id(),
+                    kind: e.weight().kind,
+                    requires: e.weight().requires,
+                }
+            }),
+        }
+    }
+}
+
 /// Compressed sparse rows of the out-edges. petgraph keeps a node's edges as a linked list
 /// through the edge array, so a large search jumps around memory once per edge; here a node's
 /// edges are one contiguous run. Each run lists the edges in exactly petgraph's order (newest
@@ -231,13 +257,24 @@ impl TrustGraph {
         }
     }
 
-    /// The out-edges of `n`, in petgraph's order (see [`Adjacency`]). Packed on first use: a
-    /// linear pass, worth it for the searches that would otherwise chase petgraph's lists.
+    /// The out-edges of `n`, in petgraph's order: from the packed rows once
+    /// [`TrustGraph::pack_out_edges`] has run, from petgraph's lists before. Both give the same
+    /// edges in the same order, so a search may switch mid-way.
     #[inline]
-    pub fn out_edges(&self, n: NodeIndex) -> &[Out] {
-        let adj = self.out.get_or_init(|| Adjacency::build(&self.graph));
-        let i = n.index();
-        &adj.outs[adj.start[i] as usize..adj.start[i + 1] as usize]
+    pub fn out_edges(&self, n: NodeIndex) -> OutEdges<'_> {
+        match self.out.get() {
+            Some(adj) => {
+                let i = n.index();
+                OutEdges::Packed(adj.outs[adj.start[i] as usize..adj.start[i + 1] as usize].iter())
+            }
+            None => OutEdges::Linked(self.graph.edges_directed(n, petgraph::Direction::Outgoing)),
+        }
+    }
+
+    /// Packs the out-edges (a linear pass over the graph, once). Worth it for a search that walks
+    /// a large part of the graph; a typical blast touches a handful of nodes and never asks.
+    pub fn pack_out_edges(&self) {
+        self.out.get_or_init(|| Adjacency::build(&self.graph));
     }
 
     /// Each node's rank in byte order of ids: comparing ranks is comparing ids. Computed on first
@@ -419,7 +456,16 @@ mod tests {
             ));
         }
         let g = TrustGraph::new(doc);
+        let linked: Vec<Vec<Out>> = g
+            .graph
+            .node_indices()
+            .map(|n| g.out_edges(n).collect())
+            .collect();
+        g.pack_out_edges();
         for node in g.graph.node_indices() {
+            let packed: Vec<Out> = g.out_edges(node).collect();
+            assert!(matches!(g.out_edges(node), OutEdges::Packed(_)));
+            assert_eq!(packed, linked[node.index()]);
             let expected: Vec<Out> = g
                 .graph
                 .edges_directed(node, petgraph::Direction::Outgoing)
@@ -430,7 +476,7 @@ mod tests {
                     requires: e.weight().requires,
                 })
                 .collect();
-            assert_eq!(g.out_edges(node), expected.as_slice());
+            assert_eq!(packed, expected);
         }
     }
 }
