@@ -317,6 +317,38 @@ fn run_script(db: &Db, script: &str) -> usize {
     statements
 }
 
+/// One role with `can_assume` to `n` accounts and one group they are all members of; the role's
+/// edge to account 7 is given twice (conditions and props to fold).
+fn supernode_document(n: usize) -> TrustGraph {
+    let mut nodes = vec![
+        serde_json::json!({"id": "okta:role:hub", "kind": "role"}),
+        serde_json::json!({"id": "okta:group:everyone", "kind": "group"}),
+    ];
+    let mut edges = Vec::new();
+    for i in 0..n {
+        let id = format!("okta:user:{i}");
+        nodes.push(serde_json::json!({"id": id, "kind": "user"}));
+        edges.push(serde_json::json!({"from": "okta:role:hub", "to": id, "kind": "can_assume", "requires": ["mfa"], "props": {"n": 1}}));
+        edges.push(
+            serde_json::json!({"from": id, "to": "okta:group:everyone", "kind": "member_of"}),
+        );
+    }
+    edges.push(serde_json::json!({"from": "okta:role:hub", "to": "okta:user:7", "kind": "can_assume", "requires": ["fresh_mfa"], "props": {"n": 2}}));
+    let doc = serde_json::json!({
+        "version": 1,
+        "sources": [{"name": "okta", "collected_at": "2026-11-20T09:00:00Z", "complete": true}],
+        "nodes": nodes,
+        "edges": edges,
+    });
+    let (doc, _) = heir::model::load::load_str(
+        "hub.json",
+        &doc.to_string(),
+        heir::model::load::Syntax::Json,
+    )
+    .unwrap();
+    TrustGraph::new(doc)
+}
+
 #[test]
 fn neo4j_export_against_a_real_bolt_server() {
     let server = Server::start();
@@ -530,7 +562,56 @@ fn neo4j_export_against_a_real_bolt_server() {
         format!("{:?}", BoltType::from("'; DROP \"all\" \n"))
     );
 
-    // 6. What a user gets wrong: the password, the address.
+    // 6. A supernode: one role that can assume every account (written from the accounts' end
+    //    on ArcadeDB, see cypher::Anchor), one group every account is a member of (written from
+    //    the accounts), parallel edges to fold. Pushed twice: exact counts both times.
+    db.clear();
+    let hub = supernode_document(3000);
+    let (want_labels, want_rels) = expected_counts(&hub);
+    assert_eq!(want_rels["CAN_ASSUME"], 3000);
+    assert_eq!(want_rels["MEMBER_OF"], 3000);
+    for run in ["hub-1", "hub-2"] {
+        let mut o = options(&server, run);
+        o.batch_size = 500;
+        let (stats, _) = push_blocking(&hub, &o, |_, _| {}).unwrap();
+        assert_eq!(stats.nodes, hub.node_count());
+        assert_eq!(stats.relationships, 6000);
+        assert_eq!(
+            actual_counts(&db),
+            (want_labels.clone(), want_rels.clone()),
+            "{run}"
+        );
+        assert_eq!(
+            db.count("MATCH (:HeirNode {id: 'okta:role:hub'})-[r:CAN_ASSUME]->(:User) RETURN count(r) AS c"),
+            3000
+        );
+        assert_eq!(
+            db.count(&format!(
+                "MATCH ()-[r]->() WHERE r.heir_run = '{run}' RETURN count(r) AS c"
+            )),
+            6000
+        );
+    }
+    let folded = db.rows(
+        "MATCH (:HeirNode {id: 'okta:role:hub'})-[r:CAN_ASSUME]->(:HeirNode {id: 'okta:user:7'}) RETURN r.requires AS req, r.props_n AS n, r.props_n_2 AS n2",
+        &[],
+        &["req", "n", "n2"],
+    );
+    assert_eq!(folded.len(), 1);
+    assert_eq!(
+        format!("{:?}", folded[0][0]),
+        format!(
+            "{:?}",
+            BoltType::from(vec!["fresh_mfa".to_string(), "mfa".to_string()])
+        )
+    );
+    // Props of parallel edges are all kept, a clashing name numbered (as in the OpenGraph export).
+    assert_eq!(
+        format!("{:?}", (&folded[0][1], &folded[0][2])),
+        format!("{:?}", (BoltType::from(1i64), BoltType::from(2i64)))
+    );
+
+    // 7. What a user gets wrong: the password, the address.
     let mut wrong = options(&server, "x");
     wrong.password = "not-the-password".into();
     match push_blocking(&acme, &wrong, |_, _| {}) {

@@ -246,8 +246,24 @@ pub struct Neo4jOpts {
 fn export_cypher(o: CypherOpts) -> Result<(), HeirError> {
     let (g, _) = load_graph(&o.graph.graph)?;
     let run = o.run.unwrap_or_else(crate::export::neo4j::new_run_id);
-    let text = crate::export::cypher::script(&g, &run, o.batch_size as usize);
-    write_output(&o.out, text.as_bytes())
+    let batch = o.batch_size as usize;
+    // Streamed: one batch of rows in memory at a time, written as it is built.
+    match &o.out.output {
+        Some(path) => crate::fsutil::write_atomic_with(path, |w| {
+            crate::export::cypher::write_script(w, &g, &run, batch)
+        })
+        .map_err(|e| HeirError::io(format!("writing {}", path.display()), e)),
+        None => {
+            let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+            match crate::export::cypher::write_script(&mut w, &g, &run, batch)
+                .and_then(|_| w.flush())
+            {
+                // `heir … | head` is normal use, not an error.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => other.map_err(|e| HeirError::io("writing standard output", e)),
+            }
+        }
+    }
 }
 
 fn export_neo4j(o: Neo4jOpts) -> Result<(), HeirError> {

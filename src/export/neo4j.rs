@@ -52,8 +52,24 @@ pub enum PushError {
     Statement { statement: String, detail: String },
 }
 
-fn to_bolt(v: &Value) -> BoltType {
-    BoltType::try_from(v.clone()).unwrap_or(BoltType::Null(neo4rs::BoltNull))
+/// A JSON value as a Bolt value. Never fails: an integer above 2^63 - 1 (Bolt integers are
+/// signed 64-bit) goes as a float, as the script writes it.
+fn to_bolt(v: Value) -> BoltType {
+    match v {
+        Value::Number(n) if n.as_i64().is_none() && n.is_u64() => {
+            BoltType::from(n.as_f64().unwrap_or(f64::MAX))
+        }
+        Value::Array(a) => BoltType::List(neo4rs::BoltList {
+            value: a.into_iter().map(to_bolt).collect(),
+        }),
+        Value::Object(m) => BoltType::Map(neo4rs::BoltMap {
+            value: m
+                .into_iter()
+                .map(|(k, v)| (neo4rs::BoltString::from(k), to_bolt(v)))
+                .collect(),
+        }),
+        other => BoltType::try_from(other).unwrap_or(BoltType::Null(neo4rs::BoltNull)),
+    }
 }
 
 fn is_transient(e: &neo4rs::Error) -> bool {
@@ -156,33 +172,20 @@ pub async fn push(
     for c in cypher::constraints() {
         s.run(&[&c], &[]).await?;
     }
-    let nodes = cypher::node_rows(g, &opts.run);
-    let edges = cypher::edge_rows(g, &opts.run);
-    let total: usize =
-        nodes.values().map(Vec::len).sum::<usize>() + edges.values().map(Vec::len).sum::<usize>();
+    // Rows are built one batch at a time from a compact plan, sent, and dropped: memory stays
+    // at the graph plus one batch, whatever the size of the document.
+    let plan = cypher::Plan::new(g);
+    let total = plan.node_count() + plan.relationship_count();
     let mut done = 0;
-    let batch = opts.batch_size.max(1);
-    for (kind, rows) in &nodes {
-        let [create, update] = cypher::merge_nodes(*kind);
-        for chunk in rows.chunks(batch) {
-            let rows = to_bolt(&Value::Array(chunk.to_vec()));
-            s.run(&[&create, &update], &[("rows", rows)]).await?;
-            s.stats.nodes += chunk.len();
-            s.stats.batches += 1;
-            done += chunk.len();
-            on_batch(done, total);
-        }
-    }
-    for (kind, rows) in &edges {
-        let text = cypher::merge_edges(*kind);
-        for chunk in rows.chunks(batch) {
-            let rows = to_bolt(&Value::Array(chunk.to_vec()));
-            s.run(&[&text], &[("rows", rows)]).await?;
-            s.stats.relationships += chunk.len();
-            s.stats.batches += 1;
-            done += chunk.len();
-            on_batch(done, total);
-        }
+    for batch in plan.batches(g, &opts.run, opts.batch_size) {
+        let texts: Vec<&str> = batch.statements.iter().map(String::as_str).collect();
+        let rows = to_bolt(Value::Array(batch.rows));
+        s.run(&texts, &[("rows", rows)]).await?;
+        s.stats.nodes += batch.nodes;
+        s.stats.relationships += batch.relationships;
+        s.stats.batches += 1;
+        done += batch.nodes + batch.relationships;
+        on_batch(done, total);
     }
     for source in cypher::cleanup_sources(g) {
         for c in cypher::cleanup() {
