@@ -7,6 +7,7 @@ pub mod ids;
 pub mod jsonload;
 pub mod kinds;
 pub mod load;
+mod mapped;
 pub mod open;
 pub mod records;
 pub mod snapshot;

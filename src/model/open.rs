@@ -129,9 +129,9 @@ pub fn open(
     let key = Key::of(&meta);
     let snap_path = snapshot::path_for(Path::new(path));
     if policy.enabled {
-        if let Ok(bytes) = std::fs::read(&snap_path) {
+        if let Ok(mapped) = super::mapped::Mapped::open(&snap_path) {
             let reader = file.try_clone().map_err(|e| io_error(path, e))?;
-            if let Some((graph, warnings)) = snapshot::decode(&bytes, key, reader, path) {
+            if let Some((graph, warnings)) = snapshot::decode(mapped.bytes(), key, reader, path) {
                 return Ok(Opened {
                     graph,
                     warnings,
