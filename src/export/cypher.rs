@@ -353,6 +353,31 @@ impl Plan {
     }
 }
 
+/// Folds one document edge into a relationship's properties: conditions unioned (always present,
+/// possibly empty, so queries can test it without coalesce), later `at` and props win.
+fn fold_edge(p: &mut Map<String, Value>, e: &crate::model::Edge) {
+    let mut requires: Vec<String> = p
+        .get("requires")
+        .and_then(|v| v.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    requires.extend(e.requires.iter().map(|r| r.as_str().to_string()));
+    requires.sort();
+    requires.dedup();
+    p.insert("requires".into(), json!(requires));
+    p.insert("traversable".into(), json!(e.kind.rule().traversable));
+    if let Some(at) = e.at {
+        p.insert("at".into(), json!(at.to_string()));
+    }
+    for (k, v) in &e.props {
+        super::opengraph::flatten(p, &format!("props_{k}"), v);
+    }
+}
+
 /// One relationship row `{from, to, props}` from its parallel document edges (same kind and
 /// ends, document order): conditions unioned, later `at` and props win.
 fn edge_row(g: &TrustGraph, group: &[u32], run: &str, sources: &[String]) -> Value {
@@ -360,28 +385,7 @@ fn edge_row(g: &TrustGraph, group: &[u32], run: &str, sources: &[String]) -> Val
     let (from, to) = g.graph.edge_endpoints(first).expect("edge of this graph");
     let mut p = Map::new();
     for &e in group {
-        let e = edge_record(g, EdgeIndex::new(e as usize));
-        let mut requires: Vec<String> = p
-            .get("requires")
-            .and_then(|v| v.as_array())
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| x.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
-        requires.extend(e.requires.iter().map(|r| r.as_str().to_string()));
-        requires.sort();
-        requires.dedup();
-        // Always present (possibly empty) so queries can test it without coalesce.
-        p.insert("requires".into(), json!(requires));
-        p.insert("traversable".into(), json!(e.kind.rule().traversable));
-        if let Some(at) = e.at {
-            p.insert("at".into(), json!(at.to_string()));
-        }
-        for (k, v) in &e.props {
-            super::opengraph::flatten(&mut p, &format!("props_{k}"), v);
-        }
+        fold_edge(&mut p, &edge_record(g, EdgeIndex::new(e as usize)));
         p.insert(
             "heir_source".into(),
             json!(sources[g.facts(from).platform as usize]),
@@ -567,7 +571,8 @@ mod tests {
     }
 
     /// The rows as the push built them before it streamed: every row of a kind at once, parallel
-    /// edges folded in a map keyed by (kind, from, to) in document order.
+    /// edges folded (by the same [`fold_edge`]) in a map keyed by (kind, from, to) in document
+    /// order. What it checks is the streamed grouping, order and stamping.
     fn reference_edge_rows(
         g: &TrustGraph,
         run: &str,
@@ -578,26 +583,7 @@ mod tests {
             let p = merged
                 .entry((e.kind, e.from.clone(), e.to.clone()))
                 .or_default();
-            let mut requires: Vec<String> = p
-                .get("requires")
-                .and_then(|v| v.as_array())
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|x| x.as_str().map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default();
-            requires.extend(e.requires.iter().map(|r| r.as_str().to_string()));
-            requires.sort();
-            requires.dedup();
-            p.insert("requires".into(), json!(requires));
-            p.insert("traversable".into(), json!(e.kind.rule().traversable));
-            if let Some(at) = e.at {
-                p.insert("at".into(), json!(at.to_string()));
-            }
-            for (k, v) in &e.props {
-                super::super::opengraph::flatten(p, &format!("props_{k}"), v);
-            }
+            fold_edge(p, e);
             p.insert(
                 "heir_source".into(),
                 json!(source_of(g, g.node(from).platform())),
