@@ -19,15 +19,13 @@
 //! for, reading records without caching them. A push or a script of a 1M-node document needs the
 //! graph plus one batch.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use petgraph::graph::{EdgeIndex, NodeIndex};
 use serde_json::{json, Map, Value};
 
-use crate::model::records::{Records, Span, Text};
-use crate::model::{Edge, EdgeKind, Node, NodeKind, TrustGraph};
+use crate::model::{EdgeKind, NodeKind, TrustGraph};
 
 /// The label every heir node carries, for lookups that do not know the kind.
 pub const BASE_LABEL: &str = "HeirNode";
@@ -46,7 +44,7 @@ pub fn source_of(g: &TrustGraph, platform: &str) -> String {
 
 /// Node properties: scalars or lists of scalars only; `props` flattened under `props_`.
 fn node_props(g: &TrustGraph, i: usize, run: &str, sources: &[String]) -> Map<String, Value> {
-    let n = node_record(g, i);
+    let n = g.node_uncached(NodeIndex::new(i));
     let mut p = Map::new();
     p.insert("id".into(), json!(n.id));
     p.insert("kind".into(), json!(n.kind.as_str()));
@@ -102,70 +100,6 @@ fn node_props(g: &TrustGraph, i: usize, run: &str, sources: &[String]) -> Map<St
     );
     p.insert("heir_run".into(), json!(run));
     p
-}
-
-/// A node's record without adding it to the graph's record cache: a push or script visits every
-/// record once, and caching them all (the graph's [`TrustGraph::node`] does, for reports that look
-/// at a few) would hold the whole document parsed in memory. A record that cannot be read back
-/// goes through [`TrustGraph::node`], which substitutes a bare record and warns once.
-fn node_record(g: &TrustGraph, i: usize) -> Cow<'_, Node> {
-    if let Records::Json {
-        text,
-        node_spans,
-        nodes,
-        ..
-    } = g.records()
-    {
-        if let Some(n) = nodes[i].get() {
-            return Cow::Borrowed(n);
-        }
-        if let Some(n) =
-            read_span(text, node_spans[i]).and_then(|b| serde_json::from_slice(&b).ok())
-        {
-            return Cow::Owned(n);
-        }
-    }
-    Cow::Borrowed(g.node(NodeIndex::new(i)))
-}
-
-/// An edge's record, uncached, as [`node_record`].
-fn edge_record(g: &TrustGraph, e: EdgeIndex) -> Cow<'_, Edge> {
-    if let Records::Json {
-        text,
-        edge_spans,
-        edges,
-        ..
-    } = g.records()
-    {
-        let j = g.graph[e].doc_index as usize;
-        if let Some(x) = edges[j].get() {
-            return Cow::Borrowed(x);
-        }
-        if let Some(x) =
-            read_span(text, edge_spans[j]).and_then(|b| serde_json::from_slice(&b).ok())
-        {
-            return Cow::Owned(x);
-        }
-    }
-    Cow::Borrowed(g.edge(e))
-}
-
-/// The bytes of one record: from the text in memory, the file read whole when someone already
-/// did, or one positioned read (the file stays in the page cache; nothing is kept here).
-fn read_span(text: &Text, span: Span) -> Option<Cow<'_, [u8]>> {
-    let start = usize::try_from(span.start).ok()?;
-    let end = start.checked_add(span.len as usize)?;
-    match text {
-        Text::Memory(s) => s.as_bytes().get(start..end).map(Cow::Borrowed),
-        Text::File { file, all, .. } => {
-            if let Some(Some(bytes)) = all.get() {
-                return bytes.get(start..end).map(Cow::Borrowed);
-            }
-            let mut buf = vec![0u8; span.len as usize];
-            std::os::unix::fs::FileExt::read_exact_at(file, &mut buf, span.start).ok()?;
-            Some(Cow::Owned(buf))
-        }
-    }
 }
 
 /// Which end a relationship `MERGE` is written from. The pattern is the same relationship either
@@ -385,7 +319,7 @@ fn edge_row(g: &TrustGraph, group: &[u32], run: &str, sources: &[String]) -> Val
     let (from, to) = g.graph.edge_endpoints(first).expect("edge of this graph");
     let mut p = Map::new();
     for &e in group {
-        fold_edge(&mut p, &edge_record(g, EdgeIndex::new(e as usize)));
+        fold_edge(&mut p, &g.edge_uncached(EdgeIndex::new(e as usize)));
         p.insert(
             "heir_source".into(),
             json!(sources[g.facts(from).platform as usize]),
@@ -783,7 +717,7 @@ mod tests {
         let g = crate::model::open::open(path.to_str().unwrap(), &policy, &|_| {})
             .unwrap()
             .graph;
-        let Records::Json { nodes, edges, .. } = g.records() else {
+        let crate::model::records::Records::Json { nodes, edges, .. } = g.records() else {
             panic!("a JSON file is read lazily");
         };
         let (node_rows, rels) = plan_rows(&g, 2);

@@ -354,6 +354,22 @@ impl TrustGraph {
         })
     }
 
+    /// A node's record without adding it to the record cache: a pass over every record (a Neo4j
+    /// push, a Cypher script) would otherwise hold the whole document parsed. A record that
+    /// cannot be read back comes from [`TrustGraph::node`], which substitutes and warns once.
+    pub fn node_uncached(&self, i: NodeIndex) -> std::borrow::Cow<'_, Node> {
+        self.records
+            .node_uncached(i.index())
+            .unwrap_or_else(|| std::borrow::Cow::Borrowed(self.node(i)))
+    }
+
+    /// An edge's record without caching it, as [`TrustGraph::node_uncached`].
+    pub fn edge_uncached(&self, e: EdgeIndex) -> std::borrow::Cow<'_, Edge> {
+        self.records
+            .edge_uncached(self.graph[e].doc_index as usize)
+            .unwrap_or_else(|| std::borrow::Cow::Borrowed(self.edge(e)))
+    }
+
     /// Every node record in document order.
     pub fn nodes(&self) -> impl ExactSizeIterator<Item = &Node> + '_ {
         self.records.preload();

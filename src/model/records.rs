@@ -74,6 +74,44 @@ impl Records {
         }
     }
 
+    /// Node `i` parsed afresh when it is not already held, without holding it: for passes that
+    /// visit every record once (a Neo4j push), where caching would keep the whole document
+    /// parsed. `None` when it cannot be read back; [`Records::node`] then gives the fallback.
+    pub fn node_uncached(&self, i: usize) -> Option<std::borrow::Cow<'_, Node>> {
+        match self {
+            Records::Parsed { nodes, .. } => Some(std::borrow::Cow::Borrowed(&nodes[i])),
+            Records::Json {
+                text,
+                node_spans,
+                nodes,
+                ..
+            } => match nodes[i].get() {
+                Some(n) => Some(std::borrow::Cow::Borrowed(&**n)),
+                None => read(text, node_spans[i])
+                    .and_then(|b| serde_json::from_slice(&b).ok())
+                    .map(std::borrow::Cow::Owned),
+            },
+        }
+    }
+
+    /// Edge `j`, as [`Records::node_uncached`].
+    pub fn edge_uncached(&self, j: usize) -> Option<std::borrow::Cow<'_, Edge>> {
+        match self {
+            Records::Parsed { edges, .. } => Some(std::borrow::Cow::Borrowed(&edges[j])),
+            Records::Json {
+                text,
+                edge_spans,
+                edges,
+                ..
+            } => match edges[j].get() {
+                Some(e) => Some(std::borrow::Cow::Borrowed(&**e)),
+                None => read(text, edge_spans[j])
+                    .and_then(|b| serde_json::from_slice(&b).ok())
+                    .map(std::borrow::Cow::Owned),
+            },
+        }
+    }
+
     /// Node `i`. `fallback` builds a bare record from the graph's facts if the text cannot be
     /// read back (the file was modified in place while heir ran): answers stay available and a
     /// warning says to re-run.
