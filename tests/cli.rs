@@ -95,6 +95,16 @@ fn blast_on_every_example_matches_golden() {
     }
 }
 
+/// The whole-graph picture, streamed record by record, is pinned too: every node kind's style,
+/// clusters per platform, conditions on edges, disabled accounts.
+#[test]
+fn whole_graph_dot_matches_golden() {
+    for name in ["infostealer", "legacy-oauth-app"] {
+        let out = ok(&["export", "dot", &format!("examples/{name}.json")]);
+        golden(&format!("graph-{name}.dot"), &out);
+    }
+}
+
 #[test]
 fn blast_contract_fields_are_exact() {
     let out = ok(&[

@@ -394,10 +394,11 @@ fn write_output(out: &OutputArg, bytes: &[u8]) -> Result<(), HeirError> {
 }
 
 fn export_dot(o: DotOpts) -> Result<(), HeirError> {
+    use crate::export::dot::{render_with_dot, write_blast_dot, write_graph_dot, RenderFormat};
     let path = o.graph.graph.as_str();
     let (g, _) = load_graph(path)?;
-    let text = if o.blast_from.is_empty() {
-        crate::export::dot::graph_dot(&g)
+    let r = if o.blast_from.is_empty() {
+        None
     } else {
         let q = BlastQuery {
             from: sources(&g, path, &o.blast_from)?,
@@ -406,20 +407,38 @@ fn export_dot(o: DotOpts) -> Result<(), HeirError> {
         };
         let r = blast(&g, &q);
         warn_dead(&g, &r);
-        crate::export::dot::blast_dot(&g, &r)
+        Some(r)
     };
-    let bytes = match o.render {
-        None => text.into_bytes(),
+    // The DOT text is streamed to its destination (`dot`, the file, standard output), never
+    // held whole: a whole-graph picture of a large estate is hundreds of megabytes.
+    let write_dot = |w: &mut dyn Write| match &r {
+        None => write_graph_dot(&g, w),
+        Some(r) => write_blast_dot(&g, r, w),
+    };
+    match o.render {
+        None => match &o.out.output {
+            Some(path) => crate::fsutil::write_atomic_with(path, write_dot)
+                .map_err(|e| HeirError::io(format!("writing {}", path.display()), e)),
+            None => {
+                let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+                match write_dot(&mut out).and_then(|_| out.flush()) {
+                    Ok(()) => Ok(()),
+                    // `heir … | head` is normal use, not an error.
+                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                    Err(e) => Err(HeirError::io("writing standard output", e)),
+                }
+            }
+        },
         Some(f) => {
             let format = match f {
-                RenderArg::Svg => crate::export::dot::RenderFormat::Svg,
-                RenderArg::Png => crate::export::dot::RenderFormat::Png,
+                RenderArg::Svg => RenderFormat::Svg,
+                RenderArg::Png => RenderFormat::Png,
             };
-            crate::export::dot::render_with_dot(&text, format)
-                .map_err(|e| HeirError::Environment(e.to_string()))?
+            let bytes = render_with_dot(format, write_dot)
+                .map_err(|e| HeirError::Environment(e.to_string()))?;
+            write_output(&o.out, &bytes)
         }
-    };
-    write_output(&o.out, &bytes)
+    }
 }
 
 #[derive(Args, Debug)]

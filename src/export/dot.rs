@@ -5,35 +5,40 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt::Write as _;
-
-use graphviz_rust::dot_structures::{
-    Attribute, Edge, EdgeTy, Graph, GraphAttributes, Id, Node, NodeId, Stmt, Subgraph, Vertex,
-};
-use graphviz_rust::printer::{DotPrinter, PrinterContext};
+use std::io::{self, Write};
 
 use petgraph::graph::{EdgeIndex, NodeIndex};
 
 use crate::analysis::blast::BlastResult;
-use crate::model::{EdgeKind, NodeKind, TrustGraph};
+use crate::model::{EdgeKind, Node, NodeKind, TrustGraph};
 
 /// A DOT double-quoted string. Backslash escapes are interpreted by Graphviz inside labels (`\n`,
 /// `\l`, `\N`…), so a literal backslash is doubled; quotes are escaped; line breaks become `\n`;
 /// other control characters are dropped.
 pub fn quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => {}
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
+    let mut out = Vec::with_capacity(s.len() + 2);
+    write_quoted(&mut out, s).expect("writing to memory");
+    String::from_utf8(out).expect("quoting keeps UTF-8")
+}
+
+/// [`quote`] straight into a writer: unescaped runs are copied as they are.
+fn write_quoted(w: &mut dyn Write, s: &str) -> io::Result<()> {
+    w.write_all(b"\"")?;
+    let mut run = 0;
+    for (at, c) in s.char_indices() {
+        let replacement: &[u8] = match c {
+            '"' => b"\\\"",
+            '\\' => b"\\\\",
+            '\n' => b"\\n",
+            c if c.is_control() => b"",
+            _ => continue,
+        };
+        w.write_all(&s.as_bytes()[run..at])?;
+        w.write_all(replacement)?;
+        run = at + c.len_utf8();
     }
-    out.push('"');
-    out
+    w.write_all(&s.as_bytes()[run..])?;
+    w.write_all(b"\"")
 }
 
 /// Shape and fill per node kind: people are boxes, NHIs hexagons, credentials notes.
@@ -54,16 +59,15 @@ pub fn style(kind: NodeKind) -> (&'static str, &'static str) {
     }
 }
 
-fn node_label(g: &TrustGraph, i: NodeIndex) -> String {
-    let n = g.node(i);
-    let mut label = format!("{}\n{}", n.display_name(), n.kind);
+/// A node's label: name, kind and criticality, and the id when the name differs.
+fn node_label(label: &mut String, n: &Node) {
+    let _ = write!(label, "{}\n{}", n.display_name(), n.kind);
     if n.criticality() > 0 {
         let _ = write!(label, " · crit {}", n.criticality());
     }
     if n.display_name() != n.id {
         let _ = write!(label, "\n{}", n.id);
     }
-    label
 }
 
 /// What a picture should show beyond the plain graph.
@@ -77,120 +81,107 @@ struct Marks {
     notes: BTreeMap<NodeIndex, String>,
 }
 
-fn id(s: &str) -> Id {
-    Id::Escaped(quote(s))
-}
-
-fn attr(k: &str, v: &str) -> Attribute {
-    Attribute(Id::Plain(k.to_string()), id(v))
-}
-
 fn render(
+    w: &mut dyn Write,
     g: &TrustGraph,
     title: &str,
-    nodes: &BTreeSet<NodeIndex>,
-    edges: &BTreeSet<EdgeIndex>,
+    nodes: &[NodeIndex],
+    edges: &mut dyn Iterator<Item = EdgeIndex>,
     marks: &Marks,
-) -> String {
-    let mut stmts: Vec<Stmt> = vec![
-        Stmt::Attribute(attr("label", title)),
-        Stmt::Attribute(attr("labelloc", "t")),
-        Stmt::Attribute(attr("rankdir", "LR")),
-        Stmt::Attribute(attr("fontname", "Helvetica")),
-        Stmt::GAttribute(GraphAttributes::Node(vec![
-            attr("style", "filled"),
-            attr("fontname", "Helvetica"),
-            attr("fontsize", "10"),
-        ])),
-        Stmt::GAttribute(GraphAttributes::Edge(vec![
-            attr("fontname", "Helvetica"),
-            attr("fontsize", "9"),
-        ])),
-    ];
+) -> io::Result<()> {
+    writeln!(w, "digraph heir {{")?;
+    write!(w, "  label=")?;
+    write_quoted(w, title)?;
+    w.write_all(
+        b"\n  labelloc=\"t\"\n  rankdir=\"LR\"\n  fontname=\"Helvetica\"\n  \
+          node[style=\"filled\" fontname=\"Helvetica\" fontsize=\"10\"]\n  \
+          edge[fontname=\"Helvetica\" fontsize=\"9\"]\n",
+    )?;
+    // Clusters per platform, in platform order; members in index order.
     let mut by_platform: BTreeMap<&str, Vec<NodeIndex>> = BTreeMap::new();
     for &i in nodes {
-        by_platform.entry(g.node(i).platform()).or_default().push(i);
+        by_platform.entry(g.platform(i)).or_default().push(i);
     }
+    let mut label = String::new();
     for (k, (platform, members)) in by_platform.iter().enumerate() {
-        let mut sub = vec![
-            Stmt::Attribute(attr("label", platform)),
-            Stmt::Attribute(attr("style", "rounded")),
-            Stmt::Attribute(attr("color", "#999999")),
-        ];
+        write!(w, "  subgraph cluster_{k} {{\n    label=")?;
+        write_quoted(w, platform)?;
+        w.write_all(b"\n    style=\"rounded\"\n    color=\"#999999\"\n")?;
         for &i in members {
-            let n = g.node(i);
+            // Records are read without caching them: a whole-graph picture of a large estate
+            // would otherwise hold every parsed record at once.
+            let n = g.node_uncached(i);
             let (shape, fill) = style(n.kind);
-            let mut label = node_label(g, i);
+            label.clear();
+            node_label(&mut label, &n);
             if let Some(note) = marks.notes.get(&i) {
                 label.push('\n');
                 label.push_str(note);
             }
-            let mut attrs = vec![
-                attr("label", &label),
-                attr("shape", shape),
-                attr("fillcolor", fill),
-            ];
+            w.write_all(b"    ")?;
+            write_quoted(w, &n.id)?;
+            w.write_all(b"[label=")?;
+            write_quoted(w, &label)?;
+            write!(w, " shape=\"{shape}\" fillcolor=\"{fill}\"")?;
             if marks.sources.contains(&i) {
-                attrs.push(attr("penwidth", "3"));
-                attrs.push(attr("color", "#d00000"));
+                w.write_all(b" penwidth=\"3\" color=\"#d00000\"")?;
             } else if n.criticality() >= 7 {
-                attrs.push(attr("penwidth", "2"));
+                w.write_all(b" penwidth=\"2\"")?;
             }
             if !n.enabled() {
-                attrs.push(attr("fontcolor", "#777777"));
+                w.write_all(b" fontcolor=\"#777777\"")?;
             }
-            sub.push(Stmt::Node(Node::new(NodeId(id(&n.id), None), attrs)));
+            w.write_all(b"]\n")?;
         }
-        stmts.push(Stmt::Subgraph(Subgraph {
-            id: Id::Plain(format!("cluster_{k}")),
-            stmts: sub,
-        }));
+        w.write_all(b"  }\n")?;
     }
-    for &e in edges {
-        let edge = g.edge(e);
-        let mut label = edge.kind.as_str().to_string();
+    for e in edges {
+        let edge = g.edge_uncached(e);
+        label.clear();
+        label.push_str(edge.kind.as_str());
         if !edge.requires.is_empty() {
-            let reqs: Vec<&str> = edge.requires.iter().map(|r| r.as_str()).collect();
-            let _ = write!(label, "\nrequires {}", reqs.join(", "));
+            label.push_str("\nrequires ");
+            for (k, r) in edge.requires.iter().enumerate() {
+                if k > 0 {
+                    label.push_str(", ");
+                }
+                label.push_str(r.as_str());
+            }
         }
-        let mut attrs = Vec::new();
-        if let Some(by) = marks.blocked.get(&e) {
-            let _ = write!(label, "\nBLOCKED by {by}");
-            attrs.push(attr("style", "dashed"));
-            attrs.push(attr("color", "#d00000"));
-            attrs.push(attr("fontcolor", "#d00000"));
+        let blocked = marks.blocked.get(&e);
+        if let Some(by) = blocked {
+            label.push_str("\nBLOCKED by ");
+            label.push_str(by);
+        }
+        w.write_all(b"  ")?;
+        write_quoted(w, &edge.from)?;
+        w.write_all(b" -> ")?;
+        write_quoted(w, &edge.to)?;
+        w.write_all(b" [label=")?;
+        write_quoted(w, &label)?;
+        if blocked.is_some() {
+            w.write_all(b" style=\"dashed\" color=\"#d00000\" fontcolor=\"#d00000\"")?;
         } else if edge.kind == EdgeKind::Consented {
-            attrs.push(attr("style", "dotted"));
-            attrs.push(attr("color", "#999999"));
+            w.write_all(b" style=\"dotted\" color=\"#999999\"")?;
         } else if !edge.requires.is_empty() {
-            attrs.push(attr("style", "dashed"));
+            w.write_all(b" style=\"dashed\"")?;
         }
         if marks.bold_edges.contains(&e) {
-            attrs.push(attr("penwidth", "3"));
+            w.write_all(b" penwidth=\"3\"")?;
         }
-        attrs.insert(0, attr("label", &label));
-        stmts.push(Stmt::Edge(Edge {
-            ty: EdgeTy::Pair(
-                Vertex::N(NodeId(id(&edge.from), None)),
-                Vertex::N(NodeId(id(&edge.to), None)),
-            ),
-            attributes: attrs,
-        }));
+        w.write_all(b"]\n")?;
     }
-    let graph = Graph::DiGraph {
-        id: Id::Plain("heir".into()),
-        strict: false,
-        stmts,
-    };
-    let mut ctx = PrinterContext::default();
-    let mut text = graph.print(&mut ctx);
-    text.push('\n');
-    text
+    w.write_all(b"}\n")
 }
 
-/// Runs Graphviz `dot` to turn DOT text into SVG or PNG bytes.
-pub fn render_with_dot(dot: &str, format: RenderFormat) -> Result<Vec<u8>, RenderError> {
-    use std::io::Write;
+/// Runs Graphviz `dot` to turn DOT text into SVG or PNG bytes. `fill` writes the DOT text into
+/// `dot`'s standard input while a thread collects its output, so neither side waits on a full pipe
+/// and the text is never held whole.
+pub fn render_with_dot(
+    format: RenderFormat,
+    fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<Vec<u8>, RenderError> {
+    use std::io::Read;
     use std::process::{Command, Stdio};
     let mut child = Command::new(std::env::var("HEIR_DOT").unwrap_or_else(|_| "dot".into()))
         .arg(format!("-T{}", format.as_str()))
@@ -199,23 +190,39 @@ pub fn render_with_dot(dot: &str, format: RenderFormat) -> Result<Vec<u8>, Rende
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => RenderError::Missing,
+            io::ErrorKind::NotFound => RenderError::Missing,
             _ => RenderError::Failed(e.to_string()),
         })?;
-    let mut stdin = child.stdin.take().expect("piped");
-    // Write on a thread: `dot` may fill its stdout pipe before it has read all of stdin.
-    let input = dot.as_bytes().to_vec();
-    let writer = std::thread::spawn(move || stdin.write_all(&input));
-    let out = child
-        .wait_with_output()
+    let mut stdout = child.stdout.take().expect("piped");
+    let mut stderr = child.stderr.take().expect("piped");
+    // One reader per pipe: `dot` blocks on whichever of them is full.
+    let out_reader = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        stdout.read_to_end(&mut out).map(|_| out)
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut err = Vec::new();
+        let _ = stderr.read_to_end(&mut err);
+        err
+    });
+    let written = {
+        let mut stdin = io::BufWriter::with_capacity(1 << 16, child.stdin.take().expect("piped"));
+        fill(&mut stdin).and_then(|_| stdin.flush())
+    };
+    let status = child
+        .wait()
         .map_err(|e| RenderError::Failed(e.to_string()))?;
-    let _ = writer.join();
-    if !out.status.success() {
+    let lost = |_| RenderError::Failed("reading `dot`'s output".into());
+    let out = out_reader.join().map_err(lost)?;
+    let err = err_reader.join().map_err(lost)?;
+    if !status.success() {
         return Err(RenderError::Failed(
-            String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            String::from_utf8_lossy(&err).trim().to_string(),
         ));
     }
-    Ok(out.stdout)
+    // `dot` succeeded, so it read all it needed; a write error here is ours to report.
+    written.map_err(|e| RenderError::Failed(format!("writing to `dot`: {e}")))?;
+    out.map_err(|e| RenderError::Failed(format!("reading `dot`'s output: {e}")))
 }
 
 /// Picture formats `dot` renders for us.
@@ -242,16 +249,29 @@ pub enum RenderError {
     Failed(String),
 }
 
-/// The whole graph.
+/// The whole graph, written as it is produced: nothing but a list of node indices per platform
+/// is held, so a million-node estate can be exported in about the memory of the loaded graph.
+pub fn write_graph_dot(g: &TrustGraph, w: &mut dyn Write) -> io::Result<()> {
+    let nodes: Vec<NodeIndex> = g.graph.node_indices().collect();
+    let mut edges = g.graph.edge_indices();
+    render(
+        w,
+        g,
+        "heir trust graph",
+        &nodes,
+        &mut edges,
+        &Marks::default(),
+    )
+}
+
+/// [`write_graph_dot`] into a string.
 pub fn graph_dot(g: &TrustGraph) -> String {
-    let nodes = g.graph.node_indices().collect();
-    let edges = g.graph.edge_indices().collect();
-    render(g, "heir trust graph", &nodes, &edges, &Marks::default())
+    to_string(|w| write_graph_dot(g, w))
 }
 
 /// One blast radius: the sources, what they reach along the explaining paths, and the refused
 /// edges (dashed red). Paths to nodes of criticality ≥ 7 are bold.
-pub fn blast_dot(g: &TrustGraph, r: &BlastResult) -> String {
+pub fn write_blast_dot(g: &TrustGraph, r: &BlastResult, w: &mut dyn Write) -> io::Result<()> {
     let mut nodes = BTreeSet::new();
     let mut edges = BTreeSet::new();
     let mut marks = Marks::default();
@@ -289,7 +309,19 @@ pub fn blast_dot(g: &TrustGraph, r: &BlastResult) -> String {
         r.query.at,
         r.query.attacker.as_str()
     );
-    render(g, &title, &nodes, &edges, &marks)
+    let nodes: Vec<NodeIndex> = nodes.into_iter().collect();
+    render(w, g, &title, &nodes, &mut edges.into_iter(), &marks)
+}
+
+/// [`write_blast_dot`] into a string.
+pub fn blast_dot(g: &TrustGraph, r: &BlastResult) -> String {
+    to_string(|w| write_blast_dot(g, r, w))
+}
+
+fn to_string(fill: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> String {
+    let mut out = Vec::new();
+    fill(&mut out).expect("writing to memory");
+    String::from_utf8(out).expect("DOT text is UTF-8")
 }
 
 #[cfg(test)]
@@ -301,5 +333,9 @@ mod tests {
         assert_eq!(quote(r#"a"b\c"#), r#""a\"b\\c""#);
         assert_eq!(quote("x\ny"), r#""x\ny""#);
         assert_eq!(quote("<>{}|é"), "\"<>{}|é\"");
+        // Every other control character is dropped, C1 ones (two UTF-8 bytes) included; what
+        // surrounds them is kept whole.
+        assert_eq!(quote("a\rb\u{85}c\u{7f}d\u{0}é\u{9f}"), "\"abcdé\"");
+        assert_eq!(quote(""), "\"\"");
     }
 }
