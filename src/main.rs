@@ -1,3 +1,6 @@
+#[global_allocator]
+static ALLOCATOR: heir::alloc::Allocator = heir::alloc::Allocator;
+
 fn main() {
     std::process::exit(heir::cli::main());
 }
