@@ -9,33 +9,64 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 
-/// Blocks from this size are advised: big enough that rounding to 2 MiB pages wastes little.
-pub const LARGE: usize = 4 << 20;
+/// Blocks from this size are placed on 2 MiB boundaries and advised. A huge page can only back an
+/// aligned 2 MiB stretch, and the system allocator places blocks anywhere, so an unaligned block of
+/// a few MiB would hold no aligned stretch at all. Below this size a block is the system's.
+pub const LARGE: usize = 1 << 20;
+
+const HUGE_PAGE: usize = 2 << 20;
 
 /// The system allocator plus huge-page advice on large blocks (Linux only; elsewhere it is the
 /// system allocator as is).
 pub struct Allocator;
 
+/// The layout a block is really allocated with: large blocks on huge-page boundaries.
+fn placed(layout: Layout) -> Layout {
+    if cfg!(target_os = "linux") && layout.size() >= LARGE && layout.align() < HUGE_PAGE {
+        // HUGE_PAGE is a power of two; a size too large for it keeps the caller's layout.
+        Layout::from_size_align(layout.size(), HUGE_PAGE).unwrap_or(layout)
+    } else {
+        layout
+    }
+}
+
 unsafe impl GlobalAlloc for Allocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
+        let p = unsafe { System.alloc(placed(layout)) };
         advise(p, layout.size());
         p
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc_zeroed(layout) };
+        let p = unsafe { System.alloc_zeroed(placed(layout)) };
         advise(p, layout.size());
         p
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
+        unsafe { System.dealloc(ptr, placed(layout)) }
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
-        advise(p, new_size);
+        let old = placed(layout);
+        let Ok(new) = Layout::from_size_align(new_size, layout.align()) else {
+            return std::ptr::null_mut();
+        };
+        if placed(new).align() == old.align() {
+            // Same placement: the system reallocates in place or moves the block itself.
+            let p = unsafe { System.realloc(ptr, old, new_size) };
+            advise(p, new_size);
+            return p;
+        }
+        // The block crosses LARGE: move it between placements.
+        let p = unsafe { self.alloc(new) };
+        if !p.is_null() {
+            // SAFETY: both blocks are valid for the smaller size and do not overlap.
+            unsafe {
+                std::ptr::copy_nonoverlapping(ptr, p, layout.size().min(new_size));
+                self.dealloc(ptr, layout);
+            }
+        }
         p
     }
 }
@@ -106,11 +137,33 @@ mod tests {
             if thp {
                 assert!(flags.split(' ').any(|f| f == "hg"), "not advised: {flags}");
             }
+            assert_eq!(
+                p as usize % HUGE_PAGE,
+                0,
+                "large blocks start on a huge page"
+            );
             let q = a.realloc(p, layout, LARGE * 3);
             assert!(!q.is_null());
             let kept = std::slice::from_raw_parts(q, layout.size());
             assert!(kept.iter().all(|&b| b == 0xA5));
             a.dealloc(q, Layout::from_size_align(LARGE * 3, 8).unwrap());
+
+            // Growing across LARGE moves the block to a huge-page boundary, keeping its bytes;
+            // shrinking back moves it back.
+            let small = Layout::from_size_align(1000, 8).unwrap();
+            let s = a.alloc(small);
+            std::ptr::write_bytes(s, 0x5A, 1000);
+            let big = a.realloc(s, small, LARGE + 1);
+            assert_eq!(big as usize % HUGE_PAGE, 0);
+            assert!(std::slice::from_raw_parts(big, 1000)
+                .iter()
+                .all(|&b| b == 0x5A));
+            let big_layout = Layout::from_size_align(LARGE + 1, 8).unwrap();
+            let back = a.realloc(big, big_layout, 500);
+            assert!(std::slice::from_raw_parts(back, 500)
+                .iter()
+                .all(|&b| b == 0x5A));
+            a.dealloc(back, Layout::from_size_align(500, 8).unwrap());
 
             // A small block is the system allocator's, untouched.
             let small = Layout::from_size_align(64, 8).unwrap();
