@@ -669,13 +669,27 @@ impl<'a> PathIds<'a> {
     }
 
     /// Calls `f` with each id of the chain, source first.
-    pub fn for_each_id(&self, mut f: impl FnMut(&'a str)) {
-        let graph = self.graph;
-        let done: Result<(), std::convert::Infallible> = self.for_each_node(|node| {
-            f(graph.id(node));
-            Ok(())
-        });
-        let Ok(()) = done;
+    pub fn for_each_id(&self, f: impl FnMut(&str)) {
+        let mut short = [0usize; 32];
+        let mut n = 0;
+        let mut long = Vec::new();
+        for h in walk(&self.hops, self.last) {
+            if n < short.len() {
+                short[n] = h.node.index();
+            } else {
+                long.push(h.node.index());
+            }
+            n += 1;
+        }
+        if long.is_empty() {
+            let chain = &mut short[..n];
+            chain.reverse();
+            self.graph.for_each_id(chain, f);
+        } else {
+            long.reverse();
+            long.extend(short.iter().rev());
+            self.graph.for_each_id(&long, f);
+        }
     }
 
     /// Calls `f` with each node of the chain, source first, without allocating for the usual
@@ -783,6 +797,44 @@ mod tests {
     /// The integer-key orders used for large answers give exactly the id-text orders used for
     /// small ones, on ids whose byte order differs from their position and on windows with ties,
     /// `NEVER` and persistence.
+    /// Paths longer than the walk's inline buffer (32 hops) and longer than one id batch (16)
+    /// come out whole and source first, the same through the batched writer and through serde.
+    #[test]
+    fn long_paths_are_whole_and_in_order() {
+        let mut doc = Document::default();
+        let n = 45;
+        for i in 0..n {
+            doc.nodes
+                .push(Node::new(format!("aws:role:r{i}"), NodeKind::Role));
+        }
+        for i in 1..n {
+            doc.edges.push(crate::model::Edge::new(
+                format!("aws:role:r{}", i - 1),
+                format!("aws:role:r{i}"),
+                crate::model::EdgeKind::CanAssume,
+            ));
+        }
+        let g = TrustGraph::new(doc);
+        let q = BlastQuery {
+            from: vec![NodeIndex::new(0)],
+            at: Timestamp::from_millis(1_700_000_000_000),
+            attacker: Attacker::OffDevice,
+        };
+        let r = blast(&g, &q);
+        let report = r.report(&g);
+        assert_eq!(report.reached.len(), n - 1);
+        for entry in &report.reached {
+            let depth: usize = entry.id["aws:role:r".len()..].parse().unwrap();
+            let expected: Vec<String> = (0..=depth).map(|i| format!("aws:role:r{i}")).collect();
+            let mut batched = Vec::new();
+            entry.path.for_each_id(|id| batched.push(id.to_string()));
+            assert_eq!(batched, expected);
+            let serialized: Vec<String> =
+                serde_json::from_value(serde_json::to_value(&entry.path).unwrap()).unwrap();
+            assert_eq!(serialized, expected);
+        }
+    }
+
     #[test]
     fn large_answer_orders_match_the_small_ones() {
         let n = 30_000;

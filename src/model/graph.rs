@@ -332,6 +332,12 @@ impl TrustGraph {
         self.ids.id(i.index())
     }
 
+    /// Calls `f` with the ids of `nodes` in order, looking them up as one batch (see
+    /// [`IdIndex::for_each_id`]): for writing paths of large answers.
+    pub fn for_each_id(&self, nodes: &[usize], f: impl FnMut(&str)) {
+        self.ids.for_each_id(nodes, f)
+    }
+
     pub fn facts(&self, i: NodeIndex) -> &NodeFacts {
         &self.graph[i]
     }
