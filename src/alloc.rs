@@ -1,92 +1,74 @@
-//! The process allocator: the system's, with different placement for large blocks.
+//! The process allocator: the system's, with large blocks mapped straight from the kernel.
 //!
 //! Fresh memory is what large graphs pay for most: every page is faulted in and zeroed by the
 //! kernel on first touch, and on virtual machines a fault costs microseconds (at 1M nodes, loading
-//! took 62k faults, half of a warm `validate`). Two kinds of large blocks want different pages:
+//! took 62k faults, half of a warm `validate`). Large blocks are anonymous mappings of their own:
 //!
-//! - Blocks filled front to back (`Vec::with_capacity` then pushes: the loaded graph, indexes,
-//!   answers) are placed on 2 MiB boundaries and marked `MADV_HUGEPAGE`, so the kernel backs them
-//!   with huge pages where it can: one fault instead of 512.
+//! - Blocks to be filled (`Vec::with_capacity` then pushes: the loaded graph, indexes, answers)
+//!   start on a 2 MiB boundary and are marked `MADV_HUGEPAGE`, so the kernel backs them with huge
+//!   pages where it can: one fault instead of 512.
 //! - Zeroed blocks (`vec![0; n]`, per-node search scratch) are mostly touched sparsely: a typical
-//!   blast labels a few dozen nodes of a million. They come straight from the kernel's zero pages
-//!   and are never advised, so a page is only paid for once it is written; zeroing them by hand
-//!   (what the system allocator does for over-aligned zeroed blocks) would touch every page.
+//!   blast labels a few dozen nodes of a million. They are not advised, so a page is only paid
+//!   for once it is written (the system allocator zeroes over-aligned blocks by hand, touching
+//!   every page).
+//! - Growing a block moves its pages (`mremap`) instead of copying them into fresh ones: a vector
+//!   grown by doubling is written once, not twice.
 //!
 //! Small blocks are the system allocator's. Elsewhere than Linux this is the system allocator.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 
-/// Blocks from this size get huge-page placement (when filled) or lazily zeroed pages (when
-/// zeroed). A huge page can only back an aligned 2 MiB stretch, and the system allocator places
-/// blocks anywhere, so an unaligned block of a few MiB would hold no aligned stretch at all.
+/// Blocks from this size are mappings. A huge page can only back an aligned 2 MiB stretch, so
+/// filled blocks are placed on one.
 pub const LARGE: usize = 1 << 20;
+
+/// Over-aligned blocks from this size are mappings too: the system allocator would zero them by
+/// hand, and per-node search scratch is over-aligned (a node's states share a cache line) and
+/// 640 KB already at 10k nodes.
+const OVER_ALIGNED_FROM: usize = 64 << 10;
 
 const HUGE_PAGE: usize = 2 << 20;
 
-/// The malloc family's alignment on 64-bit Linux: blocks aligned to at most this come from
-/// `posix_memalign`/`calloc`/`realloc` and go back through `free`.
+const PAGE: usize = 4096;
+
+/// The malloc family's alignment on 64-bit Linux.
 const MALLOC_ALIGN: usize = 16;
 
 /// The process allocator (see the module comment).
 pub struct Allocator;
 
-/// How a block of a layout is obtained; decided by the layout alone, so that `dealloc` and
-/// `realloc` (which get only the layout) treat it as `alloc` did.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Kind {
-    /// The system allocator.
-    Small,
-    /// The malloc family directly: huge-page placed when filled, `calloc` when zeroed.
-    Large,
-    /// Over-aligned large blocks: anonymous mappings (page-aligned, zero on first touch).
-    Mapped,
+/// Whether a block of this layout is a mapping. Decided by the layout alone, so that `dealloc`
+/// and `realloc` (which get only the layout) treat a block as `alloc` did.
+fn mapped(layout: &Layout) -> bool {
+    cfg!(target_os = "linux")
+        && layout.align() <= PAGE
+        && (layout.size() >= LARGE
+            || (layout.align() > MALLOC_ALIGN && layout.size() >= OVER_ALIGNED_FROM))
 }
-
-/// Over-aligned blocks from this size are mappings. The system allocator zeroes over-aligned
-/// blocks by hand, touching every page; per-node search scratch is over-aligned (a node's states
-/// share a cache line) and is 640 KB already at 10k nodes.
-const MAPPED_FROM: usize = 64 << 10;
-
-fn kind(layout: &Layout) -> Kind {
-    if !cfg!(target_os = "linux") {
-        Kind::Small
-    } else if layout.align() <= MALLOC_ALIGN {
-        if layout.size() >= LARGE {
-            Kind::Large
-        } else {
-            Kind::Small
-        }
-    } else if layout.align() <= PAGE && layout.size() >= MAPPED_FROM {
-        Kind::Mapped
-    } else {
-        Kind::Small
-    }
-}
-
-const PAGE: usize = 4096;
 
 unsafe impl GlobalAlloc for Allocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        match kind(&layout) {
-            Kind::Small => unsafe { System.alloc(layout) },
-            Kind::Large => sys::filled(layout.size()),
-            Kind::Mapped => sys::map(layout.size()),
+        if mapped(&layout) {
+            sys::map(layout.size(), true)
+        } else {
+            unsafe { System.alloc(layout) }
         }
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        match kind(&layout) {
-            Kind::Small => unsafe { System.alloc_zeroed(layout) },
-            Kind::Large => sys::zeroed(layout.size()),
-            Kind::Mapped => sys::map(layout.size()),
+        if mapped(&layout) {
+            // Fresh mappings read as zero.
+            sys::map(layout.size(), false)
+        } else {
+            unsafe { System.alloc_zeroed(layout) }
         }
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        match kind(&layout) {
-            Kind::Small => unsafe { System.dealloc(ptr, layout) },
-            Kind::Large => unsafe { sys::free(ptr) },
-            Kind::Mapped => unsafe { sys::unmap(ptr, layout.size()) },
+        if mapped(&layout) {
+            unsafe { sys::unmap(ptr, layout.size()) }
+        } else {
+            unsafe { System.dealloc(ptr, layout) }
         }
     }
 
@@ -94,11 +76,9 @@ unsafe impl GlobalAlloc for Allocator {
         let Ok(new) = Layout::from_size_align(new_size, layout.align()) else {
             return std::ptr::null_mut();
         };
-        match (kind(&layout), kind(&new)) {
-            (Kind::Small, Kind::Small) => unsafe { System.realloc(ptr, layout, new_size) },
-            // A growing block is being filled: keep it on huge pages.
-            (Kind::Large, Kind::Large) => unsafe { sys::realloc(ptr, new_size) },
-            (Kind::Mapped, Kind::Mapped) => unsafe { sys::remap(ptr, layout.size(), new_size) },
+        match (mapped(&layout), mapped(&new)) {
+            (false, false) => unsafe { System.realloc(ptr, layout, new_size) },
+            (true, true) => unsafe { sys::remap(ptr, layout.size(), new_size) },
             // The block changes kind: move it.
             _ => {
                 let p = unsafe { self.alloc(new) };
@@ -117,70 +97,35 @@ unsafe impl GlobalAlloc for Allocator {
 
 #[cfg(target_os = "linux")]
 mod sys {
-    use super::{HUGE_PAGE, PAGE};
+    use super::{HUGE_PAGE, LARGE, PAGE};
     use libc::c_void;
-
-    /// Marks whole pages of a block for huge pages. Only a flag on the mapping: no contents
-    /// change, and a kernel without transparent huge pages refuses it harmlessly.
-    fn advise(p: *mut u8, len: usize) {
-        let start = (p as usize).next_multiple_of(PAGE);
-        let end = (p as usize + len) & !(PAGE - 1);
-        if end > start {
-            // SAFETY: the range lies inside a block this allocator handed out.
-            unsafe {
-                libc::madvise(start as *mut c_void, end - start, libc::MADV_HUGEPAGE);
-            }
-        }
-    }
-
-    /// A block to be filled: on a huge-page boundary, advised.
-    pub fn filled(size: usize) -> *mut u8 {
-        let mut p: *mut c_void = std::ptr::null_mut();
-        // SAFETY: `p` is a valid out-pointer; HUGE_PAGE is a power of two multiple of the
-        // pointer size.
-        if unsafe { libc::posix_memalign(&mut p, HUGE_PAGE, size) } != 0 {
-            return std::ptr::null_mut();
-        }
-        advise(p.cast(), size);
-        p.cast()
-    }
-
-    /// A zeroed block: `calloc` takes fresh blocks from the kernel's zero pages without
-    /// writing them.
-    pub fn zeroed(size: usize) -> *mut u8 {
-        // SAFETY: plain allocation.
-        unsafe { libc::calloc(1, size).cast() }
-    }
-
-    /// # Safety
-    /// `p` came from [`filled`], [`zeroed`] or [`realloc`].
-    pub unsafe fn realloc(p: *mut u8, size: usize) -> *mut u8 {
-        // SAFETY: per the contract; the malloc family keeps 16-byte alignment.
-        let q: *mut u8 = unsafe { libc::realloc(p.cast(), size).cast() };
-        if !q.is_null() {
-            advise(q, size);
-        }
-        q
-    }
-
-    /// # Safety
-    /// `p` came from the malloc family ([`filled`], [`zeroed`], [`realloc`]).
-    pub unsafe fn free(p: *mut u8) {
-        // SAFETY: per the contract.
-        unsafe { libc::free(p.cast()) }
-    }
 
     fn mapped_len(size: usize) -> usize {
         size.next_multiple_of(PAGE)
     }
 
-    /// An anonymous mapping: page-aligned, zero until written.
-    pub fn map(size: usize) -> *mut u8 {
+    /// Marks a mapping for huge pages: only a flag, no contents change, and a kernel without
+    /// transparent huge pages refuses it harmlessly.
+    fn advise(p: *mut u8, len: usize) {
+        // SAFETY: the range is a whole mapping this allocator made.
+        unsafe {
+            libc::madvise(p.cast(), len, libc::MADV_HUGEPAGE);
+        }
+    }
+
+    /// A fresh anonymous mapping for `size` bytes: zero until written. `fill`: the block is about
+    /// to be filled, so place it on a huge-page boundary and advise it.
+    pub fn map(size: usize, fill: bool) -> *mut u8 {
+        let len = mapped_len(size);
+        let huge = fill && size >= LARGE;
+        let Some(span) = len.checked_add(if huge { HUGE_PAGE } else { 0 }) else {
+            return std::ptr::null_mut();
+        };
         // SAFETY: a fresh private anonymous mapping aliases nothing.
         let p = unsafe {
             libc::mmap(
                 std::ptr::null_mut(),
-                mapped_len(size),
+                span,
                 libc::PROT_READ | libc::PROT_WRITE,
                 libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
                 -1,
@@ -188,14 +133,30 @@ mod sys {
             )
         };
         if p == libc::MAP_FAILED {
-            std::ptr::null_mut()
-        } else {
-            p.cast()
+            return std::ptr::null_mut();
         }
+        if !huge {
+            return p.cast();
+        }
+        // Keep the aligned `len` bytes, give back the slack on both sides.
+        let at = p as usize;
+        let start = at.next_multiple_of(HUGE_PAGE);
+        let (head, tail) = (start - at, span - (start - at) - len);
+        // SAFETY: both ranges are parts of the mapping just made, outside the block kept.
+        unsafe {
+            if head > 0 {
+                libc::munmap(p, head);
+            }
+            if tail > 0 {
+                libc::munmap((start + len) as *mut c_void, tail);
+            }
+        }
+        advise(start as *mut u8, len);
+        start as *mut u8
     }
 
     /// # Safety
-    /// `p` came from [`map`] or [`remap`] with `size`.
+    /// `p` came from [`map`] or [`remap`] for `size` bytes.
     pub unsafe fn unmap(p: *mut u8, size: usize) {
         // SAFETY: per the contract, the whole mapping.
         unsafe {
@@ -204,9 +165,10 @@ mod sys {
     }
 
     /// # Safety
-    /// `p` came from [`map`] or [`remap`] with `old`.
+    /// `p` came from [`map`] or [`remap`] for `old` bytes.
     pub unsafe fn remap(p: *mut u8, old: usize, new: usize) -> *mut u8 {
-        // SAFETY: per the contract; the kernel moves the pages, keeping their contents.
+        // SAFETY: per the contract; the kernel moves the pages, keeping their contents, and
+        // zero-fills what is added.
         let q = unsafe {
             libc::mremap(
                 p.cast(),
@@ -216,27 +178,20 @@ mod sys {
             )
         };
         if q == libc::MAP_FAILED {
-            std::ptr::null_mut()
-        } else {
-            q.cast()
+            return std::ptr::null_mut();
         }
+        if new > old && new >= LARGE {
+            // Grown by pushes: it is being filled.
+            advise(q.cast(), mapped_len(new));
+        }
+        q.cast()
     }
 }
 
-/// Never reached elsewhere than Linux: `kind` is always `Small` there.
+/// Never reached elsewhere than Linux: no layout is `mapped` there.
 #[cfg(not(target_os = "linux"))]
 mod sys {
-    pub fn filled(_: usize) -> *mut u8 {
-        std::ptr::null_mut()
-    }
-    pub fn zeroed(_: usize) -> *mut u8 {
-        std::ptr::null_mut()
-    }
-    pub unsafe fn realloc(_: *mut u8, _: usize) -> *mut u8 {
-        std::ptr::null_mut()
-    }
-    pub unsafe fn free(_: *mut u8) {}
-    pub fn map(_: usize) -> *mut u8 {
+    pub fn map(_: usize, _: bool) -> *mut u8 {
         std::ptr::null_mut()
     }
     pub unsafe fn unmap(_: *mut u8, _: usize) {}
@@ -300,8 +255,8 @@ mod tests {
             assert!(kept.iter().all(|&b| b == 0xA5));
             a.dealloc(q, Layout::from_size_align(LARGE * 3, 8).unwrap());
 
-            // Growing across LARGE moves the block to a huge-page boundary, keeping its bytes;
-            // shrinking back moves it back to the system allocator.
+            // Growing across LARGE moves the block to a mapping on a huge-page boundary,
+            // keeping its bytes; shrinking back moves it back to the system allocator.
             let small = Layout::from_size_align(1000, 8).unwrap();
             let s = a.alloc(small);
             std::ptr::write_bytes(s, 0x5A, 1000);

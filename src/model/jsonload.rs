@@ -394,15 +394,42 @@ fn span_of(text: &str, s: &str) -> Result<Span, GiveUp> {
     })
 }
 
-/// Runs `f` over `items` in `threads` contiguous chunks, results in order.
+/// Rows built on up to `threads` threads, kept as the threads' parts: concatenating them would
+/// copy every row once more into fresh memory (hundreds of megabytes at a million nodes).
+struct Parts<R>(Vec<Vec<R>>);
+
+impl<R> Parts<R> {
+    fn len(&self) -> usize {
+        self.0.iter().map(Vec::len).sum()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &R> {
+        self.0.iter().flatten()
+    }
+
+    fn iter_mut(&mut self) -> impl Iterator<Item = &mut R> {
+        self.0.iter_mut().flatten()
+    }
+
+    fn into_iter(self) -> impl Iterator<Item = R> {
+        self.0.into_iter().flatten()
+    }
+}
+
+/// Runs `f` on consecutive chunks of `items` on up to `threads` threads. `f` gets the chunk's
+/// offset, the chunk and a vector with room for one row per item, which it fills in order.
 fn chunked<T: Sync, R: Send>(
     items: &[T],
     threads: usize,
-    f: impl Fn(usize, &[T]) -> Result<Vec<R>, GiveUp> + Sync,
-) -> Result<Vec<R>, GiveUp> {
+    f: impl Fn(usize, &[T], &mut Vec<R>) -> Result<(), GiveUp> + Sync,
+) -> Result<Parts<R>, GiveUp> {
+    let run = |offset: usize, chunk: &[T]| {
+        let mut rows = Vec::with_capacity(chunk.len());
+        f(offset, chunk, &mut rows).map(|()| rows)
+    };
     let threads = threads.clamp(1, 16);
     if threads == 1 || items.len() < 4096 {
-        return f(0, items);
+        return Ok(Parts(vec![run(0, items)?]));
     }
     let size = items.len().div_ceil(threads);
     let parts: Vec<Result<Vec<R>, GiveUp>> = std::thread::scope(|s| {
@@ -410,8 +437,8 @@ fn chunked<T: Sync, R: Send>(
             .chunks(size)
             .enumerate()
             .map(|(k, chunk)| {
-                let f = &f;
-                s.spawn(move || f(k * size, chunk))
+                let run = &run;
+                s.spawn(move || run(k * size, chunk))
             })
             .collect();
         handles
@@ -419,11 +446,7 @@ fn chunked<T: Sync, R: Send>(
             .map(|h| h.join().unwrap_or(Err(GiveUp)))
             .collect()
     });
-    let mut out = Vec::with_capacity(items.len());
-    for p in parts {
-        out.extend(p?);
-    }
-    Ok(out)
+    Ok(Parts(parts.into_iter().collect::<Result<_, _>>()?))
 }
 
 fn node_row<'a>(text: &'a str, i: usize, raw: &'a str) -> Result<NodeRow<'a>, GiveUp> {
@@ -483,12 +506,11 @@ fn parse_inner(text: &str, threads: usize) -> Result<(Parsed, Vec<Span>, Vec<Spa
     {
         return Err(GiveUp);
     }
-    let mut rows = chunked(&raw.nodes, threads, |offset, chunk| {
-        chunk
-            .iter()
-            .enumerate()
-            .map(|(k, r)| node_row(text, offset + k, r))
-            .collect()
+    let mut rows = chunked(&raw.nodes, threads, |offset, chunk, out| {
+        for (k, r) in chunk.iter().enumerate() {
+            out.push(node_row(text, offset + k, r)?);
+        }
+        Ok(())
     })?;
 
     let bytes = rows.iter().map(|r| r.id.len()).sum();
@@ -499,7 +521,7 @@ fn parse_inner(text: &str, threads: usize) -> Result<(Parsed, Vec<Span>, Vec<Spa
     let mut warnings = Vec::new();
     // Consecutive nodes mostly share a platform: skip the map for a repeat.
     let mut last_platform: Option<(&str, u32)> = None;
-    for row in &rows {
+    for row in rows.iter() {
         ids.push_hashed(&row.id, row.hash).map_err(|_| GiveUp)?;
         let p = row
             .platform
@@ -517,40 +539,37 @@ fn parse_inner(text: &str, threads: usize) -> Result<(Parsed, Vec<Span>, Vec<Spa
         graph.add_node(facts);
         node_spans.push(row.span);
     }
-    for row in &mut rows {
+    for row in rows.iter_mut() {
         warnings.append(&mut row.warnings);
     }
     drop(rows);
     let ids_ref = &ids;
-    let edge_rows = chunked(&raw.edges, threads, |offset, chunk| {
+    let edge_rows = chunked(&raw.edges, threads, |offset, chunk, out| {
         // Documents list a node's edges together: the previous `from` usually answers the next.
         let mut last: Option<(Cow<str>, usize)> = None;
-        chunk
-            .iter()
-            .enumerate()
-            .map(|(k, r)| {
-                let e: EdgeLite = serde_json::from_str(r).map_err(|_| GiveUp)?;
-                let from = match &last {
-                    Some((id, i)) if *id == e.from => *i,
-                    _ => {
-                        let i = ids_ref.get(&e.from).ok_or(GiveUp)?;
-                        last = Some((e.from, i));
-                        i
-                    }
-                };
-                let to = ids_ref.get(&e.to).ok_or(GiveUp)?;
-                Ok(EdgeRow {
-                    from: from as u32,
-                    to: to as u32,
-                    facts: EdgeFacts {
-                        kind: e.kind,
-                        requires: e.requires.iter().fold(0u8, |acc, r| acc | r.bit()),
-                        doc_index: (offset + k) as u32,
-                    },
-                    span: span_of(text, r)?,
-                })
-            })
-            .collect()
+        for (k, r) in chunk.iter().enumerate() {
+            let e: EdgeLite = serde_json::from_str(r).map_err(|_| GiveUp)?;
+            let from = match &last {
+                Some((id, i)) if *id == e.from => *i,
+                _ => {
+                    let i = ids_ref.get(&e.from).ok_or(GiveUp)?;
+                    last = Some((e.from, i));
+                    i
+                }
+            };
+            let to = ids_ref.get(&e.to).ok_or(GiveUp)?;
+            out.push(EdgeRow {
+                from: from as u32,
+                to: to as u32,
+                facts: EdgeFacts {
+                    kind: e.kind,
+                    requires: e.requires.iter().fold(0u8, |acc, r| acc | r.bit()),
+                    doc_index: (offset + k) as u32,
+                },
+                span: span_of(text, r)?,
+            });
+        }
+        Ok(())
     })?;
     let mut edge_spans = Vec::with_capacity(edge_rows.len());
     for (j, row) in edge_rows.into_iter().enumerate() {
