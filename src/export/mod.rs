@@ -1,5 +1,6 @@
 //! Whole-graph exports for other tools.
 
+pub mod bolt;
 pub mod cypher;
 pub mod dot;
 pub mod neo4j;

@@ -144,6 +144,22 @@ pub async fn push(
     opts: &PushOptions,
     mut on_batch: impl FnMut(usize, usize),
 ) -> Result<PushStats, PushError> {
+    // neo4rs retries refused connections and credentials for up to a minute: check them first.
+    if let Some(address) = super::bolt::plain_address(&opts.uri) {
+        super::bolt::check(&address, &opts.user, &opts.password)
+            .await
+            .map_err(|refused| match refused {
+                super::bolt::Refused::Unreachable(detail) => PushError::Unreachable {
+                    uri: opts.uri.clone(),
+                    detail,
+                },
+                super::bolt::Refused::Credentials(detail) => PushError::Auth {
+                    uri: opts.uri.clone(),
+                    user: opts.user.clone(),
+                    detail,
+                },
+            })?;
+    }
     let mut config = ConfigBuilder::default()
         .uri(opts.uri.as_str())
         .user(opts.user.as_str())
