@@ -2,6 +2,8 @@
 //!
 //! Everything that comes from the data goes through [`quote`], so ids and names with quotes,
 //! backslashes, newlines or markup-looking characters cannot break (or inject into) the DOT text.
+//! The text is written as it is produced (a whole-graph picture of a large estate is hundreds of
+//! megabytes), in the layout graphviz-rust's printer gave it: the golden files pin it.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt::Write as _;
@@ -81,6 +83,8 @@ struct Marks {
     notes: BTreeMap<NodeIndex, String>,
 }
 
+/// Writes the picture: graph attributes, one cluster per platform (in name order, members in
+/// index order), then the edges in index order.
 fn render(
     w: &mut dyn Write,
     g: &TrustGraph,
