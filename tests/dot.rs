@@ -172,6 +172,28 @@ fn cli_renders_to_a_file_atomically_and_explains_a_missing_dot() {
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("apt-get install graphviz"));
     assert!(!dir.join("never.png").exists(), "nothing half-written");
+    // A `dot` that fails without a word (and without reading its input) is still explained.
+    let silent = Command::new(env!("CARGO_BIN_EXE_heir"))
+        .args([
+            "export",
+            "dot",
+            "examples/infostealer.json",
+            "--render",
+            "svg",
+            "-o",
+        ])
+        .arg(dir.join("never.svg"))
+        .env("HEIR_DOT", "false")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert_eq!(silent.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&silent.stderr);
+    assert!(
+        said.contains("`dot` failed: it ended (exit status: 1) without a message"),
+        "{said}"
+    );
+    assert!(!dir.join("never.svg").exists(), "nothing half-written");
     let leftovers: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name())

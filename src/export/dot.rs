@@ -220,9 +220,13 @@ pub fn render_with_dot(
     let out = out_reader.join().map_err(lost)?;
     let err = err_reader.join().map_err(lost)?;
     if !status.success() {
-        return Err(RenderError::Failed(
-            String::from_utf8_lossy(&err).trim().to_string(),
-        ));
+        // `dot` explains itself on stderr; when it says nothing, its exit status is the news.
+        let said = String::from_utf8_lossy(&err).trim().to_string();
+        return Err(RenderError::Failed(if said.is_empty() {
+            format!("it ended ({status}) without a message")
+        } else {
+            said
+        }));
     }
     // `dot` succeeded, so it read all it needed; a write error here is ours to report.
     written.map_err(|e| RenderError::Failed(format!("writing to `dot`: {e}")))?;
