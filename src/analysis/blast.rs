@@ -688,8 +688,19 @@ impl<'a> PathIds<'a> {
         ids
     }
 
-    /// Calls `f` with each id of the chain, source first.
+    /// Calls `f` with each id of the chain, source first; the ids are looked up as one batch.
     pub fn for_each_id(&self, f: impl FnMut(&str)) {
+        self.with_chain(|chain| self.graph.for_each_id(chain, f))
+    }
+
+    /// Calls `f` with each node of the chain, source first.
+    fn for_each_node<E>(&self, mut f: impl FnMut(NodeIndex) -> Result<(), E>) -> Result<(), E> {
+        self.with_chain(|chain| chain.iter().try_for_each(|&i| f(NodeIndex::new(i))))
+    }
+
+    /// Hands `f` the chain's node positions, source first, without allocating for the usual
+    /// short chain (the hops link from the reached node back to the source).
+    fn with_chain<R>(&self, f: impl FnOnce(&[usize]) -> R) -> R {
         let mut short = [0usize; 32];
         let mut n = 0;
         let mut long = Vec::new();
@@ -704,36 +715,12 @@ impl<'a> PathIds<'a> {
         if long.is_empty() {
             let chain = &mut short[..n];
             chain.reverse();
-            self.graph.for_each_id(chain, f);
+            f(chain)
         } else {
             long.reverse();
             long.extend(short.iter().rev());
-            self.graph.for_each_id(&long, f);
+            f(&long)
         }
-    }
-
-    /// Calls `f` with each node of the chain, source first, without allocating for the usual
-    /// short chain.
-    fn for_each_node<E>(&self, mut f: impl FnMut(NodeIndex) -> Result<(), E>) -> Result<(), E> {
-        let mut short = [NodeIndex::new(0); 32];
-        let mut n = 0;
-        let mut long = Vec::new();
-        for h in walk(&self.hops, self.last) {
-            if n < short.len() {
-                short[n] = h.node;
-            } else {
-                long.push(h.node);
-            }
-            n += 1;
-        }
-        for &node in long
-            .iter()
-            .rev()
-            .chain(short[..n.min(short.len())].iter().rev())
-        {
-            f(node)?;
-        }
-        Ok(())
     }
 }
 
