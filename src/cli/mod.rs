@@ -248,22 +248,9 @@ fn export_cypher(o: CypherOpts) -> Result<(), HeirError> {
     let run = o.run.unwrap_or_else(crate::export::neo4j::new_run_id);
     let batch = o.batch_size as usize;
     // Streamed: one batch of rows in memory at a time, written as it is built.
-    match &o.out.output {
-        Some(path) => crate::fsutil::write_atomic_with(path, |w| {
-            crate::export::cypher::write_script(w, &g, &run, batch)
-        })
-        .map_err(|e| HeirError::io(format!("writing {}", path.display()), e)),
-        None => {
-            let mut w = std::io::BufWriter::new(std::io::stdout().lock());
-            match crate::export::cypher::write_script(&mut w, &g, &run, batch)
-                .and_then(|_| w.flush())
-            {
-                // `heir … | head` is normal use, not an error.
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                other => other.map_err(|e| HeirError::io("writing standard output", e)),
-            }
-        }
-    }
+    write_streamed(&o.out, |w| {
+        crate::export::cypher::write_script(w, &g, &run, batch)
+    })
 }
 
 fn export_neo4j(o: Neo4jOpts) -> Result<(), HeirError> {
@@ -386,10 +373,19 @@ pub struct DotOpts {
 
 /// Writes an export to `-o FILE` atomically, or to standard output.
 fn write_output(out: &OutputArg, bytes: &[u8]) -> Result<(), HeirError> {
+    write_streamed(out, |w| w.write_all(bytes))
+}
+
+/// Writes an export produced piece by piece to `-o FILE` atomically, or to standard output,
+/// without holding it whole.
+fn write_streamed(
+    out: &OutputArg,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), HeirError> {
     match &out.output {
-        Some(path) => crate::fsutil::write_atomic(path, bytes)
+        Some(path) => crate::fsutil::write_atomic_with(path, fill)
             .map_err(|e| HeirError::io(format!("writing {}", path.display()), e)),
-        None => emit_bytes(bytes),
+        None => to_stdout(fill),
     }
 }
 
@@ -416,19 +412,7 @@ fn export_dot(o: DotOpts) -> Result<(), HeirError> {
         Some(r) => write_blast_dot(&g, r, w),
     };
     match o.render {
-        None => match &o.out.output {
-            Some(path) => crate::fsutil::write_atomic_with(path, write_dot)
-                .map_err(|e| HeirError::io(format!("writing {}", path.display()), e)),
-            None => {
-                let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
-                match write_dot(&mut out).and_then(|_| out.flush()) {
-                    Ok(()) => Ok(()),
-                    // `heir … | head` is normal use, not an error.
-                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                    Err(e) => Err(HeirError::io("writing standard output", e)),
-                }
-            }
-        },
+        None => write_streamed(&o.out, write_dot),
         Some(f) => {
             let format = match f {
                 RenderArg::Svg => RenderFormat::Svg,
@@ -707,8 +691,13 @@ fn emit(sink: &mut dyn Sink, report: &Output<'_>) -> Result<(), HeirError> {
 }
 
 fn emit_bytes(bytes: &[u8]) -> Result<(), HeirError> {
-    let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(bytes).and_then(|_| stdout.flush()) {
+    to_stdout(|w| w.write_all(bytes))
+}
+
+/// Standard output through a 1 MiB buffer; a reader that stops early is not an error.
+fn to_stdout(fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<(), HeirError> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+    match fill(&mut out).and_then(|_| out.flush()) {
         Ok(()) => Ok(()),
         // `heir … | head` is normal use, not an error.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
