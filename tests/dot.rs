@@ -155,38 +155,29 @@ fn cli_renders_to_a_file_atomically_and_explains_a_missing_dot() {
         .unwrap();
     assert!(status.success());
     assert!(std::fs::read_to_string(&out).unwrap().contains("<svg"));
-    let missing = Command::new(env!("CARGO_BIN_EXE_heir"))
-        .args([
-            "export",
-            "dot",
-            "examples/infostealer.json",
-            "--render",
-            "png",
-            "-o",
-        ])
-        .arg(dir.join("never.png"))
-        .env("HEIR_DOT", "/nonexistent/dot")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap();
+    // `heir export dot --render FORMAT -o OUT` with `HEIR_DOT` set to `dot`.
+    let render_with = |dot: &str, format: &str, out: &std::path::Path| {
+        Command::new(env!("CARGO_BIN_EXE_heir"))
+            .args([
+                "export",
+                "dot",
+                "examples/infostealer.json",
+                "--render",
+                format,
+                "-o",
+            ])
+            .arg(out)
+            .env("HEIR_DOT", dot)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap()
+    };
+    let missing = render_with("/nonexistent/dot", "png", &dir.join("never.png"));
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("apt-get install graphviz"));
     assert!(!dir.join("never.png").exists(), "nothing half-written");
     // A `dot` that fails without a word (and without reading its input) is still explained.
-    let silent = Command::new(env!("CARGO_BIN_EXE_heir"))
-        .args([
-            "export",
-            "dot",
-            "examples/infostealer.json",
-            "--render",
-            "svg",
-            "-o",
-        ])
-        .arg(dir.join("never.svg"))
-        .env("HEIR_DOT", "false")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap();
+    let silent = render_with("false", "svg", &dir.join("never.svg"));
     assert_eq!(silent.status.code(), Some(1));
     let said = String::from_utf8_lossy(&silent.stderr);
     assert!(
