@@ -325,7 +325,11 @@ mod tests {
         assert!(started.elapsed() < Duration::from_secs(5));
         match r {
             Err(Refused::Credentials(detail)) => {
-                assert!(detail.contains("Unauthorized"), "{detail}");
+                assert_eq!(
+                    detail,
+                    "Neo.ClientError.Security.Unauthorized: The client is unauthorized due to \
+                     authentication failure."
+                );
                 assert!(!detail.contains("s3cret-pw"));
             }
             other => panic!("expected a credentials refusal, got {other:?}"),
