@@ -221,6 +221,18 @@ impl Labels {
         }
     }
 
+    /// Starts loading the states of `node` (one cache line).
+    #[inline]
+    fn prefetch(&self, node: usize) {
+        crate::model::prefetch(self.nodes.as_ptr().wrapping_add(node));
+    }
+
+    /// Starts loading the hop steps of `node`'s states.
+    #[inline]
+    fn prefetch_hops(&self, node: usize) {
+        crate::model::prefetch(self.hop.as_ptr().wrapping_add(node * 4));
+    }
+
     /// Whether any state of `node` is labelled.
     #[inline]
     fn labelled(&self, node: usize) -> bool {
@@ -300,6 +312,12 @@ pub fn blast(g: &TrustGraph, q: &BlastQuery) -> BlastResult {
         if settled == PACK_AFTER {
             g.pack_out_edges(); // a large search: contiguous out-edges from here on
         }
+        // Each target costs two cache misses (its facts, its states) in a large search; asked
+        // for together up front, they overlap instead of queueing edge after edge.
+        for e in g.out_edges(node) {
+            g.prefetch_facts(e.target);
+            labels.prefetch(e.target.index());
+        }
         for e in g.out_edges(node) {
             let (t, t_mfa, t_persistent, t_until) =
                 match cross(g, at, q.attacker, (node, mfa, persistent, until), &e) {
@@ -331,7 +349,12 @@ pub fn blast(g: &TrustGraph, q: &BlastQuery) -> BlastResult {
     let mut reached = Vec::with_capacity(touched.len());
     let mut hops = Vec::with_capacity(touched.len() + q.from.len());
     let mut climb = Vec::new();
-    for &node in &touched {
+    for (k, &node) in touched.iter().enumerate() {
+        if let Some(ahead) = touched.get(k + 8) {
+            // Discovery order is scattered over the tables.
+            labels.prefetch(ahead.index());
+            labels.prefetch_hops(ahead.index());
+        }
         let i = node.index();
         if is_source(node) {
             continue;
@@ -596,11 +619,21 @@ fn sort_reached(g: &TrustGraph, reached: &mut Vec<Reached>) {
 /// criticality, then within a bucket one `u128` per entry — the window folded into 64 bits
 /// (persistent first, then the latest `until`), the id's rank, and the entry's position.
 fn by_rank(g: &TrustGraph, reached: &[Reached]) -> Vec<u32> {
+    const AHEAD: usize = 8;
     let rank = g.id_rank();
+    // Entries are in discovery order, scattered over the node table: read each criticality
+    // once, asking for it a few entries ahead so the misses overlap.
     let mut count = [0usize; 256];
-    for r in reached {
-        count[g.facts(r.node).criticality as usize] += 1;
-    }
+    let crit: Vec<u8> = (0..reached.len())
+        .map(|k| {
+            if let Some(ahead) = reached.get(k + AHEAD) {
+                g.prefetch_facts(ahead.node);
+            }
+            let c = g.facts(reached[k].node).criticality;
+            count[c as usize] += 1;
+            c
+        })
+        .collect();
     // Bucket starts, highest criticality first.
     let mut start = [0usize; 256];
     let mut at = 0;
@@ -611,6 +644,9 @@ fn by_rank(g: &TrustGraph, reached: &[Reached]) -> Vec<u32> {
     let bounds = start;
     let mut keys = vec![0u128; reached.len()];
     for (k, r) in reached.iter().enumerate() {
+        if let Some(ahead) = reached.get(k + AHEAD) {
+            crate::model::prefetch(rank.as_ptr().wrapping_add(ahead.node.index()));
+        }
         // Later windows first: the bit-flipped order-preserving image of `until`, plus one to
         // make room for the persistent ones. `NEVER` (no expiry on the path) lands just after
         // them; a reached window ends after `at`, so it is never `i64::MIN`, the one value the
@@ -622,7 +658,7 @@ fn by_rank(g: &TrustGraph, reached: &[Reached]) -> Vec<u32> {
                 (!((u as u64) ^ (1 << 63))).saturating_add(1)
             }
         };
-        let c = g.facts(r.node).criticality as usize;
+        let c = crit[k] as usize;
         keys[start[c]] = (window as u128) << 64 | (rank[r.node.index()] as u128) << 32 | k as u128;
         start[c] += 1;
     }

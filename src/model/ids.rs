@@ -229,7 +229,7 @@ impl IdIndex {
             for (span, &i) in spans.iter_mut().zip(chunk) {
                 let start = if i == 0 { 0 } else { self.ends[i - 1] };
                 *span = (start, self.ends[i]);
-                prefetch(self.arena.as_ptr().wrapping_add(start));
+                super::prefetch(self.arena.as_ptr().wrapping_add(start));
             }
             for &(start, end) in &spans[..chunk.len()] {
                 f(&self.arena[start..end]);
@@ -245,19 +245,6 @@ impl IdIndex {
     pub fn parts(&self) -> (&str, &[usize], &[u64]) {
         (&self.arena, &self.ends, &self.table)
     }
-}
-
-/// Asks the CPU to start loading the cache line at `p`; a hint only, never a fault.
-#[inline(always)]
-fn prefetch(p: *const u8) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: prefetching is a hint; it does not dereference `p` and cannot fault.
-    #[allow(unused_unsafe)]
-    unsafe {
-        std::arch::x86_64::_mm_prefetch(p.cast::<i8>(), std::arch::x86_64::_MM_HINT_T0);
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = p;
 }
 
 #[cfg(test)]
