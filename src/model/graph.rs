@@ -342,6 +342,20 @@ impl TrustGraph {
         &self.graph[i]
     }
 
+    /// Starts loading the facts of `i` and where its id lies: a large answer reads both for
+    /// nodes scattered over the graph, and asking a few rows ahead overlaps the misses.
+    #[inline]
+    pub(crate) fn prefetch_node(&self, i: NodeIndex) {
+        self.prefetch_facts(i);
+        self.ids.prefetch_span(i.index());
+    }
+
+    /// Starts loading the endpoints of edge `e`.
+    #[inline]
+    pub(crate) fn prefetch_edge(&self, e: EdgeIndex) {
+        super::prefetch(self.graph.raw_edges().as_ptr().wrapping_add(e.index()));
+    }
+
     /// Starts loading the facts of `i`: a large search asks ahead for the nodes it is about to
     /// read, so their cache misses overlap.
     #[inline]

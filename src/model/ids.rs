@@ -219,6 +219,12 @@ impl IdIndex {
         &self.arena[start..self.ends[i]]
     }
 
+    /// Starts loading where id `i` lies (its end offsets), for a reader about to ask for it.
+    #[inline]
+    pub fn prefetch_span(&self, i: usize) {
+        super::prefetch(self.ends.as_ptr().wrapping_add(i.saturating_sub(1)));
+    }
+
     /// Calls `f` with the ids of `items`, in order. The lookups of a batch are issued before any
     /// id is read, so their cache misses overlap instead of queueing one after another: a long
     /// answer reads millions of ids scattered over the arena.
