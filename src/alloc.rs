@@ -200,6 +200,27 @@ mod sys {
     }
 }
 
+/// `n` values from zeroed memory: a large table costs only the pages later written
+/// ([`Allocator`] leaves zeroed blocks lazily zero), where `vec![v; n]` writes all of them.
+///
+/// # Safety
+/// All-zero bytes must be a valid `T`.
+pub unsafe fn zeroed_vec<T>(n: usize) -> Vec<T> {
+    if n == 0 || std::mem::size_of::<T>() == 0 {
+        return Vec::new();
+    }
+    let layout = Layout::array::<T>(n).expect("a table that fits in memory");
+    // SAFETY: a non-zero-sized layout; the caller vouches that zero bytes are `n` valid values;
+    // the block is from the global allocator with `T`'s layout, as `Vec` requires.
+    unsafe {
+        let p = std::alloc::alloc_zeroed(layout).cast::<T>();
+        if p.is_null() {
+            std::alloc::handle_alloc_error(layout);
+        }
+        Vec::from_raw_parts(p, n, n)
+    }
+}
+
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::*;

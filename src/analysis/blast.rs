@@ -198,19 +198,8 @@ impl std::ops::IndexMut<usize> for Labels {
 /// where `vec![default; n]` would write all of them: 64 MB per command on a million nodes, for a
 /// search that typically labels a few dozen.
 fn zeroed_states(n: usize) -> Vec<NodeStates> {
-    if n == 0 {
-        return Vec::new();
-    }
-    let layout = std::alloc::Layout::array::<NodeStates>(n).expect("a state table that fits");
-    // SAFETY: NodeStates holds integers only, for which zero bytes are valid values; the block
-    // has the layout of `n` NodeStates, from the global allocator, as Vec requires.
-    unsafe {
-        let p = std::alloc::alloc_zeroed(layout).cast::<NodeStates>();
-        if p.is_null() {
-            std::alloc::handle_alloc_error(layout);
-        }
-        Vec::from_raw_parts(p, n, n)
-    }
+    // SAFETY: NodeStates holds integers only, for which zero bytes are valid values.
+    unsafe { crate::alloc::zeroed_vec(n) }
 }
 
 impl Labels {

@@ -728,8 +728,7 @@ mod tests {
                 .collect::<BTreeMap<_, _>>(),
             reference_edge_rows(&doc(), "run-1")
         );
-        assert!(nodes.iter().all(|n| n.get().is_none()));
-        assert!(edges.iter().all(|e| e.get().is_none()));
+        assert_eq!((nodes.held(), edges.held()), (0, 0));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -7,8 +7,9 @@
 //! parsed records as they are.
 
 use std::fs::File;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::OnceLock;
+use std::ptr::{null_mut, NonNull};
+use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use super::document::{Edge, Node};
 use super::kinds::{EdgeKind, NodeKind};
@@ -43,18 +44,93 @@ pub enum Records {
         text: Text,
         node_spans: Vec<Span>,
         edge_spans: Vec<Span>,
-        nodes: Vec<OnceLock<Box<Node>>>,
-        edges: Vec<OnceLock<Box<Edge>>>,
+        nodes: RecordCache<Node>,
+        edges: RecordCache<Edge>,
         /// Set once a record could not be read back, so the warning is printed once.
         damaged: AtomicBool,
     },
 }
 
+/// Records parsed on first use, one pointer per record: null until set. A million-node
+/// document has three million of these and a report reads a few dozen. All-zero bytes are an
+/// empty table, so it comes from zeroed memory and costs nothing until a record is read — and
+/// since the boxes made are also listed, dropping the table never walks it (a `OnceLock` per
+/// record was 51 MB written at every load, and read again at exit).
+pub struct RecordCache<T> {
+    cells: Vec<AtomicPtr<T>>,
+    /// Every box stored in a cell, freed on drop.
+    made: Mutex<Vec<NonNull<T>>>,
+}
+
+// SAFETY: the cache hands out `&T` to any thread and drops values on the thread that drops it:
+// `OnceLock<T>`'s bounds.
+unsafe impl<T: Send + Sync> Sync for RecordCache<T> {}
+// SAFETY: the cache owns its values.
+unsafe impl<T: Send> Send for RecordCache<T> {}
+
+impl<T> RecordCache<T> {
+    fn new(n: usize) -> Self {
+        RecordCache {
+            // SAFETY: a null `AtomicPtr` is all-zero bytes.
+            cells: unsafe { crate::alloc::zeroed_vec(n) },
+            made: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// How many records are held.
+    pub fn held(&self) -> usize {
+        self.made.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    fn get(&self, i: usize) -> Option<&T> {
+        // SAFETY: non-null only once set to a leaked box, freed only when the cache drops.
+        unsafe { self.cells[i].load(Ordering::Acquire).as_ref() }
+    }
+
+    /// Record `i`, made by `make` if it is not held yet. Two threads may both make one; the
+    /// first stored wins and the other is dropped (a record parses the same either way).
+    fn get_or_init(&self, i: usize, make: impl FnOnce() -> T) -> &T {
+        if let Some(v) = self.get(i) {
+            return v;
+        }
+        let new = Box::into_raw(Box::new(make()));
+        match self.cells[i].compare_exchange(null_mut(), new, Ordering::AcqRel, Ordering::Acquire) {
+            Ok(_) => {
+                let made = NonNull::new(new).expect("a box is never null");
+                self.made
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(made);
+                // SAFETY: `new` is the box just stored; it lives until the cache drops.
+                unsafe { &*new }
+            }
+            Err(stored) => {
+                // SAFETY: `new` was never shared; `stored` is another thread's box, stored once
+                // and never replaced.
+                unsafe {
+                    drop(Box::from_raw(new));
+                    &*stored
+                }
+            }
+        }
+    }
+}
+
+impl<T> Drop for RecordCache<T> {
+    fn drop(&mut self) {
+        let made = self.made.get_mut().unwrap_or_else(|e| e.into_inner());
+        for p in made.drain(..) {
+            // SAFETY: each box was leaked by `get_or_init` once and is owned by the cache alone.
+            drop(unsafe { Box::from_raw(p.as_ptr()) });
+        }
+    }
+}
+
 impl Records {
     pub fn json(text: Text, node_spans: Vec<Span>, edge_spans: Vec<Span>) -> Self {
         Records::Json {
-            nodes: (0..node_spans.len()).map(|_| OnceLock::new()).collect(),
-            edges: (0..edge_spans.len()).map(|_| OnceLock::new()).collect(),
+            nodes: RecordCache::new(node_spans.len()),
+            edges: RecordCache::new(edge_spans.len()),
             text,
             node_spans,
             edge_spans,
@@ -85,8 +161,8 @@ impl Records {
                 node_spans,
                 nodes,
                 ..
-            } => match nodes[i].get() {
-                Some(n) => Some(std::borrow::Cow::Borrowed(&**n)),
+            } => match nodes.get(i) {
+                Some(n) => Some(std::borrow::Cow::Borrowed(n)),
                 None => read(text, node_spans[i])
                     .and_then(|b| serde_json::from_slice(&b).ok())
                     .map(std::borrow::Cow::Owned),
@@ -103,8 +179,8 @@ impl Records {
                 edge_spans,
                 edges,
                 ..
-            } => match edges[j].get() {
-                Some(e) => Some(std::borrow::Cow::Borrowed(&**e)),
+            } => match edges.get(j) {
+                Some(e) => Some(std::borrow::Cow::Borrowed(e)),
                 None => read(text, edge_spans[j])
                     .and_then(|b| serde_json::from_slice(&b).ok())
                     .map(std::borrow::Cow::Owned),
@@ -124,14 +200,14 @@ impl Records {
                 nodes,
                 damaged,
                 ..
-            } => nodes[i].get_or_init(|| {
+            } => nodes.get_or_init(i, || {
                 let parsed =
                     read(text, node_spans[i]).and_then(|b| serde_json::from_slice(&b).ok());
-                Box::new(parsed.unwrap_or_else(|| {
+                parsed.unwrap_or_else(|| {
                     warn_damaged(text, damaged);
                     let (id, kind) = fallback();
                     Node::new(id, kind)
-                }))
+                })
             }),
         }
     }
@@ -145,14 +221,14 @@ impl Records {
                 edges,
                 damaged,
                 ..
-            } => edges[j].get_or_init(|| {
+            } => edges.get_or_init(j, || {
                 let parsed =
                     read(text, edge_spans[j]).and_then(|b| serde_json::from_slice(&b).ok());
-                Box::new(parsed.unwrap_or_else(|| {
+                parsed.unwrap_or_else(|| {
                     warn_damaged(text, damaged);
                     let (from, to, kind) = fallback();
                     Edge::new(from, to, kind)
-                }))
+                })
             }),
         }
     }
@@ -202,5 +278,61 @@ fn warn_damaged(text: &Text, damaged: &AtomicBool) {
         eprintln!(
             "warning: {what} changed while heir was reading it; some records show only their id and kind — re-run heir"
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    static DROPPED: AtomicUsize = AtomicUsize::new(0);
+
+    struct Counted(usize);
+
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            DROPPED.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    /// A record is made once, kept, handed out again without remaking, and freed with the cache
+    /// — from a table that starts empty without being written.
+    #[test]
+    fn cache_makes_each_record_once_and_frees_them() {
+        let cache = RecordCache::<Counted>::new(1 << 20);
+        assert!((0..1 << 20).all(|i| cache.get(i).is_none()));
+        let first: *const Counted = cache.get_or_init(7, || Counted(70));
+        let again: *const Counted = cache.get_or_init(7, || panic!("made twice"));
+        assert_eq!(first, again);
+        assert_eq!(cache.get_or_init(9, || Counted(90)).0, 90);
+        assert_eq!(cache.get(7).map(|c| c.0), Some(70));
+        assert!(cache.get(8).is_none());
+        assert_eq!(cache.held(), 2);
+        let before = DROPPED.load(Ordering::SeqCst);
+        drop(cache);
+        assert_eq!(DROPPED.load(Ordering::SeqCst) - before, 2);
+    }
+
+    /// Threads racing for the same records all get the one that was stored.
+    #[test]
+    fn racing_threads_share_one_record() {
+        let cache = RecordCache::<usize>::new(64);
+        let seen: Vec<Vec<usize>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..4)
+                .map(|t| {
+                    let cache = &cache;
+                    s.spawn(move || {
+                        (0..64)
+                            .map(|i| cache.get_or_init(i, || i * 10 + t) as *const usize as usize)
+                            .collect()
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert!(seen.iter().all(|s| s == &seen[0]));
+        assert_eq!(cache.held(), 64);
+        assert!((0..64).all(|i| cache.get(i).is_some_and(|v| v / 10 == i)));
     }
 }
