@@ -387,6 +387,117 @@ fn elements(text: &str, mut i: usize) -> Option<(Vec<&str>, usize)> {
     }
 }
 
+/// `b[i]` opens a string that serde_json would borrow as is (no escapes, no control
+/// characters); the index just past its closing quote.
+#[inline]
+fn plain_string_end(b: &[u8], i: usize) -> Option<usize> {
+    if b.get(i) != Some(&b'"') {
+        return None;
+    }
+    let len = special(&b[i + 1..])?;
+    (b[i + 1 + len] == b'"').then_some(i + len + 2)
+}
+
+/// Position of the first `"`, `\\` or control character in `b`, eight bytes at a time.
+#[inline]
+fn special(b: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while i + 8 <= b.len() {
+        let w = u64::from_le_bytes(b[i..i + 8].try_into().expect("eight bytes"));
+        let q = w ^ (ONES * u64::from(b'"'));
+        let s = w ^ (ONES * u64::from(b'\\'));
+        // A zero byte in q or s, or a byte below 0x20 in w, marks a match (exact for the lowest
+        // set byte: borrows only run upwards).
+        let hit = (q.wrapping_sub(ONES) & !q
+            | s.wrapping_sub(ONES) & !s
+            | w.wrapping_sub(ONES * 0x20) & !w)
+            & HIGH;
+        if hit != 0 {
+            return Some(i + (hit.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    b[i..]
+        .iter()
+        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+        .map(|k| i + k)
+}
+
+/// The usual edge record — `from`, `to` and `kind` as plain strings, maybe `requires`, `at` and
+/// `props`, each key once and unescaped — read without serde's generic machinery, which was
+/// most of the cost of two million edges. `None` for anything else, and the record goes to
+/// serde, whose verdict stands; a record read here is one serde reads the same
+/// (`quick_edges_read_as_serde_does`). Values other than the three strings are handed to serde.
+fn quick_edge(raw: &str) -> Option<EdgeLite<'_>> {
+    let b = raw.as_bytes();
+    let mut i = ws(b, 0);
+    if b.get(i) != Some(&b'{') {
+        return None;
+    }
+    i = ws(b, i + 1);
+    let (mut from, mut to, mut kind) = (None, None, None);
+    let (mut requires, mut at, mut props) = (None, None, None);
+    loop {
+        let key_end = plain_string_end(b, i)?;
+        let key = &raw[i + 1..key_end - 1];
+        i = ws(b, key_end);
+        if b.get(i) != Some(&b':') {
+            return None;
+        }
+        i = ws(b, i + 1);
+        let end = match key {
+            "from" | "to" => {
+                let end = plain_string_end(b, i)?;
+                let slot = if key == "from" { &mut from } else { &mut to };
+                slot.replace(&raw[i + 1..end - 1])
+                    .is_none()
+                    .then_some(end)?
+            }
+            "kind" => {
+                let end = plain_string_end(b, i)?;
+                let k = serde_json::from_str::<EdgeKind>(&raw[i..end]).ok()?;
+                kind.replace(k).is_none().then_some(end)?
+            }
+            "requires" | "at" | "props" => {
+                let end = value_end(b, i)?;
+                let v = &raw[i..end];
+                let fresh = match key {
+                    "requires" => requires
+                        .replace(serde_json::from_str::<Vec<Requirement>>(v).ok()?)
+                        .is_none(),
+                    "at" => at
+                        .replace(serde_json::from_str::<Option<Timestamp>>(v).ok()?)
+                        .is_none(),
+                    _ => props
+                        .replace(serde_json::from_str::<Obj>(v).ok()?)
+                        .is_none(),
+                };
+                fresh.then_some(end)?
+            }
+            _ => return None,
+        };
+        i = ws(b, end);
+        match b.get(i) {
+            Some(b',') => i = ws(b, i + 1),
+            Some(b'}') => break,
+            _ => return None,
+        }
+    }
+    if ws(b, i + 1) != b.len() {
+        return None;
+    }
+    Some(EdgeLite {
+        from: Cow::Borrowed(from?),
+        to: Cow::Borrowed(to?),
+        kind: kind?,
+        requires: requires.unwrap_or_default(),
+        at: at.flatten(),
+        props: Obj,
+    })
+}
+
 fn span_of(text: &str, s: &str) -> Result<Span, GiveUp> {
     Ok(Span {
         start: (s.as_ptr() as usize - text.as_ptr() as usize) as u64,
@@ -521,7 +632,12 @@ fn parse_inner(text: &str, threads: usize) -> Result<(Parsed, Vec<Span>, Vec<Spa
     let mut warnings = Vec::new();
     // Consecutive nodes mostly share a platform: skip the map for a repeat.
     let mut last_platform: Option<(&str, u32)> = None;
+    // Each push probes the table at a random place: ask for the slot a few rows ahead.
+    let mut ahead = rows.iter().skip(16);
     for row in rows.iter() {
+        if let Some(a) = ahead.next() {
+            ids.prefetch_slot(a.hash);
+        }
         ids.push_hashed(&row.id, row.hash).map_err(|_| GiveUp)?;
         let p = row
             .platform
@@ -539,35 +655,45 @@ fn parse_inner(text: &str, threads: usize) -> Result<(Parsed, Vec<Span>, Vec<Spa
         graph.add_node(facts);
         node_spans.push(row.span);
     }
+    drop(ahead);
     for row in rows.iter_mut() {
         warnings.append(&mut row.warnings);
     }
     drop(rows);
     let ids_ref = &ids;
     let edge_rows = chunked(&raw.edges, threads, |offset, chunk, out| {
-        // Documents list a node's edges together: the previous `from` usually answers the next.
-        let mut last: Option<(Cow<str>, usize)> = None;
-        for (k, r) in chunk.iter().enumerate() {
-            let e: EdgeLite = serde_json::from_str(r).map_err(|_| GiveUp)?;
-            let from = match &last {
-                Some((id, i)) if *id == e.from => *i,
-                _ => {
-                    let i = ids_ref.get(&e.from).ok_or(GiveUp)?;
-                    last = Some((e.from, i));
-                    i
-                }
-            };
-            let to = ids_ref.get(&e.to).ok_or(GiveUp)?;
-            out.push(EdgeRow {
-                from: from as u32,
-                to: to as u32,
-                facts: EdgeFacts {
-                    kind: e.kind,
-                    requires: e.requires.iter().fold(0u8, |acc, r| acc | r.bit()),
-                    doc_index: (offset + k) as u32,
-                },
-                span: span_of(text, r)?,
-            });
+        // Edges are parsed a batch at a time and their ends looked up together, so the lookups'
+        // cache misses overlap (`IdIndex::get_batch`).
+        const BATCH: usize = 32;
+        let mut parsed: Vec<EdgeLite> = Vec::with_capacity(BATCH);
+        let mut found = Vec::with_capacity(2 * BATCH);
+        for (b, batch) in chunk.chunks(BATCH).enumerate() {
+            parsed.clear();
+            for r in batch {
+                parsed.push(match quick_edge(r) {
+                    Some(e) => e,
+                    None => serde_json::from_str(r).map_err(|_| GiveUp)?,
+                });
+            }
+            let mut keys = [("", 0u64); 2 * BATCH];
+            for (k, e) in parsed.iter().enumerate() {
+                keys[2 * k] = (&e.from, hash(e.from.as_bytes()));
+                keys[2 * k + 1] = (&e.to, hash(e.to.as_bytes()));
+            }
+            ids_ref.get_batch(&keys[..2 * parsed.len()], &mut found);
+            for (k, (e, r)) in parsed.iter().zip(batch).enumerate() {
+                let (from, to) = (found[2 * k].ok_or(GiveUp)?, found[2 * k + 1].ok_or(GiveUp)?);
+                out.push(EdgeRow {
+                    from: from as u32,
+                    to: to as u32,
+                    facts: EdgeFacts {
+                        kind: e.kind,
+                        requires: e.requires.iter().fold(0u8, |acc, r| acc | r.bit()),
+                        doc_index: (offset + b * BATCH + k) as u32,
+                    },
+                    span: span_of(text, r)?,
+                });
+            }
         }
         Ok(())
     })?;
@@ -599,4 +725,88 @@ fn parse_inner(text: &str, threads: usize) -> Result<(Parsed, Vec<Span>, Vec<Spa
         node_spans,
         edge_spans,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Edge records that are read here are read exactly as serde reads them; the odd ones
+    /// (escapes, control characters, repeated or unknown keys, wrong types, trailing text) are
+    /// left to serde.
+    /// The word-at-a-time search finds what a byte-at-a-time one finds, at every alignment.
+    #[test]
+    fn special_bytes_are_found_exactly() {
+        let slow = |b: &[u8]| b.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20);
+        for hit in [b'"', b'\\', 0, 0x1f, b'\n'] {
+            for len in 0..24 {
+                for at in 0..=len {
+                    let mut b: Vec<u8> = (0..len).map(|k| b"az ~\x7f\xc3\xa9!"[k % 8]).collect();
+                    if at < len {
+                        b[at] = hit;
+                    }
+                    assert_eq!(special(&b), slow(&b), "{b:?}");
+                }
+            }
+        }
+        assert_eq!(special(b"abc\x20\x1f"), Some(4));
+    }
+
+    #[test]
+    fn quick_edges_read_as_serde_does() {
+        let cases = [
+            r#"{"from":"a","to":"b","kind":"sso"}"#,
+            r#" { "kind" : "member_of" ,"to":"b:2",  "from":"a:1"}  "#,
+            "{\n\t\"from\":\"a\",\r\n\"to\":\"b\",\"kind\":\"sso\"}",
+            r#"{"from":"a","to":"b","kind":"sso","requires":["mfa","managed_device"]}"#,
+            r#"{"from":"a","to":"b","kind":"sso","requires":[]}"#,
+            r#"{"from":"a","to":"b","kind":"issued","at":"2026-11-20T10:00:00Z"}"#,
+            r#"{"from":"a","to":"b","kind":"issued","at":null}"#,
+            r#"{"from":"a","to":"b","kind":"sso","props":{"x":[1,{"y":"}"}],"z":null}}"#,
+            r#"{"from":"a","to":"b","kind":"sso","props":{}}"#,
+            r#"{"from":"é✓","to":"b","kind":"sso"}"#,
+            // Left to serde, which accepts or refuses them itself.
+            r#"{"from":"a\"q","to":"b","kind":"sso"}"#,
+            r#"{"from":"a\u0041","to":"b","kind":"sso"}"#,
+            "{\"from\":\"a\tb\",\"to\":\"b\",\"kind\":\"sso\"}",
+            r#"{"fr\u006fm":"a","to":"b","kind":"sso"}"#,
+            r#"{"from":"a","from":"c","to":"b","kind":"sso"}"#,
+            r#"{"from":"a","to":"b","kind":"sso","kind":"sso"}"#,
+            r#"{"from":"a","to":"b","kind":"sso","props":{},"props":{}}"#,
+            r#"{"from":"a","to":"b","kind":"sso","at":null,"at":null}"#,
+            r#"{"from":"a","to":"b","kind":"sso","requiers":[]}"#,
+            r#"{"from":"a","to":"b","kind":"owns_"}"#,
+            r#"{"from":"a","to":"b","kind":"sso","requires":null}"#,
+            r#"{"from":"a","to":"b","kind":"sso","requires":["mfaa"]}"#,
+            r#"{"from":"a","to":"b","kind":"sso","props":null}"#,
+            r#"{"from":"a","to":"b","kind":"sso","props":[]}"#,
+            r#"{"from":"a","to":"b","kind":"sso","at":"yesterday"}"#,
+            r#"{"from":"a","to":"b","kind":"sso","at":5}"#,
+            r#"{"from":1,"to":"b","kind":"sso"}"#,
+            r#"{"from":"a","to":"b"}"#,
+            r#"{"to":"b","kind":"sso"}"#,
+            r#"{}"#,
+            r#"{"from":"a","to":"b","kind":"sso",}"#,
+            r#"{"from":"a","to":"b","kind":"sso"} x"#,
+            r#"{"from":"a","to":"b","kind":"sso"}}"#,
+            r#"{"from":"a" "to":"b","kind":"sso"}"#,
+            r#"{"from":"a","to":"b","kind":"sso","props":{"a":tru}}"#,
+            r#"{"from":"a","to":"b","kind":"sso","props":{"a":"x}"#,
+            r#"["from","a"]"#,
+        ];
+        let mut quick = 0;
+        for raw in cases {
+            let reference: Result<EdgeLite, _> = serde_json::from_str(raw);
+            let Some(e) = quick_edge(raw) else { continue };
+            quick += 1;
+            let r = reference.unwrap_or_else(|err| panic!("read {raw} that serde refuses: {err}"));
+            assert_eq!(
+                (&e.from, &e.to, e.kind, &e.requires, e.at),
+                (&r.from, &r.to, r.kind, &r.requires, r.at),
+                "{raw}"
+            );
+            assert!(matches!(e.from, Cow::Borrowed(_)) && matches!(e.to, Cow::Borrowed(_)));
+        }
+        assert_eq!(quick, 10, "the ten plain records are read here");
+    }
 }
