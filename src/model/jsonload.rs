@@ -201,7 +201,54 @@ struct Split<'a> {
 /// every separator is checked here, so a slice is always a whole element. Anything unusual
 /// (escaped keys, repeated keys, a field the document does not have) returns `None` and the
 /// `serde_json` raw pass decides, so the scanner never has to be right about odd documents.
-fn split(text: &str) -> Option<Split<'_>> {
+///
+/// With `parallel`, a second thread scans the second half meanwhile (see [`Tail`]).
+fn split(text: &str, parallel: bool) -> Option<Split<'_>> {
+    let start = parallel
+        .then(|| resync(text.as_bytes(), text.len() / 2))
+        .flatten();
+    std::thread::scope(|s| {
+        let mut tail = start.map(|start| Tail {
+            start,
+            scan: s.spawn(move || {
+                let mut items = Vec::new();
+                list_rest(text, start, &mut items).map(|end| (items, end))
+            }),
+        });
+        split_top(text, &mut tail)
+    })
+}
+
+/// Documents from this size are split on two threads.
+const PARALLEL_SPLIT: usize = 8 << 20;
+
+/// A guess at where an element of a record list starts, past `from`: a `{` after `}` and `,`.
+/// It may be wrong (the bytes could be inside a string); [`Tail`] explains why that is safe.
+fn resync(b: &[u8], from: usize) -> Option<usize> {
+    let window = &b[from..b.len().min(from + (1 << 20))];
+    let mut k = 0;
+    while let Some(p) = window[k..].iter().position(|&c| c == b'{') {
+        let at = from + k + p;
+        let before = b[..at].trim_ascii_end();
+        if before.ends_with(b",") && before[..before.len() - 1].trim_ascii_end().ends_with(b"}") {
+            return Some(at);
+        }
+        k += p + 1;
+    }
+    None
+}
+
+/// The second thread's part of a split: the elements of one list scanned from `start` to the
+/// list's end. The main scan uses them only if it arrives at exactly `start` as the beginning
+/// of an element. Then `start` truly begins an element of that list, and scanning a list from an
+/// element onwards depends on nothing before it, so these are the elements the main scan would
+/// have found itself. If the guess was wrong the main scan passes `start` by and carries on.
+struct Tail<'s, 't> {
+    start: usize,
+    scan: std::thread::ScopedJoinHandle<'s, Option<(Vec<&'t str>, usize)>>,
+}
+
+fn split_top<'t>(text: &'t str, tail: &mut Option<Tail<'_, 't>>) -> Option<Split<'t>> {
     let b = text.as_bytes();
     let mut i = ws(b, 0);
     if b.get(i) != Some(&b'{') {
@@ -222,7 +269,7 @@ fn split(text: &str) -> Option<Split<'_>> {
         i = ws(b, i + 1);
         match key {
             "nodes" | "edges" => {
-                let (items, end) = elements(text, i)?;
+                let (items, end) = elements(text, i, tail)?;
                 let slot = if key == "nodes" {
                     &mut nodes
                 } else {
@@ -365,7 +412,11 @@ fn value_end(b: &[u8], mut i: usize) -> Option<usize> {
 }
 
 /// The elements of the list starting at `text[i]`, and the index just past it.
-fn elements(text: &str, mut i: usize) -> Option<(Vec<&str>, usize)> {
+fn elements<'t>(
+    text: &'t str,
+    mut i: usize,
+    tail: &mut Option<Tail<'_, 't>>,
+) -> Option<(Vec<&'t str>, usize)> {
     let b = text.as_bytes();
     if b.get(i) != Some(&b'[') {
         return None;
@@ -376,13 +427,48 @@ fn elements(text: &str, mut i: usize) -> Option<(Vec<&str>, usize)> {
         return Some((items, i + 1));
     }
     loop {
-        let end = value_end(b, i)?;
-        items.push(text.get(i..end)?);
-        i = ws(b, end);
-        match b.get(i) {
-            Some(b',') => i = ws(b, i + 1),
-            Some(b']') => return Some((items, i + 1)),
-            _ => return None,
+        if tail.as_ref().is_some_and(|t| t.start == i) {
+            let joined = tail.take().and_then(|t| t.scan.join().ok().flatten());
+            if let Some((rest, end)) = joined {
+                items.extend(rest);
+                return Some((items, end));
+            }
+        }
+        match list_step(text, i, &mut items)? {
+            Step::Next(next) => i = next,
+            Step::End(end) => return Some((items, end)),
+        }
+    }
+}
+
+enum Step {
+    /// The next element starts here.
+    Next(usize),
+    /// The list ended; the index just past it.
+    End(usize),
+}
+
+/// Scans the element at `text[i]` and the separator after it.
+#[inline]
+fn list_step<'t>(text: &'t str, i: usize, items: &mut Vec<&'t str>) -> Option<Step> {
+    let b = text.as_bytes();
+    let end = value_end(b, i)?;
+    items.push(text.get(i..end)?);
+    let i = ws(b, end);
+    match b.get(i) {
+        Some(b',') => Some(Step::Next(ws(b, i + 1))),
+        Some(b']') => Some(Step::End(i + 1)),
+        _ => None,
+    }
+}
+
+/// The elements from the one at `text[i]` to the end of its list, into `items`; the index just
+/// past the list.
+fn list_rest<'t>(text: &'t str, mut i: usize, items: &mut Vec<&'t str>) -> Option<usize> {
+    loop {
+        match list_step(text, i, items)? {
+            Step::Next(next) => i = next,
+            Step::End(end) => return Some(end),
         }
     }
 }
@@ -599,7 +685,7 @@ fn node_row<'a>(text: &'a str, i: usize, raw: &'a str) -> Result<NodeRow<'a>, Gi
 }
 
 fn parse_inner(text: &str, threads: usize) -> Result<(Parsed, Vec<Span>, Vec<Span>), GiveUp> {
-    let raw = match split(text) {
+    let raw = match split(text, threads > 1 && text.len() >= PARALLEL_SPLIT) {
         Some(split) => split,
         None => {
             let raw: RawDoc = serde_json::from_str(text).map_err(|_| GiveUp)?;
@@ -750,6 +836,70 @@ mod tests {
             }
         }
         assert_eq!(special(b"abc\x20\x1f"), Some(4));
+    }
+
+    fn same_split(text: &str) -> bool {
+        let one = split(text, false);
+        let two = split(text, true);
+        assert_eq!(
+            one.as_ref().map(|s| (s.version, &s.nodes, &s.edges)),
+            two.as_ref().map(|s| (s.version, &s.nodes, &s.edges))
+        );
+        one.is_some()
+    }
+
+    fn doc(nodes: usize, edges: usize, node_props: &str) -> String {
+        let nodes: Vec<String> = (0..nodes)
+            .map(|k| {
+                format!(r#"{{"id": "u{k}", "kind": "user", "props": {{"p": "{node_props}"}}}}"#)
+            })
+            .collect();
+        let edges: Vec<String> = (0..edges)
+            .map(|k| format!(r#"{{"from":"u{k}","to":"u{}","kind":"sso"}}"#, k + 1))
+            .collect();
+        format!(
+            "{{\"version\": 1, \"nodes\": [{}],\n \"edges\" : [ {} ] }}",
+            nodes.join(","),
+            edges.join(", \n")
+        )
+    }
+
+    /// The two-thread split finds exactly the one-thread split's elements: when the second
+    /// thread's guess is right, when it falls inside a string, in either list, and when the
+    /// document is broken after the middle.
+    #[test]
+    fn parallel_split_is_the_serial_split() {
+        let plain = doc(300, 900, "x");
+        assert!(same_split(&plain)); // the middle in the edges
+        let guess = resync(plain.as_bytes(), plain.len() / 2).unwrap();
+        let at = |e: &&str| e.as_ptr() as usize - plain.as_ptr() as usize;
+        let edges = split(&plain, false).unwrap().edges;
+        assert!(
+            edges.iter().any(|e| at(e) == guess),
+            "a true element start: the halves join"
+        );
+        assert!(same_split(&doc(900, 30, "x"))); // in the nodes
+        assert!(same_split(&doc(300, 0, "x")));
+        assert!(same_split(&doc(0, 300, "x")));
+        // Guesses inside strings: every node's props string looks like a list boundary.
+        let tricky = doc(400, 10, r#"}, {\"id\": \"u1\"}, {"#);
+        assert!(tricky.contains(r#"}, {\"id"#));
+        let guess = resync(tricky.as_bytes(), tricky.len() / 2).unwrap();
+        let serial = split(&tricky, false).unwrap();
+        let starts = |list: &[&str]| -> Vec<usize> {
+            list.iter()
+                .map(|e| e.as_ptr() as usize - tricky.as_ptr() as usize)
+                .collect()
+        };
+        assert!(
+            !starts(&serial.nodes).contains(&guess),
+            "the guess is inside a string"
+        );
+        assert!(same_split(&tricky));
+        assert!(!same_split(
+            &doc(300, 900, "x").replace("}, \n{\"from\":\"u700\"", "} {\"from\":\"u700\"")
+        ));
+        assert!(!same_split("{\"version\": 1, \"nodes\": [{},{}"));
     }
 
     #[test]
