@@ -219,8 +219,9 @@ fn split(text: &str, parallel: bool) -> Option<Split<'_>> {
     })
 }
 
-/// Documents from this size are split on two threads.
-const PARALLEL_SPLIT: usize = 8 << 20;
+/// Documents from this size are split on two threads (a thread costs tens of microseconds; a
+/// megabyte takes about a millisecond to split).
+const PARALLEL_SPLIT: usize = 1 << 20;
 
 /// A guess at where an element of a record list starts, past `from`: a `{` after `}` and `,`.
 /// It may be wrong (the bytes could be inside a string); [`Tail`] explains why that is safe.

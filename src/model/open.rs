@@ -106,7 +106,7 @@ fn from_text(
 /// grew) falls back to one plain read from the start.
 fn read_text(file: &mut std::fs::File, len: u64, threads: usize) -> std::io::Result<String> {
     #[cfg(unix)]
-    if len >= PROGRESS_BYTES && threads > 1 {
+    if len >= PARALLEL_READ && threads > 1 {
         if let Some(bytes) = read_parallel(file, len as usize, threads) {
             return String::from_utf8(bytes)
                 .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e));
@@ -178,6 +178,9 @@ unsafe fn pread_exact(fd: i32, dst: *mut u8, n: usize, offset: usize) -> bool {
     }
     true
 }
+
+/// Documents from this size are read on several threads.
+const PARALLEL_READ: u64 = 4 << 20;
 
 /// Documents from this size get progress messages: parsing them takes a noticeable while.
 const PROGRESS_BYTES: u64 = 32 << 20;
@@ -304,7 +307,7 @@ mod tests {
         let text = "{\"version\": 1}\n".repeat(3 << 20);
         std::fs::write(&path, &text).unwrap();
         let mut f = std::fs::File::open(&path).unwrap();
-        assert!(text.len() as u64 >= PROGRESS_BYTES);
+        assert!(text.len() as u64 >= PARALLEL_READ);
         assert!(read_text(&mut f, text.len() as u64, 2).unwrap() == text);
         std::fs::remove_dir_all(&dir).unwrap();
     }
