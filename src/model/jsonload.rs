@@ -319,10 +319,11 @@ fn split_top<'t>(text: &'t str, tail: &mut Option<Tail<'_, 't>>) -> Option<Split
     })
 }
 
-/// Position of the first `"` or `\\` in `b`, eight bytes at a time (strings are most of a
-/// document, and a byte-at-a-time search is what made splitting slow).
+/// Position of the first `"` or `\\` in `b` — with `CONTROLS`, or of the first control
+/// character — eight bytes at a time (strings are most of a document, and a byte-at-a-time
+/// search is what made splitting slow).
 #[inline]
-fn quote_or_backslash(b: &[u8]) -> Option<usize> {
+fn special<const CONTROLS: bool>(b: &[u8]) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let mut i = 0;
@@ -330,17 +331,27 @@ fn quote_or_backslash(b: &[u8]) -> Option<usize> {
         let w = u64::from_le_bytes(b[i..i + 8].try_into().expect("eight bytes"));
         let q = w ^ (ONES * u64::from(b'"'));
         let s = w ^ (ONES * u64::from(b'\\'));
-        // A zero byte in q or s marks a match (exact for the lowest set byte).
-        let hit = (q.wrapping_sub(ONES) & !q | s.wrapping_sub(ONES) & !s) & HIGH;
-        if hit != 0 {
-            return Some(i + (hit.trailing_zeros() / 8) as usize);
+        // A zero byte in q or s (or, with CONTROLS, a byte below 0x20 in w) marks a match, exact
+        // for the lowest set byte: borrows only run upwards.
+        let mut hit = q.wrapping_sub(ONES) & !q | s.wrapping_sub(ONES) & !s;
+        if CONTROLS {
+            hit |= w.wrapping_sub(ONES * 0x20) & !w;
+        }
+        if hit & HIGH != 0 {
+            return Some(i + ((hit & HIGH).trailing_zeros() / 8) as usize);
         }
         i += 8;
     }
     b[i..]
         .iter()
-        .position(|&c| c == b'"' || c == b'\\')
+        .position(|&c| c == b'"' || c == b'\\' || (CONTROLS && c < 0x20))
         .map(|k| i + k)
+}
+
+/// Where a string scan stops: at the closing quote or at an escape.
+#[inline]
+fn quote_or_backslash(b: &[u8]) -> Option<usize> {
+    special::<false>(b)
 }
 
 #[inline]
@@ -351,14 +362,25 @@ fn ws(b: &[u8], mut i: usize) -> usize {
     i
 }
 
-/// `b[i]` opens a string without escapes; the index just past its closing quote.
+/// `b[i]` opens a string without escapes — with `PLAIN`, also without control characters, so
+/// that serde_json would borrow it as is; the index just past its closing quote.
 #[inline]
-fn string_end(b: &[u8], i: usize) -> Option<usize> {
+fn string_end_of<const PLAIN: bool>(b: &[u8], i: usize) -> Option<usize> {
     if b.get(i) != Some(&b'"') {
         return None;
     }
-    let len = quote_or_backslash(&b[i + 1..])?;
+    let len = special::<PLAIN>(&b[i + 1..])?;
     (b[i + 1 + len] == b'"').then_some(i + len + 2)
+}
+
+#[inline]
+fn string_end(b: &[u8], i: usize) -> Option<usize> {
+    string_end_of::<false>(b, i)
+}
+
+#[inline]
+fn plain_string_end(b: &[u8], i: usize) -> Option<usize> {
+    string_end_of::<true>(b, i)
 }
 
 /// The index just past the value starting at `b[i]` (not validated beyond its extent).
@@ -472,44 +494,6 @@ fn list_rest<'t>(text: &'t str, mut i: usize, items: &mut Vec<&'t str>) -> Optio
             Step::End(end) => return Some(end),
         }
     }
-}
-
-/// `b[i]` opens a string that serde_json would borrow as is (no escapes, no control
-/// characters); the index just past its closing quote.
-#[inline]
-fn plain_string_end(b: &[u8], i: usize) -> Option<usize> {
-    if b.get(i) != Some(&b'"') {
-        return None;
-    }
-    let len = special(&b[i + 1..])?;
-    (b[i + 1 + len] == b'"').then_some(i + len + 2)
-}
-
-/// Position of the first `"`, `\\` or control character in `b`, eight bytes at a time.
-#[inline]
-fn special(b: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let mut i = 0;
-    while i + 8 <= b.len() {
-        let w = u64::from_le_bytes(b[i..i + 8].try_into().expect("eight bytes"));
-        let q = w ^ (ONES * u64::from(b'"'));
-        let s = w ^ (ONES * u64::from(b'\\'));
-        // A zero byte in q or s, or a byte below 0x20 in w, marks a match (exact for the lowest
-        // set byte: borrows only run upwards).
-        let hit = (q.wrapping_sub(ONES) & !q
-            | s.wrapping_sub(ONES) & !s
-            | w.wrapping_sub(ONES * 0x20) & !w)
-            & HIGH;
-        if hit != 0 {
-            return Some(i + (hit.trailing_zeros() / 8) as usize);
-        }
-        i += 8;
-    }
-    b[i..]
-        .iter()
-        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
-        .map(|k| i + k)
 }
 
 /// The usual edge record — `from`, `to` and `kind` as plain strings, maybe `requires`, `at` and
@@ -824,7 +808,10 @@ mod tests {
     /// The word-at-a-time search finds what a byte-at-a-time one finds, at every alignment.
     #[test]
     fn special_bytes_are_found_exactly() {
-        let slow = |b: &[u8]| b.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20);
+        let slow = |b: &[u8], controls: bool| {
+            b.iter()
+                .position(|&c| c == b'"' || c == b'\\' || (controls && c < 0x20))
+        };
         for hit in [b'"', b'\\', 0, 0x1f, b'\n'] {
             for len in 0..24 {
                 for at in 0..=len {
@@ -832,11 +819,13 @@ mod tests {
                     if at < len {
                         b[at] = hit;
                     }
-                    assert_eq!(special(&b), slow(&b), "{b:?}");
+                    assert_eq!(special::<true>(&b), slow(&b, true), "{b:?}");
+                    assert_eq!(special::<false>(&b), slow(&b, false), "{b:?}");
                 }
             }
         }
-        assert_eq!(special(b"abc\x20\x1f"), Some(4));
+        assert_eq!(special::<true>(b"abc\x20\x1f"), Some(4));
+        assert_eq!(special::<false>(b"abc\x20\x1f"), None);
     }
 
     fn same_split(text: &str) -> bool {
