@@ -20,7 +20,7 @@ use petgraph::graph::{EdgeIndex, NodeIndex};
 use serde::Serialize;
 
 use crate::model::graph::Out;
-use crate::model::{Attacker, BlockedBy, Requirement, Timestamp, TrustGraph};
+use crate::model::{prefetch, read_ahead, Attacker, BlockedBy, Requirement, Timestamp, TrustGraph};
 
 /// What to evaluate.
 #[derive(Debug, Clone)]
@@ -213,13 +213,13 @@ impl Labels {
     /// Starts loading the states of `node` (one cache line).
     #[inline]
     fn prefetch(&self, node: usize) {
-        crate::model::prefetch(self.nodes.as_ptr().wrapping_add(node));
+        prefetch(self.nodes.as_ptr().wrapping_add(node));
     }
 
     /// Starts loading the hop steps of `node`'s states.
     #[inline]
     fn prefetch_hops(&self, node: usize) {
-        crate::model::prefetch(self.hop.as_ptr().wrapping_add(node * 4));
+        prefetch(self.hop.as_ptr().wrapping_add(node * 4));
     }
 
     /// Whether any state of `node` is labelled.
@@ -613,12 +613,9 @@ fn by_rank(g: &TrustGraph, reached: &[Reached]) -> Vec<u32> {
     // Entries are in discovery order, scattered over the node table: read each criticality
     // once, asking for it a few entries ahead so the misses overlap.
     let mut count = [0usize; 256];
-    let crit: Vec<u8> = (0..reached.len())
-        .map(|k| {
-            if let Some(ahead) = reached.get(k + AHEAD) {
-                g.prefetch_facts(ahead.node);
-            }
-            let c = g.facts(reached[k].node).criticality;
+    let crit: Vec<u8> = read_ahead(reached, AHEAD, |r| g.prefetch_facts(r.node))
+        .map(|r| {
+            let c = g.facts(r.node).criticality;
             count[c as usize] += 1;
             c
         })
@@ -632,10 +629,8 @@ fn by_rank(g: &TrustGraph, reached: &[Reached]) -> Vec<u32> {
     }
     let bounds = start;
     let mut keys = vec![0u128; reached.len()];
-    for (k, r) in reached.iter().enumerate() {
-        if let Some(ahead) = reached.get(k + AHEAD) {
-            crate::model::prefetch(rank.as_ptr().wrapping_add(ahead.node.index()));
-        }
+    let ask_rank = |r: &Reached| prefetch(rank.as_ptr().wrapping_add(r.node.index()));
+    for (k, r) in read_ahead(reached, AHEAD, ask_rank).enumerate() {
         // Later windows first: the bit-flipped order-preserving image of `until`, plus one to
         // make room for the persistent ones. `NEVER` (no expiry on the path) lands just after
         // them; a reached window ends after `at`, so it is never `i64::MIN`, the one value the
@@ -716,7 +711,7 @@ impl<'a> PathIds<'a> {
     /// Starts loading the chain's last step (for a writer a few rows ahead).
     #[inline]
     pub fn prefetch(&self) {
-        crate::model::prefetch(self.hops.as_ptr().wrapping_add(self.last as usize));
+        prefetch(self.hops.as_ptr().wrapping_add(self.last as usize));
     }
 
     /// Calls `f` with each id of the chain, source first; the ids are looked up as one batch.
@@ -791,16 +786,7 @@ impl BlastResult {
             at: self.query.at,
             attacker: self.query.attacker,
             incomplete_sources: self.incomplete_sources.clone(),
-            reached: self
-                .reached
-                .iter()
-                .enumerate()
-                .map(|(k, r)| {
-                    if let Some(ahead) = self.reached.get(k + AHEAD) {
-                        g.prefetch_node(ahead.node);
-                    }
-                    r
-                })
+            reached: read_ahead(&self.reached, AHEAD, |r| g.prefetch_node(r.node))
                 .map(|r| ReachedEntry {
                     id: g.id(r.node),
                     kind: g.facts(r.node).kind,
@@ -816,30 +802,23 @@ impl BlastResult {
                     complete: g.complete(r.node),
                 })
                 .collect(),
-            blocked: self
-                .blocked
-                .iter()
-                .enumerate()
-                .map(|(k, b)| {
-                    if let Some(ahead) = self.blocked.get(k + AHEAD) {
-                        g.prefetch_node(ahead.node);
-                        g.prefetch_edge(ahead.edge);
-                    }
-                    b
-                })
-                .map(|b| {
-                    let (from, to) = g.graph.edge_endpoints(b.edge).expect("edge of this graph");
-                    BlockedEntry {
-                        id: g.id(b.node),
-                        by: b.by.clone(),
-                        edge: EdgeRef3 {
-                            from: g.id(from),
-                            to: g.id(to),
-                            kind: g.graph[b.edge].kind,
-                        },
-                    }
-                })
-                .collect(),
+            blocked: read_ahead(&self.blocked, AHEAD, |b| {
+                g.prefetch_node(b.node);
+                g.prefetch_edge(b.edge);
+            })
+            .map(|b| {
+                let (from, to) = g.graph.edge_endpoints(b.edge).expect("edge of this graph");
+                BlockedEntry {
+                    id: g.id(b.node),
+                    by: b.by.clone(),
+                    edge: EdgeRef3 {
+                        from: g.id(from),
+                        to: g.id(to),
+                        kind: g.graph[b.edge].kind,
+                    },
+                }
+            })
+            .collect(),
             dead_sources: self.dead_sources.iter().map(|&i| g.id(i)).collect(),
         }
     }

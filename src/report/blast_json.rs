@@ -6,7 +6,7 @@
 use std::io::{self, Write};
 
 use crate::analysis::blast::{BlastReport, BlockedEntry, ReachedEntry};
-use crate::model::{prefetch, Timestamp};
+use crate::model::{prefetch, read_ahead, Timestamp};
 
 /// Bytes buffered before a write to `out`.
 const FLUSH_AT: usize = 1 << 20;
@@ -185,12 +185,8 @@ impl Pretty<'_> {
         ahead: impl Fn(&T),
         mut one: impl FnMut(&mut Self, &T),
     ) -> io::Result<()> {
-        const AHEAD: usize = 4;
         self.buf.push(b'[');
-        for (k, item) in items.iter().enumerate() {
-            if let Some(next) = items.get(k + AHEAD) {
-                ahead(next);
-            }
+        for (k, item) in read_ahead(items, 4, ahead).enumerate() {
             if k > 0 {
                 self.buf.push(b',');
             }
