@@ -12,5 +12,6 @@ pub mod error;
 pub mod export;
 pub mod fsutil;
 pub mod model;
+pub mod par;
 pub mod report;
 pub mod synth;

@@ -21,6 +21,7 @@ use serde::Serialize;
 
 use crate::model::graph::Out;
 use crate::model::{prefetch, read_ahead, Attacker, BlockedBy, Requirement, Timestamp, TrustGraph};
+use crate::par;
 
 /// What to evaluate.
 #[derive(Debug, Clone)]
@@ -799,29 +800,32 @@ impl BlastResult {
     /// was most of its cost.
     pub fn report<'g>(&self, g: &'g TrustGraph) -> BlastReport<'g> {
         // Rows are in answer order, scattered over the graph: each row's node is asked for a
-        // few rows ahead, so the cache misses overlap.
+        // few rows ahead, so the cache misses overlap. Large answers are built on every core.
         const AHEAD: usize = 8;
+        const PARALLEL_ROWS: usize = 16_384;
         BlastReport {
             from: self.query.from.iter().map(|&i| g.id(i)).collect(),
             at: self.query.at,
             attacker: self.query.attacker,
             incomplete_sources: self.incomplete_sources.clone(),
-            reached: read_ahead(&self.reached, AHEAD, |r| g.prefetch_node(r.node))
-                .map(|r| ReachedEntry {
-                    id: g.id(r.node),
-                    kind: g.facts(r.node).kind,
-                    criticality: g.facts(r.node).criticality,
-                    path: PathIds {
-                        graph: g,
-                        hops: self.hops.clone(),
-                        last: r.hop,
-                    },
-                    until: r.until,
-                    persistent: r.persistent,
-                    platform: g.platform(r.node),
-                    complete: g.complete(r.node),
-                })
-                .collect(),
+            reached: par::map_chunks(&self.reached, PARALLEL_ROWS, |run, rows| {
+                rows.extend(
+                    read_ahead(run, AHEAD, |r| g.prefetch_node(r.node)).map(|r| ReachedEntry {
+                        id: g.id(r.node),
+                        kind: g.facts(r.node).kind,
+                        criticality: g.facts(r.node).criticality,
+                        path: PathIds {
+                            graph: g,
+                            hops: self.hops.clone(),
+                            last: r.hop,
+                        },
+                        until: r.until,
+                        persistent: r.persistent,
+                        platform: g.platform(r.node),
+                        complete: g.complete(r.node),
+                    }),
+                )
+            }),
             blocked: read_ahead(&self.blocked, AHEAD, |b| {
                 g.prefetch_node(b.node);
                 g.prefetch_edge(b.edge);
