@@ -14,6 +14,26 @@ pub fn threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
+/// Runs `a` here and `b` on another thread when `parallel` and there is another core, and
+/// returns both results. A panic in `b` is resumed here.
+pub fn join<A: Send, B: Send>(
+    parallel: bool,
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    if !parallel || threads() < 2 {
+        return (a(), b());
+    }
+    std::thread::scope(|s| {
+        let other = s.spawn(b);
+        let here = a();
+        let there = other
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (here, there)
+    })
+}
+
 /// Maps `items` to rows, in order: `f` gets a run of consecutive items and appends one row per
 /// item. From `min_len` items the runs are mapped on every core.
 pub fn map_chunks<T: Sync, U: Send>(

@@ -461,6 +461,51 @@ fn a_snapshot_gives_the_same_graph_and_is_dropped_when_the_document_changes() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// A snapshot over a megabyte is decoded on two threads (graph rows on one; checksum, id index
+/// and ranks on the other): it gives the same graph, and damage anywhere in it — the header, the
+/// id table, the node rows, the edge rows, the ranks, the checksum — still means it is ignored.
+#[test]
+fn a_large_snapshot_decoded_in_parallel_is_the_same_graph_or_nothing() {
+    let dir = tempdir();
+    let path = dir.join("big.json");
+    let at = heir::model::Timestamp::parse("2026-11-20T10:00:00Z").unwrap();
+    let doc = heir::synth::synth(400, 3, at);
+    std::fs::write(&path, serde_json::to_string(&doc).unwrap()).unwrap();
+    let p = path.to_str().unwrap();
+    let first = open(p, &policy(), &quiet).unwrap();
+    let (snap, _) = first.wrote_snapshot.clone().expect("snapshot written");
+    let bytes = std::fs::read(&snap).unwrap();
+    assert!(
+        bytes.len() > 1 << 20,
+        "{} bytes: too small to be decoded in parallel",
+        bytes.len()
+    );
+    let second = open(p, &policy(), &quiet).unwrap();
+    assert_eq!(second.origin, Origin::Snapshot(snap.clone()));
+    assert_same(&first.graph, &second.graph);
+    assert_eq!(first.warnings, second.warnings);
+    for at in [
+        20,
+        bytes.len() / 5,
+        bytes.len() / 2,
+        bytes.len() * 4 / 5,
+        bytes.len() - 20,
+        bytes.len() - 3,
+    ] {
+        let mut damaged = bytes.clone();
+        damaged[at] ^= 0x11;
+        std::fs::write(&snap, &damaged).unwrap();
+        let again = open(p, &policy(), &quiet).unwrap();
+        assert_eq!(
+            again.origin,
+            Origin::Parsed,
+            "damage at byte {at} went unnoticed"
+        );
+        assert_same(&again.graph, &first.graph);
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 fn tempdir() -> std::path::PathBuf {
     let d = std::env::temp_dir().join(format!(
         "heir-load-{}-{}",

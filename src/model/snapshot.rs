@@ -31,6 +31,7 @@ use super::ids::{hash, IdIndex};
 use super::kinds::{EdgeKind, NodeKind, Requirement};
 use super::load::{Diagnostic, Warnings};
 use super::records::{Records, Span, Text};
+use crate::par;
 
 const MAGIC: &[u8; 8] = b"HEIRSNAP";
 const END: &[u8; 8] = b"HEIREND!";
@@ -208,11 +209,8 @@ impl<'a> Cursor<'a> {
 /// Decodes a snapshot for the document open as `file` (whose metadata gave `key`). `None` when it
 /// is not a snapshot of this document by this heir.
 pub fn decode(bytes: &[u8], key: Key, file: File, path: &str) -> Option<(TrustGraph, Warnings)> {
-    let (bytes, sum) = bytes.split_at_checked(bytes.len().checked_sub(8)?)?;
-    if checksum(bytes).to_le_bytes() != sum {
-        return None;
-    }
-    let mut c = Cursor { b: bytes, at: 0 };
+    let (body, sum) = bytes.split_at_checked(bytes.len().checked_sub(8)?)?;
+    let mut c = Cursor { b: body, at: 0 };
     if c.take(8)? != MAGIC || c.u64()? != fingerprint() {
         return None;
     }
@@ -223,8 +221,8 @@ pub fn decode(bytes: &[u8], key: Key, file: File, path: &str) -> Option<(TrustGr
     }
     let n = usize::try_from(c.u64()?).ok()?;
     let m = usize::try_from(c.u64()?).ok()?;
-    // Rows are at least 35 and 22 bytes: counts larger than the file are corrupt, not huge.
-    if n.checked_mul(35)? > bytes.len() || m.checked_mul(22)? > bytes.len() {
+    // Counts larger than the file are corrupt, not huge: checked before anything is reserved.
+    if n.checked_mul(NODE_ROW)? > body.len() || m.checked_mul(EDGE_ROW)? > body.len() {
         return None;
     }
     let sources: Vec<Source> = serde_json::from_slice(c.bytes()?).ok()?;
@@ -238,21 +236,79 @@ pub fn decode(bytes: &[u8], key: Key, file: File, path: &str) -> Option<(TrustGr
         })
         .collect();
     let platforms: Vec<String> = serde_json::from_slice(c.bytes()?).ok()?;
-    let arena = std::str::from_utf8(c.bytes()?).ok()?.to_string();
-    let mut ends = Vec::with_capacity(n);
-    for _ in 0..n {
-        ends.push(usize::try_from(c.u64()?).ok()?);
-    }
+    let arena = c.bytes()?;
+    let ends = c.take(n.checked_mul(8)?)?;
     let slots = usize::try_from(c.u64()?).ok()?;
-    if slots.checked_mul(8)? > bytes.len() {
+    let table = c.take(slots.checked_mul(8)?)?;
+    let node_rows = c.take(n * NODE_ROW)?;
+    let edge_rows = c.take(m * EDGE_ROW)?;
+    let rank = c.take(n.checked_mul(4)?)?;
+    if c.take(8)? != END || c.at != body.len() {
         return None;
     }
-    let table: Vec<u64> = c
-        .take(slots * 8)?
-        .chunks_exact(8)
+    // Two independent halves, on two cores for a large snapshot: the graph from the packed rows,
+    // and the checksum, the id index and the ranks. Every read is bounds-checked, so a damaged
+    // snapshot decodes to nothing or to a graph that the failed checksum then throws away.
+    let (index, built) = par::join(
+        body.len() >= PARALLEL_DECODE,
+        || {
+            let whole = checksum(body).to_le_bytes() == sum;
+            whole.then(|| decode_index(arena, ends, table, rank))
+        },
+        || decode_graph(node_rows, edge_rows, n, platforms.len()),
+    );
+    let (ids, rank) = index??; // `None` first of all when the checksum fails
+    let (graph, node_spans, edge_spans) = built?;
+    let text = Text::File {
+        file,
+        path: path.to_string(),
+        all: OnceLock::new(),
+    };
+    let records = Records::json(text, node_spans, edge_spans);
+    let g = TrustGraph::from_parts(graph, ids, platforms, sources, records);
+    g.set_id_rank(rank).then_some((g, warnings))
+}
+
+/// Bytes of a packed node row: kind, criticality, flags, platform, issued, expires, span.
+const NODE_ROW: usize = 1 + 1 + 1 + 4 + 8 + 8 + 8 + 4;
+/// Bytes of a packed edge row: from, to, kind, requirements, span.
+const EDGE_ROW: usize = 4 + 4 + 1 + 1 + 8 + 4;
+/// Snapshots from this size are decoded on two threads.
+const PARALLEL_DECODE: usize = 1 << 20;
+
+fn le_u64s(b: &[u8]) -> impl Iterator<Item = u64> + '_ {
+    b.chunks_exact(8)
         .map(|w| u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]))
+}
+
+/// The id index and each node's rank in id order.
+fn decode_index(
+    arena: &[u8],
+    ends: &[u8],
+    table: &[u8],
+    rank: &[u8],
+) -> Option<(IdIndex, Vec<u32>)> {
+    let arena = std::str::from_utf8(arena).ok()?.to_string();
+    let ends = le_u64s(ends)
+        .map(|e| usize::try_from(e).ok())
+        .collect::<Option<Vec<usize>>>()?;
+    let ids = IdIndex::from_parts_with_table(arena, ends, le_u64s(table).collect())?;
+    let rank = rank
+        .chunks_exact(4)
+        .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
         .collect();
-    let ids = IdIndex::from_parts_with_table(arena, ends, table)?;
+    Some((ids, rank))
+}
+
+type Built = (DiGraph<NodeFacts, EdgeFacts>, Vec<Span>, Vec<Span>);
+
+/// The graph and where each record sits in the document, from the packed rows.
+fn decode_graph(node_rows: &[u8], edge_rows: &[u8], n: usize, platforms: usize) -> Option<Built> {
+    let m = edge_rows.len() / EDGE_ROW;
+    let mut c = Cursor {
+        b: node_rows,
+        at: 0,
+    };
     let mut graph = DiGraph::with_capacity(n, m);
     let mut node_spans = Vec::with_capacity(n);
     for _ in 0..n {
@@ -260,7 +316,7 @@ pub fn decode(bytes: &[u8], key: Key, file: File, path: &str) -> Option<(TrustGr
         let criticality = c.u8()?;
         let flags = c.u8()?;
         let platform = c.u32()?;
-        if criticality > 10 || flags >> 4 != 0 || platform as usize >= platforms.len() {
+        if criticality > 10 || flags >> 4 != 0 || platform as usize >= platforms {
             return None;
         }
         graph.add_node(NodeFacts {
@@ -284,6 +340,10 @@ pub fn decode(bytes: &[u8], key: Key, file: File, path: &str) -> Option<(TrustGr
         });
     }
     let all_bits = Requirement::ALL.iter().fold(0u8, |a, r| a | r.bit());
+    let mut c = Cursor {
+        b: edge_rows,
+        at: 0,
+    };
     let mut edge_spans = Vec::with_capacity(m);
     for j in 0..m {
         let (a, b) = (c.u32()? as usize, c.u32()? as usize);
@@ -306,20 +366,5 @@ pub fn decode(bytes: &[u8], key: Key, file: File, path: &str) -> Option<(TrustGr
             len: c.u32()?,
         });
     }
-    let rank: Vec<u32> = c
-        .take(n.checked_mul(4)?)?
-        .chunks_exact(4)
-        .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
-        .collect();
-    if c.take(8)? != END || c.at != bytes.len() {
-        return None;
-    }
-    let text = Text::File {
-        file,
-        path: path.to_string(),
-        all: OnceLock::new(),
-    };
-    let records = Records::json(text, node_spans, edge_spans);
-    let g = TrustGraph::from_parts(graph, ids, platforms, sources, records);
-    g.set_id_rank(rank).then_some((g, warnings))
+    Some((graph, node_spans, edge_spans))
 }
