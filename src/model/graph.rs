@@ -324,8 +324,7 @@ impl TrustGraph {
 
     /// The full record of a node (parsed on first use when the graph came from a large file).
     pub fn node(&self, i: NodeIndex) -> &Node {
-        self.records
-            .node(i.index(), || (self.id(i).to_string(), self.graph[i].kind))
+        self.records.node(i.index(), self.id(i), self.graph[i].kind)
     }
 
     pub fn id(&self, i: NodeIndex) -> &str {
@@ -370,15 +369,14 @@ impl TrustGraph {
 
     /// The document edge behind a graph edge.
     pub fn edge(&self, e: EdgeIndex) -> &Edge {
-        let j = self.graph[e].doc_index as usize;
-        self.records.edge(j, || {
-            let (a, b) = self.graph.edge_endpoints(e).expect("edge of this graph");
-            (
-                self.id(a).to_string(),
-                self.id(b).to_string(),
-                self.graph[e].kind,
-            )
-        })
+        self.records
+            .edge(self.graph[e].doc_index as usize, self.ends(e))
+    }
+
+    /// An edge's ends and kind, as its record must show them.
+    fn ends(&self, e: EdgeIndex) -> (&str, &str, EdgeKind) {
+        let (a, b) = self.graph.edge_endpoints(e).expect("edge of this graph");
+        (self.id(a), self.id(b), self.graph[e].kind)
     }
 
     /// A node's record without adding it to the record cache: a pass over every record (a Neo4j
@@ -386,14 +384,14 @@ impl TrustGraph {
     /// cannot be read back comes from [`TrustGraph::node`], which substitutes and warns once.
     pub fn node_uncached(&self, i: NodeIndex) -> std::borrow::Cow<'_, Node> {
         self.records
-            .node_uncached(i.index())
+            .node_uncached(i.index(), self.id(i), self.graph[i].kind)
             .unwrap_or_else(|| std::borrow::Cow::Borrowed(self.node(i)))
     }
 
     /// An edge's record without caching it, as [`TrustGraph::node_uncached`].
     pub fn edge_uncached(&self, e: EdgeIndex) -> std::borrow::Cow<'_, Edge> {
         self.records
-            .edge_uncached(self.graph[e].doc_index as usize)
+            .edge_uncached(self.graph[e].doc_index as usize, self.ends(e))
             .unwrap_or_else(|| std::borrow::Cow::Borrowed(self.edge(e)))
     }
 

@@ -2,10 +2,14 @@
 //!
 //! Reading a snapshot into a fresh buffer was a third of a warm command's time at 100k nodes: the
 //! kernel zero-fills every page of the buffer, copies the file into it, then unmaps it at exit.
-//! Mapping shares the page cache's pages instead. Snapshots are only ever replaced whole (written
-//! to a temporary file and renamed), so the mapped file does not change under us; a file truncated
-//! in place by something else while heir runs could still end the process, which is why only
-//! snapshots, never documents, are mapped.
+//! Mapping shares the page cache's pages instead, and a graph loaded from a snapshot keeps it
+//! mapped: the records' spans are read from its rows in place (`records::SnapshotRows`) instead
+//! of being copied out. Snapshots are only ever replaced whole (written to a temporary file and
+//! renamed), so the mapped file does not change under us. A snapshot rewritten in place by
+//! something else while heir runs gives wrong spans, which read back as no record or as another
+//! one, and either is caught (`records::read_node`: a bare record and a warning); one truncated
+//! in place could still end the process, which is why only snapshots, never documents, are
+//! mapped.
 
 use std::fs::File;
 use std::io;
@@ -19,6 +23,13 @@ pub(crate) struct Mapped {
     #[cfg(not(unix))]
     bytes: Vec<u8>,
 }
+
+// SAFETY: the mapping is read-only and lives until `drop`: sharing or moving it between threads
+// is sharing an immutable byte slice.
+#[cfg(unix)]
+unsafe impl Send for Mapped {}
+#[cfg(unix)]
+unsafe impl Sync for Mapped {}
 
 impl Mapped {
     #[cfg(unix)]

@@ -213,7 +213,8 @@ pub fn open(
     if policy.enabled {
         if let Ok(mapped) = super::mapped::Mapped::open(&snap_path) {
             let reader = file.try_clone().map_err(|e| io_error(path, e))?;
-            if let Some((graph, warnings)) = snapshot::decode(mapped.bytes(), key, reader, path) {
+            let mapped = std::sync::Arc::new(mapped);
+            if let Some((graph, warnings)) = snapshot::decode(mapped, key, reader, path) {
                 return Ok(Opened {
                     graph,
                     warnings,

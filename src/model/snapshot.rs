@@ -21,7 +21,7 @@
 
 use std::fs::{File, Metadata};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use petgraph::graph::{DiGraph, NodeIndex};
 
@@ -30,7 +30,8 @@ use super::graph::{EdgeFacts, NodeFacts, TrustGraph};
 use super::ids::{hash, IdIndex};
 use super::kinds::{EdgeKind, NodeKind, Requirement};
 use super::load::{Diagnostic, Warnings};
-use super::records::{Records, Span, Text};
+use super::mapped::Mapped;
+use super::records::{Records, SnapshotRows, Spans, Text};
 use crate::par;
 
 const MAGIC: &[u8; 8] = b"HEIRSNAP";
@@ -114,7 +115,10 @@ pub fn encode(g: &TrustGraph, key: Key, warnings: &Warnings) -> Option<Vec<u8>> 
     for &t in table {
         out.extend_from_slice(&t.to_le_bytes());
     }
-    for (f, s) in g.graph.node_weights().zip(node_spans) {
+    if node_spans.len() != n || edge_spans.len() != m {
+        return None;
+    }
+    for (f, s) in g.graph.node_weights().zip(node_spans.iter()) {
         out.push(NodeKind::ALL.iter().position(|k| *k == f.kind)? as u8);
         out.push(f.criticality);
         let mfa = match f.mfa {
@@ -208,7 +212,13 @@ impl<'a> Cursor<'a> {
 
 /// Decodes a snapshot for the document open as `file` (whose metadata gave `key`). `None` when it
 /// is not a snapshot of this document by this heir.
-pub fn decode(bytes: &[u8], key: Key, file: File, path: &str) -> Option<(TrustGraph, Warnings)> {
+pub(crate) fn decode(
+    map: Arc<Mapped>,
+    key: Key,
+    file: File,
+    path: &str,
+) -> Option<(TrustGraph, Warnings)> {
+    let bytes = map.bytes();
     let (body, sum) = bytes.split_at_checked(bytes.len().checked_sub(8)?)?;
     let mut c = Cursor { b: body, at: 0 };
     if c.take(8)? != MAGIC || c.u64()? != fingerprint() {
@@ -240,7 +250,9 @@ pub fn decode(bytes: &[u8], key: Key, file: File, path: &str) -> Option<(TrustGr
     let ends = c.take(n.checked_mul(8)?)?;
     let slots = usize::try_from(c.u64()?).ok()?;
     let table = c.take(slots.checked_mul(8)?)?;
+    let node_rows_at = c.at;
     let node_rows = c.take(n * NODE_ROW)?;
+    let edge_rows_at = c.at;
     let edge_rows = c.take(m * EDGE_ROW)?;
     let rank = c.take(n.checked_mul(4)?)?;
     if c.take(8)? != END || c.at != body.len() {
@@ -258,13 +270,16 @@ pub fn decode(bytes: &[u8], key: Key, file: File, path: &str) -> Option<(TrustGr
         || decode_graph(node_rows, edge_rows, n, platforms.len()),
     );
     let (ids, rank) = index??; // `None` first of all when the checksum fails
-    let (graph, node_spans, edge_spans) = built?;
+    let graph = built?;
+    // The spans stay in the mapped rows: each row ends with its span.
+    let node_spans = SnapshotRows::new(map.clone(), node_rows_at + NODE_ROW - 12, NODE_ROW, n)?;
+    let edge_spans = SnapshotRows::new(map.clone(), edge_rows_at + EDGE_ROW - 12, EDGE_ROW, m)?;
     let text = Text::File {
         file,
         path: path.to_string(),
         all: OnceLock::new(),
     };
-    let records = Records::json(text, node_spans, edge_spans);
+    let records = Records::json(text, Spans::Rows(node_spans), Spans::Rows(edge_spans));
     let g = TrustGraph::from_parts(graph, ids, platforms, sources, records);
     g.set_id_rank(rank).then_some((g, warnings))
 }
@@ -300,17 +315,19 @@ fn decode_index(
     Some((ids, rank))
 }
 
-type Built = (DiGraph<NodeFacts, EdgeFacts>, Vec<Span>, Vec<Span>);
-
-/// The graph and where each record sits in the document, from the packed rows.
-fn decode_graph(node_rows: &[u8], edge_rows: &[u8], n: usize, platforms: usize) -> Option<Built> {
+/// The graph from the packed rows (their spans are read in place later, [`SnapshotRows`]).
+fn decode_graph(
+    node_rows: &[u8],
+    edge_rows: &[u8],
+    n: usize,
+    platforms: usize,
+) -> Option<DiGraph<NodeFacts, EdgeFacts>> {
     let m = edge_rows.len() / EDGE_ROW;
     let mut c = Cursor {
         b: node_rows,
         at: 0,
     };
     let mut graph = DiGraph::with_capacity(n, m);
-    let mut node_spans = Vec::with_capacity(n);
     for _ in 0..n {
         let kind = *NodeKind::ALL.get(c.u8()? as usize)?;
         let criticality = c.u8()?;
@@ -334,17 +351,13 @@ fn decode_graph(node_rows: &[u8], edge_rows: &[u8], n: usize, platforms: usize) 
             issued_at: c.i64()?,
             expires_at: c.i64()?,
         });
-        node_spans.push(Span {
-            start: c.u64()?,
-            len: c.u32()?,
-        });
+        c.take(12)?; // the span
     }
     let all_bits = Requirement::ALL.iter().fold(0u8, |a, r| a | r.bit());
     let mut c = Cursor {
         b: edge_rows,
         at: 0,
     };
-    let mut edge_spans = Vec::with_capacity(m);
     for j in 0..m {
         let (a, b) = (c.u32()? as usize, c.u32()? as usize);
         let kind = *EdgeKind::ALL.get(c.u8()? as usize)?;
@@ -361,10 +374,7 @@ fn decode_graph(node_rows: &[u8], edge_rows: &[u8], n: usize, platforms: usize) 
                 doc_index: j as u32,
             },
         );
-        edge_spans.push(Span {
-            start: c.u64()?,
-            len: c.u32()?,
-        });
+        c.take(12)?; // the span
     }
-    Some((graph, node_spans, edge_spans))
+    Some(graph)
 }
