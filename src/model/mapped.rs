@@ -72,6 +72,21 @@ impl Mapped {
         })
     }
 
+    /// Lets the kernel take back the pages mapped so far. Nothing changes for readers: a page
+    /// read again is mapped again from the page cache (a minor fault, no copy). For a snapshot
+    /// kept for its spans after decoding: otherwise all of it would stay resident for the
+    /// command's lifetime, for the few rows a report reads.
+    pub(crate) fn release_resident(&self) {
+        #[cfg(unix)]
+        if self.len > 0 {
+            // SAFETY: advice over exactly this read-only private file mapping, whose pages were
+            // never written: dropping them loses nothing.
+            unsafe {
+                libc::madvise(self.ptr, self.len, libc::MADV_DONTNEED);
+            }
+        }
+    }
+
     pub(crate) fn bytes(&self) -> &[u8] {
         #[cfg(unix)]
         {

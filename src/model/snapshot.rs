@@ -271,7 +271,9 @@ pub(crate) fn decode(
     );
     let (ids, rank) = index??; // `None` first of all when the checksum fails
     let graph = built?;
-    // The spans stay in the mapped rows: each row ends with its span.
+    // The spans stay in the mapped rows (each row ends with its span), read as reports need
+    // them; the rest of the mapping is done with, and need not stay resident.
+    map.release_resident();
     let node_spans = SnapshotRows::new(map.clone(), node_rows_at + NODE_ROW - 12, NODE_ROW, n)?;
     let edge_spans = SnapshotRows::new(map.clone(), edge_rows_at + EDGE_ROW - 12, EDGE_ROW, m)?;
     let text = Text::File {
