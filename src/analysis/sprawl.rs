@@ -462,8 +462,8 @@ fn env_tag(n: &Node) -> Option<&str> {
         .find(|t| t.starts_with("env:"))
 }
 
-fn is_crown(g: &TrustGraph, i: NodeIndex, crown: u8) -> bool {
-    g.facts(i).criticality >= crown || g.node(i).tags.iter().any(|t| t == "tier0")
+fn tier0(n: &Node) -> bool {
+    n.tags.iter().any(|t| t == "tier0")
 }
 
 /// The window factor of the score: 1 for persistent or unbounded access, else the share of the
@@ -490,9 +490,11 @@ impl Traits {
             env: Vec::with_capacity(g.node_count()),
             crown: Vec::with_capacity(g.node_count()),
         };
+        // Every record is read once and not kept: see `departed_people`.
         for i in g.graph.node_indices() {
-            t.env.push(env_of(g.node(i)));
-            t.crown.push(is_crown(g, i, crown));
+            let n = g.node_uncached(i);
+            t.env.push(env_of(&n));
+            t.crown.push(g.facts(i).criticality >= crown || tier0(&n));
         }
         t
     }
@@ -704,9 +706,25 @@ pub fn sprawl(g: &TrustGraph, opts: &SprawlOptions) -> SprawlReport {
     });
     findings.dedup_by(|a, b| a.rule == b.rule && a.target == b.target);
 
-    let mut ranking: Vec<RankEntry> = credentials
+    // Best score first, then id. Only the rows shown are built: a record is read for each, and
+    // reading (and keeping) one per credential was most of the ranking's memory.
+    let mut order: Vec<(f64, NodeIndex)> = credentials
         .iter()
-        .map(|&c| {
+        .map(|&c| (review.summaries[&c].score, c))
+        .collect();
+    let better = |a: &(f64, NodeIndex), b: &(f64, NodeIndex)| {
+        b.0.total_cmp(&a.0).then_with(|| g.id(a.1).cmp(g.id(b.1)))
+    };
+    if opts.top < order.len() {
+        if opts.top > 0 {
+            order.select_nth_unstable_by(opts.top - 1, better);
+        }
+        order.truncate(opts.top);
+    }
+    order.sort_by(better);
+    let ranking: Vec<RankEntry> = order
+        .iter()
+        .map(|&(_, c)| {
             let s = &review.summaries[&c];
             let n = g.node(c);
             RankEntry {
@@ -723,8 +741,6 @@ pub fn sprawl(g: &TrustGraph, opts: &SprawlOptions) -> SprawlReport {
             }
         })
         .collect();
-    ranking.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
-    ranking.truncate(opts.top);
 
     SprawlReport {
         at: opts.at,
@@ -740,15 +756,15 @@ pub fn sprawl(g: &TrustGraph, opts: &SprawlOptions) -> SprawlReport {
 fn third_party_apps(g: &TrustGraph) -> HashSet<NodeIndex> {
     g.graph
         .node_indices()
+        .filter(|&a| g.facts(a).kind == NodeKind::App)
         .filter(|&a| {
             let n = g.node(a);
-            n.kind == NodeKind::App
-                && (n.props.get("third_party").and_then(Value::as_bool) == Some(true)
-                    || g.graph.edges_directed(a, Direction::Outgoing).any(|e| {
-                        e.weight().kind == EdgeKind::Holds
-                            && g.facts(e.target()).kind == NodeKind::OauthGrant
-                            && !same_platform(g.node(e.target()).platform(), n.platform())
-                    }))
+            n.props.get("third_party").and_then(Value::as_bool) == Some(true)
+                || g.graph.edges_directed(a, Direction::Outgoing).any(|e| {
+                    e.weight().kind == EdgeKind::Holds
+                        && g.facts(e.target()).kind == NodeKind::OauthGrant
+                        && !same_platform(g.node(e.target()).platform(), n.platform())
+                })
         })
         .collect()
 }
@@ -757,13 +773,15 @@ fn third_party_apps(g: &TrustGraph) -> HashSet<NodeIndex> {
 /// into others (`sso` source) is disabled; with no such account, every account is.
 fn departed_people(g: &TrustGraph) -> HashSet<String> {
     // person -> (any primary, all primary disabled, all disabled)
-    let mut people: BTreeMap<&str, (bool, bool, bool)> = BTreeMap::new();
+    // Every account's record is read once and not kept (`node_uncached`): holding them all
+    // would be hundreds of megabytes on a large estate, for one field.
+    let mut people: BTreeMap<String, (bool, bool, bool)> = BTreeMap::new();
     for i in g.graph.node_indices() {
         let f = g.facts(i);
         if !f.kind.is_account() {
             continue;
         }
-        let Some(person) = g.node(i).person.as_deref() else {
+        let Some(person) = g.node_uncached(i).into_owned().person else {
             continue;
         };
         let primary = g
@@ -788,7 +806,7 @@ fn departed_people(g: &TrustGraph) -> HashSet<String> {
                 }
             },
         )
-        .map(|(p, _)| p.to_string())
+        .map(|(p, _)| p)
         .collect()
 }
 
@@ -911,11 +929,14 @@ impl<'a> Review<'a> {
 
     /// The person a credential belongs to: its own `person`, else that of the human account it
     /// authenticates as.
-    fn person_of(&self, c: NodeIndex) -> Option<&'a str> {
-        self.node(c).person.as_deref().or_else(|| {
+    /// The person behind a credential: its own `person`, else its account's. Read without
+    /// keeping the records: this is asked of every live credential.
+    fn person_of(&self, c: NodeIndex) -> Option<String> {
+        let person = |i: NodeIndex| self.g.node_uncached(i).into_owned().person;
+        person(c).or_else(|| {
             self.targets_of(c, EdgeKind::AuthenticatesAs)
                 .into_iter()
-                .find_map(|a| self.node(a).person.as_deref())
+                .find_map(person)
         })
     }
 
@@ -1199,10 +1220,9 @@ impl Review<'_> {
             let Some(person) = self.person_of(c) else {
                 continue;
             };
-            if !self.departed.contains(person) {
+            if !self.departed.contains(&person) {
                 continue;
             }
-            let person = person.to_string();
             let n = self.node(c);
             let holders: Vec<String> = self
                 .sources_of(c, EdgeKind::Holds)
