@@ -486,17 +486,16 @@ struct Traits {
 
 impl Traits {
     fn of(g: &TrustGraph, crown: u8) -> Self {
-        let mut t = Traits {
-            env: Vec::with_capacity(g.node_count()),
-            crown: Vec::with_capacity(g.node_count()),
-        };
-        // Every record is read once and not kept: see `departed_people`.
-        for i in g.graph.node_indices() {
-            let n = g.node_uncached(i);
-            t.env.push(env_of(&n));
-            t.crown.push(g.facts(i).criticality >= crown || tier0(&n));
-        }
-        t
+        // Every record is read once and not kept (see `departed_people`), on every core.
+        let nodes: Vec<NodeIndex> = g.graph.node_indices().collect();
+        let both = crate::par::map_chunks(&nodes, 4096, |run, out| {
+            out.extend(run.iter().map(|&i| {
+                let n = g.node_uncached(i);
+                (env_of(&n), g.facts(i).criticality >= crown || tier0(&n))
+            }))
+        });
+        let (env, crown) = both.into_iter().unzip();
+        Traits { env, crown }
     }
 }
 
