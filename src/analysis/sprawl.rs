@@ -594,9 +594,7 @@ fn summarize_all(g: &TrustGraph, at: Timestamp, crown: u8, sources: &[NodeIndex]
     if sources.is_empty() {
         return Vec::new();
     }
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(sources.len());
+    let threads = crate::par::threads().min(sources.len());
     // Contiguous chunks, so the credentials of one account (adjacent in collected documents)
     // tend to share a thread and its memo.
     let chunk = sources.len().div_ceil(threads);

@@ -51,10 +51,6 @@ impl SnapshotPolicy {
     }
 }
 
-fn threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
-}
-
 fn io_error(path: &str, e: std::io::Error) -> LoadError {
     let fix = match e.kind() {
         std::io::ErrorKind::NotFound => "check the path; `-` reads standard input",
@@ -83,7 +79,9 @@ fn from_text(
     file: Option<(std::fs::File, &str)>,
 ) -> Result<(TrustGraph, Warnings), LoadError> {
     if syntax == Syntax::Json {
-        if let Some((parsed, node_spans, edge_spans)) = jsonload::parse(&text, threads()) {
+        if let Some((parsed, node_spans, edge_spans)) =
+            jsonload::parse(&text, crate::par::threads())
+        {
             let text = match file {
                 // Records are read back from the open file: the text need not stay in memory.
                 Some((file, path)) => Text::File {
@@ -229,7 +227,8 @@ pub fn open(
     if large {
         progress(&format!("parsing {path} ({} MB)…", meta.len() >> 20));
     }
-    let text = read_text(&mut file, meta.len(), threads()).map_err(|e| io_error(path, e))?;
+    let text =
+        read_text(&mut file, meta.len(), crate::par::threads()).map_err(|e| io_error(path, e))?;
     let syntax = Syntax::detect(path, &text);
     // Records are read back from the file, and a snapshot is keyed to it, only when it did not
     // change while it was read: the key must describe what was parsed.
