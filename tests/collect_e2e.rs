@@ -48,22 +48,38 @@ fn ok(args: &[&str], env: &[(&str, &str)]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("heir-e2e-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
+/// A test's own scratch directory, removed when the test ends (passing or not).
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(test: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("heir-e2e-{}-{test}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+
+    fn file(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 #[test]
 fn collect_merge_blast_inherited() {
+    let scratch = Scratch::new("collect_merge_blast_inherited");
     let okta = org(&[]);
     let graph_mock = MockServer::start();
     let graph = serve_tenant(&graph_mock, &recorded());
     let (o, l, e, all) = (
-        tmp("okta.json"),
-        tmp("log.json"),
-        tmp("entra.json"),
-        tmp("all.json"),
+        scratch.file("okta.json"),
+        scratch.file("log.json"),
+        scratch.file("entra.json"),
+        scratch.file("all.json"),
     );
     let p = |x: &PathBuf| x.to_str().unwrap().to_string();
 
@@ -209,6 +225,7 @@ fn collect_merge_blast_inherited() {
 
 #[test]
 fn a_rejected_token_names_the_variable_and_writes_nothing() {
+    let scratch = Scratch::new("a_rejected_token_names_the_variable_and_writes_nothing");
     let okta = org(&[(
         "/api/v1/users?limit=200",
         vec![Reply::status(
@@ -216,7 +233,7 @@ fn a_rejected_token_names_the_variable_and_writes_nothing() {
             r#"{"errorCode":"E0000011","errorSummary":"Invalid token provided"}"#,
         )],
     )]);
-    let out_file = tmp("never.json");
+    let out_file = scratch.file("never.json");
     let out = heir(
         &[
             "collect",
@@ -252,11 +269,12 @@ fn a_rejected_token_names_the_variable_and_writes_nothing() {
 
 #[test]
 fn a_broken_endpoint_is_written_as_incomplete_and_exits_1() {
+    let scratch = Scratch::new("a_broken_endpoint_is_written_as_incomplete_and_exits_1");
     let okta = org(&[(
         "/api/v1/groups?limit=200",
         vec![Reply::json("[{\"id\": \"00g1engFAKE0001\", ")],
     )]);
-    let out_file = tmp("partial.json");
+    let out_file = scratch.file("partial.json");
     let out = heir(
         &[
             "collect",
@@ -302,7 +320,8 @@ fn a_broken_endpoint_is_written_as_incomplete_and_exits_1() {
 
 #[test]
 fn sign_in_export_becomes_entra_session_lineage() {
-    let s = tmp("signins.json");
+    let scratch = Scratch::new("sign_in_export_becomes_entra_session_lineage");
+    let s = scratch.file("signins.json");
     ok(
         &[
             "collect",
@@ -349,7 +368,7 @@ fn sign_in_export_becomes_entra_session_lineage() {
         );
         assert!(x["at"].is_string());
     }
-    let bad = tmp("bad-signins.json");
+    let bad = scratch.file("bad-signins.json");
     std::fs::write(&bad, "{\"value\": [{\"id\": 1,").unwrap();
     let out = heir(
         &[
@@ -358,7 +377,7 @@ fn sign_in_export_becomes_entra_session_lineage() {
             "--file",
             bad.to_str().unwrap(),
             "-o",
-            tmp("x.json").to_str().unwrap(),
+            scratch.file("x.json").to_str().unwrap(),
         ],
         &[],
     );
