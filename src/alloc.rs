@@ -413,19 +413,12 @@ mod tests {
 
     /// Whether this kernel has `MADV_POPULATE_WRITE` (Linux 5.14 and later).
     fn populate_supported() -> bool {
-        // SAFETY: a fresh private page, advised and unmapped here.
+        let p = sys::map(PAGE, false);
+        assert!(!p.is_null());
+        // SAFETY: a fresh page of our own, advised and given back here.
         unsafe {
-            let p = libc::mmap(
-                std::ptr::null_mut(),
-                PAGE,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
-                -1,
-                0,
-            );
-            assert_ne!(p, libc::MAP_FAILED);
-            let ok = libc::madvise(p, PAGE, libc::MADV_POPULATE_WRITE) == 0;
-            libc::munmap(p, PAGE);
+            let ok = libc::madvise(p.cast(), PAGE, libc::MADV_POPULATE_WRITE) == 0;
+            sys::unmap(p, PAGE);
             ok
         }
     }

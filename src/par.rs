@@ -190,15 +190,15 @@ mod tests {
     #[test]
     fn a_write_error_stops_the_output() {
         struct Fails {
-            written: usize,
+            written: Vec<u8>,
             limit: usize,
         }
         impl Write for Fails {
             fn write(&mut self, b: &[u8]) -> io::Result<usize> {
-                if self.written + b.len() > self.limit {
+                if self.written.len() + b.len() > self.limit {
                     return Err(io::Error::new(io::ErrorKind::BrokenPipe, "closed"));
                 }
-                self.written += b.len();
+                self.written.extend_from_slice(b);
                 Ok(b.len())
             }
             fn flush(&mut self) -> io::Result<()> {
@@ -207,12 +207,25 @@ mod tests {
         }
         let items: Vec<u32> = (0..20_000).collect();
         let mut out = Fails {
-            written: 0,
+            written: Vec::new(),
             limit: 10_000,
         };
         let err = write_ordered(&mut out, &items, 100, format_numbers).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
-        assert!(out.written <= 10_000);
+        // Whole runs, in order, up to the one that did not fit: the serial output's first runs.
+        let mut serial = Vec::new();
+        format_numbers(0, &items, &mut serial);
+        let mut run = Vec::new();
+        let mut expected = 0;
+        for c in 0.. {
+            run.clear();
+            format_numbers(c * 100, &items[c * 100..(c + 1) * 100], &mut run);
+            if expected + run.len() > 10_000 {
+                break;
+            }
+            expected += run.len();
+        }
+        assert_eq!(out.written, serial[..expected]);
     }
 
     #[test]

@@ -91,10 +91,6 @@ impl Spans {
             }
         }
     }
-
-    pub fn iter(&self) -> impl Iterator<Item = Span> + '_ {
-        (0..self.len()).filter_map(|i| self.get(i))
-    }
 }
 
 /// An edge as the graph holds it: from, to, kind.

@@ -115,10 +115,8 @@ pub fn encode(g: &TrustGraph, key: Key, warnings: &Warnings) -> Option<Vec<u8>> 
     for &t in table {
         out.extend_from_slice(&t.to_le_bytes());
     }
-    if node_spans.len() != n || edge_spans.len() != m {
-        return None;
-    }
-    for (f, s) in g.graph.node_weights().zip(node_spans.iter()) {
+    for (k, f) in g.graph.node_weights().enumerate() {
+        let s = node_spans.get(k)?;
         out.push(NodeKind::ALL.iter().position(|k| *k == f.kind)? as u8);
         out.push(f.criticality);
         let mfa = match f.mfa {
