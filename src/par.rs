@@ -9,9 +9,11 @@ use std::io::{self, Write};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::mpsc;
 
-/// The cores this process may use.
+/// The cores this process may use. Asked once: the standard library reads the cgroup's CPU
+/// quota files on every call, and a command asks at each step.
 pub fn threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 /// Runs `a` here and `b` on another thread when `parallel` and there is another core, and
