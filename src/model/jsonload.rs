@@ -527,9 +527,15 @@ fn quick_edge(raw: &str) -> Option<EdgeLite<'_>> {
                     .then_some(end)?
             }
             "kind" => {
+                // Unescaped: serde reads the spelling as is.
                 let end = plain_string_end(b, i)?;
-                let k = serde_json::from_str::<EdgeKind>(&raw[i..end]).ok()?;
+                let k = EdgeKind::parse(&raw[i + 1..end - 1])?;
                 kind.replace(k).is_none().then_some(end)?
+            }
+            "at" if b.get(i) == Some(&b'"') => {
+                let end = plain_string_end(b, i)?;
+                let t = Timestamp::parse(&raw[i + 1..end - 1]).ok()?;
+                at.replace(Some(t)).is_none().then_some(end)?
             }
             "requires" | "at" | "props" => {
                 let end = value_end(b, i)?;
@@ -905,6 +911,7 @@ mod tests {
             r#"{"from":"a","to":"b","kind":"sso","props":{"x":[1,{"y":"}"}],"z":null}}"#,
             r#"{"from":"a","to":"b","kind":"sso","props":{}}"#,
             r#"{"from":"é✓","to":"b","kind":"sso"}"#,
+            r#"{"at":"2026-11-20T10:00:00.250+02:00","from":"a","to":"b","kind":"issued"}"#,
             // Left to serde, which accepts or refuses them itself.
             r#"{"from":"a\"q","to":"b","kind":"sso"}"#,
             r#"{"from":"a\u0041","to":"b","kind":"sso"}"#,
@@ -914,6 +921,13 @@ mod tests {
             r#"{"from":"a","to":"b","kind":"sso","kind":"sso"}"#,
             r#"{"from":"a","to":"b","kind":"sso","props":{},"props":{}}"#,
             r#"{"from":"a","to":"b","kind":"sso","at":null,"at":null}"#,
+            r#"{"from":"a","to":"b","kind":"sso","at":"2026-11-20T10:00:00Z","at":null}"#,
+            r#"{"from":"a","to":"b","kind":"sso","at":null,"at":"2026-11-20T10:00:00Z"}"#,
+            r#"{"from":"a","to":"b","kind":"sso","at":"2026-11-20T10:00:00Z","at":"2026-11-20T10:00:00Z"}"#,
+            r#"{"from":"a","to":"b","kind":"s\u0073o"}"#,
+            r#"{"from":"a","to":"b","kind":"SSO"}"#,
+            r#"{"from":"a","to":"b","kind":"sso","at":"2026-02-30T10:00:00Z"}"#,
+            r#"{"from":"a","to":"b","kind":"sso","at":"2026-11-20T10:00:00\u005a"}"#,
             r#"{"from":"a","to":"b","kind":"sso","requiers":[]}"#,
             r#"{"from":"a","to":"b","kind":"owns_"}"#,
             r#"{"from":"a","to":"b","kind":"sso","requires":null}"#,
@@ -934,8 +948,15 @@ mod tests {
             r#"{"from":"a","to":"b","kind":"sso","props":{"a":"x}"#,
             r#"["from","a"]"#,
         ];
+        let every_kind: Vec<String> = EdgeKind::ALL
+            .iter()
+            .map(|k| format!(r#"{{"from":"a","to":"b","kind":"{}"}}"#, k.as_str()))
+            .collect();
         let mut quick = 0;
-        for raw in cases {
+        for raw in cases
+            .into_iter()
+            .chain(every_kind.iter().map(String::as_str))
+        {
             let reference: Result<EdgeLite, _> = serde_json::from_str(raw);
             let Some(e) = quick_edge(raw) else { continue };
             quick += 1;
@@ -947,6 +968,10 @@ mod tests {
             );
             assert!(matches!(e.from, Cow::Borrowed(_)) && matches!(e.to, Cow::Borrowed(_)));
         }
-        assert_eq!(quick, 10, "the ten plain records are read here");
+        assert_eq!(
+            quick,
+            11 + EdgeKind::ALL.len(),
+            "the eleven plain records and one per edge kind are read here"
+        );
     }
 }
