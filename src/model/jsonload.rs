@@ -496,81 +496,257 @@ fn list_rest<'t>(text: &'t str, mut i: usize, items: &mut Vec<&'t str>) -> Optio
     }
 }
 
-/// The usual edge record — `from`, `to` and `kind` as plain strings, maybe `requires`, `at` and
-/// `props`, each key once and unescaped — read without serde's generic machinery, which was
-/// most of the cost of two million edges. `None` for anything else, and the record goes to
-/// serde, whose verdict stands; a record read here is one serde reads the same
-/// (`quick_edges_read_as_serde_does`). Values other than the three strings are handed to serde.
-fn quick_edge(raw: &str) -> Option<EdgeLite<'_>> {
+/// Walks the JSON object at `raw[i]`, calling `field(key, at)` with each key (unescaped, as
+/// written) and the index of its value; `field` returns the index just past the value, or `None`
+/// to give up. The index just past the object; `None` for anything but an object with plain
+/// keys.
+#[inline]
+fn object_at(
+    raw: &str,
+    i: usize,
+    mut field: impl FnMut(&str, usize) -> Option<usize>,
+) -> Option<usize> {
     let b = raw.as_bytes();
-    let mut i = ws(b, 0);
     if b.get(i) != Some(&b'{') {
         return None;
     }
-    i = ws(b, i + 1);
-    let (mut from, mut to, mut kind) = (None, None, None);
-    let (mut requires, mut at, mut props) = (None, None, None);
+    let mut i = ws(b, i + 1);
+    if b.get(i) == Some(&b'}') {
+        return Some(i + 1);
+    }
     loop {
-        let key_end = plain_string_end(b, i)?;
-        let key = &raw[i + 1..key_end - 1];
+        let (key, key_end) = plain_at(raw, i)?;
         i = ws(b, key_end);
         if b.get(i) != Some(&b':') {
             return None;
         }
-        i = ws(b, i + 1);
-        let end = match key {
-            "from" | "to" => {
-                let end = plain_string_end(b, i)?;
-                let slot = if key == "from" { &mut from } else { &mut to };
-                slot.replace(&raw[i + 1..end - 1])
-                    .is_none()
-                    .then_some(end)?
-            }
-            "kind" => {
-                // Unescaped: serde reads the spelling as is.
-                let end = plain_string_end(b, i)?;
-                let k = EdgeKind::parse(&raw[i + 1..end - 1])?;
-                kind.replace(k).is_none().then_some(end)?
-            }
-            "at" if b.get(i) == Some(&b'"') => {
-                let end = plain_string_end(b, i)?;
-                let t = Timestamp::parse(&raw[i + 1..end - 1]).ok()?;
-                at.replace(Some(t)).is_none().then_some(end)?
-            }
-            "requires" | "at" | "props" => {
-                let end = value_end(b, i)?;
-                let v = &raw[i..end];
-                let fresh = match key {
-                    "requires" => requires
-                        .replace(serde_json::from_str::<Vec<Requirement>>(v).ok()?)
-                        .is_none(),
-                    "at" => at
-                        .replace(serde_json::from_str::<Option<Timestamp>>(v).ok()?)
-                        .is_none(),
-                    _ => props
-                        .replace(serde_json::from_str::<Obj>(v).ok()?)
-                        .is_none(),
-                };
-                fresh.then_some(end)?
-            }
-            _ => return None,
-        };
-        i = ws(b, end);
+        i = ws(b, field(key, ws(b, i + 1))?);
         match b.get(i) {
             Some(b',') => i = ws(b, i + 1),
-            Some(b'}') => break,
+            Some(b'}') => return Some(i + 1),
             _ => return None,
         }
     }
-    if ws(b, i + 1) != b.len() {
-        return None;
+}
+
+/// [`object_at`] for a whole record: an object with nothing but white space around it.
+#[inline]
+fn object_fields(raw: &str, field: impl FnMut(&str, usize) -> Option<usize>) -> Option<()> {
+    let b = raw.as_bytes();
+    let end = object_at(raw, ws(b, 0), field)?;
+    (ws(b, end) == b.len()).then_some(())
+}
+
+/// `props` as it usually is — plain keys, and values that are plain strings, booleans or
+/// `null` — checked here; anything else (numbers, nesting, escapes) by serde.
+#[inline]
+fn props_at(raw: &str, i: usize) -> Option<(Obj, usize)> {
+    let b = raw.as_bytes();
+    let scalar = |k: usize| match b.get(k)? {
+        b'"' => Some(plain_at(raw, k)?.1),
+        b't' if b[k..].starts_with(b"true") => Some(k + 4),
+        b'f' if b[k..].starts_with(b"false") => Some(k + 5),
+        b'n' if b[k..].starts_with(b"null") => Some(k + 4),
+        _ => None,
+    };
+    match object_at(raw, i, |_, k| scalar(k)) {
+        Some(end) => Some((Obj, end)),
+        None => serde_at(raw, i),
     }
+}
+
+/// A list of strings (`tags`, `scopes`) of plain strings checked here; anything else by serde.
+#[inline]
+fn strings_at(raw: &str, i: usize) -> Option<(Vec<Str>, usize)> {
+    let b = raw.as_bytes();
+    let quick = || {
+        if b.get(i) != Some(&b'[') {
+            return None;
+        }
+        let mut k = ws(b, i + 1);
+        let mut items = Vec::new();
+        if b.get(k) == Some(&b']') {
+            return Some((items, k + 1));
+        }
+        loop {
+            k = ws(b, plain_at(raw, k)?.1);
+            items.push(Str); // zero-sized: no allocation
+            match b.get(k) {
+                Some(b',') => k = ws(b, k + 1),
+                Some(b']') => return Some((items, k + 1)),
+                _ => return None,
+            }
+        }
+    };
+    quick().or_else(|| serde_at(raw, i))
+}
+
+/// Stores `value` in an empty `slot`; `None` for a key given twice, which serde refuses.
+#[inline]
+fn once<T>(slot: &mut Option<T>, value: T, end: usize) -> Option<usize> {
+    slot.replace(value).is_none().then_some(end)
+}
+
+/// The plain string at `raw[i]` (no escapes, no control characters: serde borrows it as is),
+/// and the index just past it.
+#[inline]
+fn plain_at(raw: &str, i: usize) -> Option<(&str, usize)> {
+    let end = plain_string_end(raw.as_bytes(), i)?;
+    Some((&raw[i + 1..end - 1], end))
+}
+
+/// The value at `raw[i]` read by serde, and the index just past it: for the values the quick
+/// readers leave to serde (lists, `props`, anything unusual).
+#[inline]
+fn serde_at<'a, T: Deserialize<'a>>(raw: &'a str, i: usize) -> Option<(T, usize)> {
+    let end = value_end(raw.as_bytes(), i)?;
+    Some((serde_json::from_str(&raw[i..end]).ok()?, end))
+}
+
+/// An optional value at `raw[i]`: `null`, a plain string read by `parse` (`None` from it gives
+/// up, as serde would refuse it), or anything else read by serde.
+#[inline]
+fn optional_at<'a, T: Deserialize<'a>>(
+    raw: &'a str,
+    i: usize,
+    parse: impl FnOnce(&'a str) -> Option<T>,
+) -> Option<(Option<T>, usize)> {
+    let b = raw.as_bytes();
+    match b.get(i)? {
+        b'"' => match plain_at(raw, i) {
+            Some((s, end)) => Some((Some(parse(s)?), end)),
+            None => serde_at(raw, i),
+        },
+        b'n' if b[i..].starts_with(b"null") => Some((None, i + 4)),
+        _ => serde_at(raw, i),
+    }
+}
+
+/// `true` or `false` at `raw[i]`, anything else read by serde.
+#[inline]
+fn optional_bool_at(raw: &str, i: usize) -> Option<(Option<bool>, usize)> {
+    let b = &raw.as_bytes()[i..];
+    if b.starts_with(b"true") {
+        Some((Some(true), i + 4))
+    } else if b.starts_with(b"false") {
+        Some((Some(false), i + 5))
+    } else {
+        optional_at(raw, i, |_| None)
+    }
+}
+
+/// A criticality: a small unsigned integer written plainly (no sign, fraction, exponent or
+/// leading zero), anything else read by serde.
+#[inline]
+fn optional_u8_at(raw: &str, i: usize) -> Option<(Option<u8>, usize)> {
+    let b = raw.as_bytes();
+    let digits = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+    let plain = (1..=3).contains(&digits)
+        && (digits == 1 || b[i] != b'0')
+        && !matches!(b.get(i + digits), Some(b'.' | b'e' | b'E'));
+    match plain {
+        true => {
+            let n = b[i..i + digits]
+                .iter()
+                .fold(0u32, |n, &c| n * 10 + u32::from(c - b'0'));
+            Some((Some(u8::try_from(n).ok()?), i + digits))
+        }
+        false => optional_at(raw, i, |_| None),
+    }
+}
+
+/// The usual edge record — `from`, `to` and `kind` as plain strings, maybe `requires`, `at` and
+/// `props`, each key once and unescaped — read without serde's generic machinery, which was
+/// most of the cost of two million edges. `None` for anything else, and the record goes to
+/// serde, whose verdict stands; a record read here is one serde reads the same
+/// (`quick_edges_read_as_serde_does`). Lists, `props` and unusual values are handed to serde.
+fn quick_edge(raw: &str) -> Option<EdgeLite<'_>> {
+    let (mut from, mut to, mut kind) = (None, None, None);
+    let (mut requires, mut at, mut props) = (None, None, None);
+    object_fields(raw, |key, i| match key {
+        "from" => plain_at(raw, i).and_then(|(s, end)| once(&mut from, s, end)),
+        "to" => plain_at(raw, i).and_then(|(s, end)| once(&mut to, s, end)),
+        "kind" => {
+            let (s, end) = plain_at(raw, i)?;
+            once(&mut kind, EdgeKind::parse(s)?, end)
+        }
+        "requires" => serde_at(raw, i).and_then(|(v, end)| once(&mut requires, v, end)),
+        "at" => {
+            let (t, end) = optional_at(raw, i, |s| Timestamp::parse(s).ok())?;
+            once(&mut at, t, end)
+        }
+        "props" => props_at(raw, i).and_then(|(v, end)| once(&mut props, v, end)),
+        _ => None,
+    })?;
     Some(EdgeLite {
         from: Cow::Borrowed(from?),
         to: Cow::Borrowed(to?),
         kind: kind?,
         requires: requires.unwrap_or_default(),
         at: at.flatten(),
+        props: Obj,
+    })
+}
+
+/// The usual node record, read like [`quick_edge`]: every field of [`NodeLite`], strings plain,
+/// each key once; lists, `props` and unusual values are handed to serde, and anything else
+/// gives the whole record to serde (`quick_nodes_read_as_serde_does`).
+fn quick_node(raw: &str) -> Option<NodeLite<'_>> {
+    let (mut id, mut kind, mut platform, mut name, mut person) = (None, None, None, None, None);
+    let (mut criticality, mut enabled, mut tags) = (None, None, None);
+    let (mut issued_at, mut expires_at, mut last_used_at) = (None, None, None);
+    let (mut revocation, mut device_bound, mut mfa) = (None, None, None);
+    let (mut token_type, mut scopes, mut props) = (None, None, None);
+    let time = |s: &str| Timestamp::parse(s).ok();
+    object_fields(raw, |key, i| match key {
+        "id" => plain_at(raw, i).and_then(|(s, end)| once(&mut id, s, end)),
+        "kind" => {
+            let (s, end) = plain_at(raw, i)?;
+            once(&mut kind, NodeKind::parse(s)?, end)
+        }
+        "platform" => {
+            let (v, end) = optional_at(raw, i, |s| Some(Cow::Borrowed(s)))?;
+            once(&mut platform, v, end)
+        }
+        "name" => optional_at(raw, i, |_| Some(Str)).and_then(|(v, e)| once(&mut name, v, e)),
+        "person" => optional_at(raw, i, |_| Some(Str)).and_then(|(v, e)| once(&mut person, v, e)),
+        "criticality" => optional_u8_at(raw, i).and_then(|(v, e)| once(&mut criticality, v, e)),
+        "enabled" => optional_bool_at(raw, i).and_then(|(v, e)| once(&mut enabled, v, e)),
+        "tags" => strings_at(raw, i).and_then(|(v, e)| once(&mut tags, v, e)),
+        "issued_at" => optional_at(raw, i, time).and_then(|(v, e)| once(&mut issued_at, v, e)),
+        "expires_at" => optional_at(raw, i, time).and_then(|(v, e)| once(&mut expires_at, v, e)),
+        "last_used_at" => {
+            optional_at(raw, i, time).and_then(|(v, e)| once(&mut last_used_at, v, e))
+        }
+        "revocation" => {
+            optional_at(raw, i, Revocation::parse).and_then(|(v, e)| once(&mut revocation, v, e))
+        }
+        "device_bound" => optional_bool_at(raw, i).and_then(|(v, e)| once(&mut device_bound, v, e)),
+        "mfa" => optional_bool_at(raw, i).and_then(|(v, e)| once(&mut mfa, v, e)),
+        "token_type" => {
+            optional_at(raw, i, TokenType::parse).and_then(|(v, e)| once(&mut token_type, v, e))
+        }
+        "scopes" => strings_at(raw, i).and_then(|(v, e)| once(&mut scopes, v, e)),
+        "props" => props_at(raw, i).and_then(|(v, e)| once(&mut props, v, e)),
+        _ => None,
+    })?;
+    Some(NodeLite {
+        id: Cow::Borrowed(id?),
+        kind: kind?,
+        platform: platform.flatten(),
+        name: name.flatten(),
+        person: person.flatten(),
+        criticality: criticality.flatten(),
+        enabled: enabled.flatten(),
+        tags: tags.unwrap_or_default(),
+        issued_at: issued_at.flatten(),
+        expires_at: expires_at.flatten(),
+        last_used_at: last_used_at.flatten(),
+        revocation: revocation.flatten(),
+        device_bound: device_bound.flatten(),
+        mfa: mfa.flatten(),
+        token_type: token_type.flatten(),
+        scopes: scopes.unwrap_or_default(),
         props: Obj,
     })
 }
@@ -638,7 +814,10 @@ fn chunked<T: Sync, R: Send>(
 }
 
 fn node_row<'a>(text: &'a str, i: usize, raw: &'a str) -> Result<NodeRow<'a>, GiveUp> {
-    let n: NodeLite<'a> = serde_json::from_str(raw).map_err(|_| GiveUp)?;
+    let n: NodeLite<'a> = match quick_node(raw) {
+        Some(n) => n,
+        None => serde_json::from_str(raw).map_err(|_| GiveUp)?,
+    };
     if n.id.is_empty() || n.criticality.is_some_and(|c| c > 10) {
         return Err(GiveUp);
     }
@@ -910,6 +1089,11 @@ mod tests {
             r#"{"from":"a","to":"b","kind":"issued","at":null}"#,
             r#"{"from":"a","to":"b","kind":"sso","props":{"x":[1,{"y":"}"}],"z":null}}"#,
             r#"{"from":"a","to":"b","kind":"sso","props":{}}"#,
+            r#"{"from":"a","to":"b","kind":"sso","props":{"ip":"10.0.0.1","ok":true,"n":null,"f":false}}"#,
+            r#"{"from":"a","to":"b","kind":"sso","props":{ "a" : 1.5e3 , "b":"c" }}"#,
+            r#"{"from":"a","to":"b","kind":"sso","props":{"a":"x","a":"y"}}"#,
+            // An escaped time: the value is read by serde, the record here.
+            r#"{"from":"a","to":"b","kind":"sso","at":"2026-11-20T10:00:00\u005a"}"#,
             r#"{"from":"é✓","to":"b","kind":"sso"}"#,
             r#"{"at":"2026-11-20T10:00:00.250+02:00","from":"a","to":"b","kind":"issued"}"#,
             // Left to serde, which accepts or refuses them itself.
@@ -927,7 +1111,6 @@ mod tests {
             r#"{"from":"a","to":"b","kind":"s\u0073o"}"#,
             r#"{"from":"a","to":"b","kind":"SSO"}"#,
             r#"{"from":"a","to":"b","kind":"sso","at":"2026-02-30T10:00:00Z"}"#,
-            r#"{"from":"a","to":"b","kind":"sso","at":"2026-11-20T10:00:00\u005a"}"#,
             r#"{"from":"a","to":"b","kind":"sso","requiers":[]}"#,
             r#"{"from":"a","to":"b","kind":"owns_"}"#,
             r#"{"from":"a","to":"b","kind":"sso","requires":null}"#,
@@ -946,6 +1129,12 @@ mod tests {
             r#"{"from":"a" "to":"b","kind":"sso"}"#,
             r#"{"from":"a","to":"b","kind":"sso","props":{"a":tru}}"#,
             r#"{"from":"a","to":"b","kind":"sso","props":{"a":"x}"#,
+            r#"{"from":"a","to":"b","kind":"sso","props":{"a":truex}}"#,
+            r#"{"from":"a","to":"b","kind":"sso","props":{"a":"x",}}"#,
+            r#"{"from":"a","to":"b","kind":"sso","props":{"a" "x"}}"#,
+            r#"{"from":"a","to":"b","kind":"sso","props":{"a":"x"}}}"#,
+            r#"{"from":"a","to":"b","kind":"sso","props":{"a":01}}"#,
+            r#"{"from":"a","to":"b","kind":"sso","props":{a:"x"}}"#,
             r#"["from","a"]"#,
         ];
         let every_kind: Vec<String> = EdgeKind::ALL
@@ -970,8 +1159,148 @@ mod tests {
         }
         assert_eq!(
             quick,
-            11 + EdgeKind::ALL.len(),
-            "the eleven plain records and one per edge kind are read here"
+            15 + EdgeKind::ALL.len(),
+            "the fifteen records above and one per edge kind are read here"
         );
+    }
+
+    /// What [`quick_node`] reads, in a form that compares (the checked-and-dropped fields as
+    /// presence or length).
+    fn node_summary(n: &NodeLite<'_>) -> String {
+        format!(
+            "{}|{:?}|{:?}|{}|{}|{:?}|{:?}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{}",
+            n.id,
+            n.kind,
+            n.platform,
+            n.name.is_some(),
+            n.person.is_some(),
+            n.criticality,
+            n.enabled,
+            n.tags.len(),
+            n.issued_at,
+            n.expires_at,
+            n.last_used_at,
+            n.revocation,
+            n.device_bound,
+            n.mfa,
+            n.token_type,
+            n.scopes.len(),
+        )
+    }
+
+    /// Nodes read by the quick reader are read exactly as serde reads them, and what serde
+    /// refuses the quick reader leaves to serde: escapes in ids, kinds and keys, duplicates,
+    /// unknown fields, wrong types, numbers outside `u8` or written unusually, invalid times and
+    /// spellings.
+    #[test]
+    fn quick_nodes_read_as_serde_does() {
+        let quick_cases = [
+            r#"{"id":"okta:user:1","kind":"user"}"#,
+            r#" { "kind" : "session", "id" : "okta:session:1" } "#,
+            "{\n\t\"id\":\"a:user:1\",\r\n\"kind\":\"user\"}",
+            r#"{"id":"zoom:session:164-0-3","kind":"session","platform":"zoom","issued_at":"2026-11-20T04:40:33.999Z","expires_at":"2026-11-25T01:14:57.498Z","revocation":"per_app"}"#,
+            r#"{"id":"c:token:rt","kind":"token","platform":"confluence","issued_at":"2026-11-18T08:09:02.114Z","expires_at":"2027-02-16T08:09:02.114Z","revocation":"central","device_bound":true,"token_type":"refresh","mfa":false}"#,
+            r#"{"id":"aws:service_account:svc-8","kind":"service_account","name":"svc-8","criticality":4,"tags":["env:dev"],"enabled":false}"#,
+            r#"{"id":"a:app:x","kind":"app","criticality":10,"scopes":["a","b\"c"],"props":{"x":[1,{"y":"}"}],"z":null}}"#,
+            r#"{"id":"a:app:x","kind":"app","criticality":0,"name":"caf\u00e9 \"q\"","person":null}"#,
+            r#"{"id":"a:app:x","kind":"app","criticality":255,"platform":null,"enabled":null,"mfa":null}"#,
+            r#"{"id":"a:app:x","kind":"app","issued_at":null,"expires_at":"2026-11-20T10:00:00+02:00","last_used_at":"2026-11-20T10:00:00.5Z"}"#,
+            r#"{"id":"a:app:x","kind":"app","revocation":null,"token_type":null,"tags":[],"scopes":[],"props":{}}"#,
+            r#"{"id":"é✓","kind":"device","person":"x@y"}"#,
+            r#"{"id":"a","kind":"user","platform":"ok\u0074a"}"#,
+            r#"{"id":"a","kind":"user","tags":["x","y:z"],"scopes":[ "a" , "b" ]}"#,
+            r#"{"id":"a","kind":"user","tags":["x\"y"],"scopes":["\u0041"]}"#,
+            r#"{"id":"a","kind":"user","props":{"ip":"10.0.0.1","ok":true,"n":null}}"#,
+            r#"{"id":"a","kind":"user","props":{"n":[1,2],"o":{"p":"q"}}}"#,
+        ];
+        let serde_cases = [
+            r#"{"id":"a\"q","kind":"user"}"#,
+            r#"{"id":"a\u0041","kind":"user"}"#,
+            "{\"id\":\"a\tb\",\"kind\":\"user\"}",
+            r#"{"i\u0064":"a","kind":"user"}"#,
+            r#"{"id":"a","kind":"us\u0065r"}"#,
+            r#"{"id":"a","id":"b","kind":"user"}"#,
+            r#"{"id":"a","kind":"user","mfa":null,"mfa":true}"#,
+            r#"{"id":"a","kind":"user","platform":null,"platform":null}"#,
+            r#"{"id":"a","kind":"user","colour":"red"}"#,
+            r#"{"id":"a","kind":"User"}"#,
+            r#"{"id":"a","kind":"user","criticality":256}"#,
+            r#"{"id":"a","kind":"user","criticality":1000}"#,
+            r#"{"id":"a","kind":"user","criticality":-1}"#,
+            r#"{"id":"a","kind":"user","criticality":-0}"#,
+            r#"{"id":"a","kind":"user","criticality":01}"#,
+            r#"{"id":"a","kind":"user","criticality":5.0}"#,
+            r#"{"id":"a","kind":"user","criticality":5e0}"#,
+            r#"{"id":"a","kind":"user","criticality":5x}"#,
+            r#"{"id":"a","kind":"user","criticality":"5"}"#,
+            r#"{"id":"a","kind":"user","enabled":"true"}"#,
+            r#"{"id":"a","kind":"user","enabled":truex}"#,
+            r#"{"id":"a","kind":"user","enabled":nul}"#,
+            r#"{"id":"a","kind":"user","enabled":1}"#,
+            r#"{"id":"a","kind":"user","tags":null}"#,
+            r#"{"id":"a","kind":"user","tags":"x"}"#,
+            r#"{"id":"a","kind":"user","tags":[1]}"#,
+            r#"{"id":"a","kind":"user","tags":["a",]}"#,
+            r#"{"id":"a","kind":"user","tags":["a" "b"]}"#,
+            r#"{"id":"a","kind":"user","tags":["a"]]}"#,
+            r#"{"id":"a","kind":"user","scopes":{}}"#,
+            r#"{"id":"a","kind":"user","tags":["a"],"tags":[]}"#,
+            r#"{"id":"a","kind":"user","props":{"a":truex}}"#,
+            r#"{"id":"a","kind":"user","props":{"a":"x",}}"#,
+            r#"{"id":"a","kind":"user","name":5}"#,
+            r#"{"id":"a","kind":"user","expires_at":"yesterday"}"#,
+            r#"{"id":"a","kind":"user","expires_at":"2026-02-30T00:00:00Z"}"#,
+            r#"{"id":"a","kind":"user","expires_at":"2026-11-20T10:00:00\u005a"}"#,
+            r#"{"id":"a","kind":"user","expires_at":5}"#,
+            r#"{"id":"a","kind":"user","revocation":"sometimes"}"#,
+            r#"{"id":"a","kind":"user","token_type":"Refresh"}"#,
+            r#"{"id":"a","kind":"user","props":null}"#,
+            r#"{"id":"a","kind":"user","props":[]}"#,
+            r#"{"id":"a","kind":"user","props":{"a":tru}}"#,
+            r#"{"id":1,"kind":"user"}"#,
+            r#"{"kind":"user"}"#,
+            r#"{"id":"a"}"#,
+            r#"{}"#,
+            r#"{"id":"a","kind":"user",}"#,
+            r#"{"id":"a","kind":"user"} x"#,
+            r#"{"id":"a","kind":"user"}}"#,
+            r#"{"id":"a" "kind":"user"}"#,
+            r#"["id","a"]"#,
+        ];
+        let mut spelled: Vec<String> = NodeKind::ALL
+            .iter()
+            .map(|k| format!(r#"{{"id":"a","kind":"{}"}}"#, k.as_str()))
+            .collect();
+        spelled.extend(Revocation::ALL.iter().map(|r| {
+            format!(
+                r#"{{"id":"a","kind":"token","revocation":"{}"}}"#,
+                r.as_str()
+            )
+        }));
+        spelled.extend(TokenType::ALL.iter().map(|t| {
+            format!(
+                r#"{{"id":"a","kind":"token","token_type":"{}"}}"#,
+                t.as_str()
+            )
+        }));
+        let all = quick_cases
+            .iter()
+            .copied()
+            .chain(spelled.iter().map(String::as_str));
+        for raw in all {
+            let n = quick_node(raw).unwrap_or_else(|| panic!("{raw} left to serde"));
+            let r: NodeLite = serde_json::from_str(raw)
+                .unwrap_or_else(|err| panic!("read {raw} that serde refuses: {err}"));
+            assert_eq!(node_summary(&n), node_summary(&r), "{raw}");
+            assert!(matches!(n.id, Cow::Borrowed(_)));
+        }
+        for raw in serde_cases {
+            let reference: Result<NodeLite, _> = serde_json::from_str(raw);
+            match (quick_node(raw), reference) {
+                (None, _) => {}
+                (Some(n), Ok(r)) => assert_eq!(node_summary(&n), node_summary(&r), "{raw}"),
+                (Some(_), Err(err)) => panic!("read {raw} that serde refuses: {err}"),
+            }
+        }
     }
 }
