@@ -318,56 +318,64 @@ fn search(g: &TrustGraph, q: &BlastQuery, parallel_after: usize) -> BlastResult 
     let mut refused: Vec<(u32, u32, Refusal)> = Vec::new();
 
     let mut settled = 0usize;
-    while let Some(Entry {
-        persistent,
-        until,
-        state: st,
-    }) = heap.pop()
-    {
-        if labels[st].until != until {
-            continue; // stale entry: the state was improved after this was pushed
-        }
-        let (node, mfa, _) = unpack(st);
-        settled += 1;
-        if settled == PACK_AFTER {
-            g.pack_out_edges(); // a large search: contiguous out-edges from here on
-        }
-        // Each target costs two cache misses (its facts, its states) in a large search; asked
-        // for together up front, they overlap instead of queueing edge after edge.
-        for e in g.out_edges(node) {
-            g.prefetch_facts(e.target);
-            labels.prefetch(e.target.index());
-        }
-        for e in g.out_edges(node) {
-            let (t, t_mfa, t_persistent, t_until) =
-                match cross(g, at, q.attacker, (node, mfa, persistent, until), &e) {
-                    Crossing::Skip => continue,
-                    Crossing::Refused(why) => {
-                        refused.push((e.target.index() as u32, e.edge.index() as u32, why));
-                        continue;
-                    }
-                    Crossing::To(t, m, p, u) => (t, m, p, u),
-                };
-            crossed.push(e.edge);
-            let ts = state(t, t_mfa, t_persistent);
-            if labels[ts].pred == UNSET || labels[ts].until < t_until {
-                if !labels.labelled(t.index()) {
-                    touched.push(t);
-                    if touched.len() == PREFAULT_AFTER {
-                        labels.expect_dense();
-                    }
+    std::thread::scope(|scope| {
+        while let Some(Entry {
+            persistent,
+            until,
+            state: st,
+        }) = heap.pop()
+        {
+            if labels[st].until != until {
+                continue; // stale entry: the state was improved after this was pushed
+            }
+            let (node, mfa, _) = unpack(st);
+            settled += 1;
+            if settled == PACK_AFTER {
+                // A large search: contiguous out-edges from when they are ready. Packed on the
+                // other core meanwhile; both kinds of list give the same edges in the same
+                // order, so the search switches mid-way.
+                match par::threads() > 1 {
+                    true => drop(scope.spawn(|| g.pack_out_edges())),
+                    false => g.pack_out_edges(),
                 }
-                labels[ts].until = t_until;
-                labels[ts].pred = st as u32 + 2;
-                labels[ts].via = e.edge.index() as u32;
-                heap.push(Entry {
-                    persistent: t_persistent,
-                    until: t_until,
-                    state: ts,
-                });
+            }
+            // Each target costs two cache misses (its facts, its states) in a large search; asked
+            // for together up front, they overlap instead of queueing edge after edge.
+            for e in g.out_edges(node) {
+                g.prefetch_facts(e.target);
+                labels.prefetch(e.target.index());
+            }
+            for e in g.out_edges(node) {
+                let (t, t_mfa, t_persistent, t_until) =
+                    match cross(g, at, q.attacker, (node, mfa, persistent, until), &e) {
+                        Crossing::Skip => continue,
+                        Crossing::Refused(why) => {
+                            refused.push((e.target.index() as u32, e.edge.index() as u32, why));
+                            continue;
+                        }
+                        Crossing::To(t, m, p, u) => (t, m, p, u),
+                    };
+                crossed.push(e.edge);
+                let ts = state(t, t_mfa, t_persistent);
+                if labels[ts].pred == UNSET || labels[ts].until < t_until {
+                    if !labels.labelled(t.index()) {
+                        touched.push(t);
+                        if touched.len() == PREFAULT_AFTER {
+                            labels.expect_dense();
+                        }
+                    }
+                    labels[ts].until = t_until;
+                    labels[ts].pred = st as u32 + 2;
+                    labels[ts].via = e.edge.index() as u32;
+                    heap.push(Entry {
+                        persistent: t_persistent,
+                        until: t_until,
+                        state: ts,
+                    });
+                }
             }
         }
-    }
+    });
 
     // What was found, described: each reached node's best state and path, sorted; the first
     // refusal of each node not reached; the crossed edges. The first reads the states and writes
