@@ -10,7 +10,7 @@
 //! The two paths accept exactly the same documents: each lite record type below mirrors a
 //! document type field for field with the same field types, or a type that accepts the same JSON
 //! and throws it away. The usual plain record is read by a small reader over its bytes
-//! ([`quick_node`], [`quick_edge`]) that leaves every value and record it is unsure of to serde.
+//! (`quick_node`, `quick_edge`) that leaves every value and record it is unsure of to serde.
 //! Anything the fast path rejects goes to the typed path, which produces the full diagnostics;
 //! the golden tests compare both paths' answers on every example.
 
