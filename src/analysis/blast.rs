@@ -123,8 +123,8 @@ const PACK_AFTER: usize = 4096;
 /// has taken two faults on a few thousand pages of them, and a large one would go on to take
 /// two on nearly every page (an admin-like session touches 390k of a million nodes).
 const PREFAULT_AFTER: usize = 4096;
-/// From this many touched nodes, the blocked list is built on another core while the paths are
-/// traced and sorted: below it, starting a thread costs more than it saves.
+/// From this many touched nodes, the blocked list and the crossed edges are built on another core
+/// while the paths are traced and sorted: below it, starting a thread costs more than it saves.
 const PARALLEL_AFTER: usize = 4096;
 const UNSET: u32 = 0;
 const SOURCE: u32 = 1;
