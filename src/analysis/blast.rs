@@ -334,9 +334,10 @@ fn search(g: &TrustGraph, q: &BlastQuery, parallel_after: usize) -> BlastResult 
                 // A large search: contiguous out-edges from when they are ready. Packed on the
                 // other core meanwhile; both kinds of list give the same edges in the same
                 // order, so the search switches mid-way.
-                match par::threads() > 1 {
-                    true => drop(scope.spawn(|| g.pack_out_edges())),
-                    false => g.pack_out_edges(),
+                if par::threads() > 1 {
+                    scope.spawn(|| g.pack_out_edges());
+                } else {
+                    g.pack_out_edges();
                 }
             }
             // Each target costs two cache misses (its facts, its states) in a large search; asked
