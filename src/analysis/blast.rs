@@ -946,9 +946,10 @@ mod tests {
         let mut dead = Node::new("okta:session:dead", NodeKind::Session);
         dead.expires_at = Some(Timestamp::from_millis(1_600_000_000_000));
         doc.nodes.push(dead);
-        // Roles with two parents each: every third edge needs MFA the session does not carry
-        // (refused unless the node is reached another way), as do both edges into every
-        // eleventh role (blocked); every fifth role is critical.
+        // Roles with two parents each (a tree parent and one anywhere, so the graph has cycles):
+        // every third edge needs MFA the session does not carry (refused unless the node is
+        // reached another way), as do both edges into every eleventh role; every fifth role is
+        // critical.
         let n = 3 * PARALLEL_AFTER;
         for i in 0..n {
             let mut role = Node::new(format!("aws:role:r{}", (i * 7919) % n), NodeKind::Role);
@@ -961,15 +962,40 @@ mod tests {
             id(0),
             EdgeKind::AuthenticatesAs,
         ));
+        // The roles' edges (parent, child, needs MFA), kept for the expected answer below.
+        let mut role_edges = Vec::new();
         for i in 1..n {
-            for parent in [(i - 1) / 2, (i * 13) % i] {
+            for parent in [(i - 1) / 2, (i * 13) % n] {
+                let mfa = (i + parent) % 3 == 0 || i % 11 == 0;
                 let mut e = Edge::new(id(parent), id(i), EdgeKind::CanAssume);
-                if (i + parent) % 3 == 0 || i % 11 == 0 {
+                if mfa {
                     e.requires = vec![Requirement::Mfa];
                 }
                 doc.edges.push(e);
+                role_edges.push((parent, i, mfa));
             }
         }
+        // Expected: the roles reachable from the first over edges without MFA; blocked, the
+        // others that some reached role has an MFA edge into.
+        let mut reached = vec![false; n];
+        reached[0] = true;
+        let mut grew = true;
+        while grew {
+            grew = false;
+            for &(a, b, mfa) in &role_edges {
+                if reached[a] && !mfa && !reached[b] {
+                    reached[b] = true;
+                    grew = true;
+                }
+            }
+        }
+        let want_reached: std::collections::BTreeSet<String> =
+            (0..n).filter(|&i| reached[i]).map(id).collect();
+        let want_blocked: std::collections::BTreeSet<String> = role_edges
+            .iter()
+            .filter(|&&(a, b, mfa)| mfa && reached[a] && !reached[b])
+            .map(|&(_, b, _)| id(b))
+            .collect();
         let g = TrustGraph::new(doc);
         let q = BlastQuery {
             from: vec![NodeIndex::new(0), NodeIndex::new(1)],
@@ -983,12 +1009,19 @@ mod tests {
         };
         let serial = search(&g, &q, usize::MAX);
         let parallel = search(&g, &q, 0);
+        let report = serial.report(&g);
+        let got_reached: std::collections::BTreeSet<String> =
+            report.reached.iter().map(|r| r.id.to_string()).collect();
+        let got_blocked: std::collections::BTreeSet<String> =
+            report.blocked.iter().map(|b| b.id.to_string()).collect();
+        assert_eq!(got_reached, want_reached);
+        assert_eq!(got_blocked, want_blocked);
         assert!(
-            serial.reached.len() > PARALLEL_AFTER,
+            want_reached.len() > PARALLEL_AFTER,
             "{}",
-            serial.reached.len()
+            want_reached.len()
         );
-        assert!(!serial.blocked.is_empty());
+        assert!(!want_blocked.is_empty());
         assert_eq!(serial.dead_sources, vec![NodeIndex::new(1)]);
         assert_eq!(serial.crossed, parallel.crossed);
         assert_eq!(json(&serial), json(&parallel));
