@@ -174,6 +174,12 @@ struct Labels {
     nodes: Vec<NodeStates>,
     /// The state's step in the result's hop arena + 1; 0 while it has none.
     hop: Vec<u32>,
+    /// One bit per node: whether any of its states is labelled. Asked before the states, so a
+    /// node met for the first time is written without being read: reading a page of the lazily
+    /// zeroed table first maps the kernel's zero page, and the write that follows faults again
+    /// to replace it — two faults per page instead of one (on a virtual machine a fault costs
+    /// microseconds, and an admin-like search writes most pages of the table).
+    seen: Vec<u64>,
 }
 
 #[derive(Clone, Copy, Default)]
@@ -209,10 +215,10 @@ fn slot(states: &[NodeStates], s: usize) -> &Slot {
     &states[s / 4].0[s % 4]
 }
 
-/// Whether any state of `node` is labelled.
+/// Whether any state of `node` is labelled (its bit in [`Labels::seen`]).
 #[inline]
-fn labelled(states: &[NodeStates], node: usize) -> bool {
-    states[node].0.iter().any(|s| s.pred != UNSET)
+fn labelled(seen: &[u64], node: usize) -> bool {
+    seen[node / 64] & (1 << (node % 64)) != 0
 }
 
 /// `n` unlabelled node states from zeroed memory. All-zero bytes are `NodeStates::default()`
@@ -229,6 +235,7 @@ impl Labels {
         Labels {
             nodes: zeroed_states(nodes),
             hop: vec![0; nodes * 4],
+            seen: vec![0; nodes.div_ceil(64)],
             prefault: None,
         }
     }
@@ -252,7 +259,13 @@ impl Labels {
     /// Whether any state of `node` is labelled.
     #[inline]
     fn labelled(&self, node: usize) -> bool {
-        labelled(&self.nodes, node)
+        labelled(&self.seen, node)
+    }
+
+    /// Notes that a state of `node` is being labelled.
+    #[inline]
+    fn mark(&mut self, node: usize) {
+        self.seen[node / 64] |= 1 << (node % 64);
     }
 
     /// This thread's scratch, sized for `nodes`.
@@ -271,6 +284,7 @@ impl Labels {
         for node in nodes {
             self.nodes[node.index()] = NodeStates::default();
             self.hop[node.index() * 4..node.index() * 4 + 4].fill(0);
+            self.seen[node.index() / 64] &= !(1 << (node.index() % 64));
         }
         SCRATCH.with(|s| *s.borrow_mut() = self);
     }
@@ -299,7 +313,8 @@ fn search(g: &TrustGraph, q: &BlastQuery, parallel_after: usize) -> BlastResult 
             continue;
         };
         let st = state(s, mfa, false);
-        if labels[st].pred == UNSET || labels[st].until < until {
+        if !labels.labelled(s.index()) || labels[st].pred == UNSET || labels[st].until < until {
+            labels.mark(s.index());
             labels[st].until = until;
             labels[st].pred = SOURCE;
             heap.push(Entry {
@@ -358,8 +373,10 @@ fn search(g: &TrustGraph, q: &BlastQuery, parallel_after: usize) -> BlastResult 
                     };
                 crossed.push(e.edge);
                 let ts = state(t, t_mfa, t_persistent);
-                if labels[ts].pred == UNSET || labels[ts].until < t_until {
-                    if !labels.labelled(t.index()) {
+                let first = !labels.labelled(t.index());
+                if first || labels[ts].pred == UNSET || labels[ts].until < t_until {
+                    if first {
+                        labels.mark(t.index());
                         touched.push(t);
                         if touched.len() == PREFAULT_AFTER {
                             labels.expect_dense();
@@ -382,14 +399,16 @@ fn search(g: &TrustGraph, q: &BlastQuery, parallel_after: usize) -> BlastResult 
     // refusal of each node not reached; the crossed edges. The first reads the states and writes
     // the hop steps, the other two only read the states, so on a large search they run on the
     // other core meanwhile (a third of the post-search time on an admin-sized reach).
-    let Labels { nodes, hop, .. } = &mut labels;
-    let states: &[NodeStates] = nodes;
+    let Labels {
+        nodes, hop, seen, ..
+    } = &mut labels;
+    let (states, seen): (&[NodeStates], &[u64]) = (nodes, seen);
     let ((reached, hops), (blocked, crossed)) = par::join(
         touched.len() >= parallel_after,
         || reached_with_paths(g, &q.from, states, hop, &touched),
         || {
             (
-                blocked_of(g, &q.from, states, refused),
+                blocked_of(g, &q.from, seen, refused),
                 sorted_set(crossed, g.graph.edge_count()),
             )
         },
@@ -462,13 +481,13 @@ fn reached_with_paths(
 fn blocked_of(
     g: &TrustGraph,
     sources: &[NodeIndex],
-    states: &[NodeStates],
+    seen: &[u64],
     mut refused: Vec<(u32, u32, Refusal)>,
 ) -> Vec<Blocked> {
     // A stable sort keeps each node's first refusal first.
     refused.retain(|&(t, _, _)| {
         let t = t as usize;
-        !labelled(states, t) && !sources.contains(&NodeIndex::new(t))
+        !labelled(seen, t) && !sources.contains(&NodeIndex::new(t))
     });
     refused.sort_by_key(|r| r.0);
     refused.dedup_by_key(|r| r.0);
@@ -1027,6 +1046,53 @@ mod tests {
         assert_eq!(json(&serial), json(&parallel));
         // The default threshold takes the two-core path here, and gives the same answer.
         assert_eq!(json(&serial), json(&blast(&g, &q)));
+    }
+
+    /// The per-thread scratch is clean between searches: a search after others from different
+    /// sources (one of them dead) on the same thread answers as one on a fresh thread does.
+    #[test]
+    fn a_search_after_others_on_the_same_thread_is_a_fresh_one() {
+        let mut doc = Document::default();
+        let n = 300;
+        for i in 0..n {
+            doc.nodes
+                .push(Node::new(format!("aws:role:r{i}"), NodeKind::Role));
+        }
+        let mut dead = Node::new("okta:session:dead", NodeKind::Session);
+        dead.expires_at = Some(Timestamp::from_millis(1_600_000_000_000));
+        doc.nodes.push(dead);
+        for i in 1..n {
+            for parent in [(i - 1) / 2, (i * 7) % n] {
+                doc.edges.push(crate::model::Edge::new(
+                    format!("aws:role:r{parent}"),
+                    format!("aws:role:r{i}"),
+                    crate::model::EdgeKind::CanAssume,
+                ));
+            }
+        }
+        let g = TrustGraph::new(doc);
+        let query = |from: &[usize]| BlastQuery {
+            from: from.iter().map(|&i| NodeIndex::new(i)).collect(),
+            at: Timestamp::from_millis(1_700_000_000_000),
+            attacker: Attacker::OffDevice,
+        };
+        let json = |r: &BlastResult| {
+            let mut out = Vec::new();
+            crate::report::blast_json::write_blast(&mut out, &r.report(&g)).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        for from in [&[9][..], &[0], &[150, 7], &[n, 3], &[4]] {
+            let fresh = std::thread::scope(|s| s.spawn(|| json(&blast(&g, &query(from)))).join());
+            // Searches from other sources first, on this thread.
+            for other in [&[2][..], &[n], &[1, 40]] {
+                blast(&g, &query(other));
+            }
+            assert_eq!(
+                json(&blast(&g, &query(from))),
+                fresh.unwrap(),
+                "from {from:?}"
+            );
+        }
     }
 
     /// Paths longer than the walk's inline buffer (32 hops) and longer than one id batch (16)
