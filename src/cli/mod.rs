@@ -680,7 +680,7 @@ fn resolve(
 /// it whole first would double the peak memory and delay the first byte. A sink refuses a report
 /// it cannot show before writing anything (`ErrorKind::Other`, a usage error).
 fn emit(sink: &mut dyn Sink, report: &Output<'_>) -> Result<(), HeirError> {
-    let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     match sink.write(&mut out, report).and_then(|_| out.flush()) {
         Ok(()) => Ok(()),
         // `heir … | head` is normal use, not an error.

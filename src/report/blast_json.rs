@@ -9,8 +9,8 @@ use crate::analysis::blast::{BlastReport, BlockedEntry, ReachedEntry};
 use crate::model::{prefetch, read_ahead, Timestamp};
 use crate::par;
 
-/// Rows formatted as one piece (`par::write_ordered`): about a megabyte of an admin answer.
-const ROWS_PER_CHUNK: usize = 2048;
+/// Rows formatted as one piece (`par::write_ordered`): about 100 KB of an admin answer.
+const ROWS_PER_CHUNK: usize = 256;
 
 struct Pretty<'b> {
     buf: &'b mut Vec<u8>,
