@@ -128,6 +128,10 @@ const PREFAULT_AFTER: usize = 4096;
 const PARALLEL_AFTER: usize = 4096;
 const UNSET: u32 = 0;
 const SOURCE: u32 = 1;
+/// A state whose step in the result's hop arena is in `via` (see [`trace`]). Above every
+/// predecessor state + 2, as `pred` already needs states (node index × 4 + 0..4) to fit a u32:
+/// a graph of 2³⁰ nodes would take hundreds of gigabytes.
+const TRACED: u32 = u32::MAX;
 
 #[inline]
 fn state(node: NodeIndex, mfa: bool, persistent: bool) -> usize {
@@ -172,8 +176,6 @@ struct Labels {
     /// Declared first so that it is dropped first: waits for the prefault before the tables go.
     prefault: Option<crate::alloc::Prefault>,
     nodes: Vec<NodeStates>,
-    /// The state's step in the result's hop arena + 1; 0 while it has none.
-    hop: Vec<u32>,
     /// One bit per node: whether any of its states is labelled. Asked before the states, so a
     /// node met for the first time is written without being read: reading a page of the lazily
     /// zeroed table first maps the kernel's zero page, and the write that follows faults again
@@ -234,19 +236,18 @@ impl Labels {
     fn new(nodes: usize) -> Self {
         Labels {
             nodes: zeroed_states(nodes),
-            hop: vec![0; nodes * 4],
             seen: vec![0; nodes.div_ceil(64)],
             prefault: None,
         }
     }
 
-    /// The search has grown large and is likely to write most of both tables: have their pages
-    /// faulted in on the other core meanwhile (once per table), rather than take two faults per
-    /// page here (see [`crate::alloc::prefault`]). Nothing waits for it but dropping the tables.
+    /// The search has grown large and is likely to write most of the table: have its pages
+    /// faulted in on the other core meanwhile (once), rather than take a fault per page here (see
+    /// [`crate::alloc::prefault`]). Nothing waits for it but dropping the table.
     fn expect_dense(&mut self) {
         if self.prefault.is_none() {
             use crate::alloc::{prefault, Block};
-            self.prefault = Some(prefault(&[Block::of(&self.nodes), Block::of(&self.hop)]));
+            self.prefault = Some(prefault(&[Block::of(&self.nodes)]));
         }
     }
 
@@ -283,7 +284,6 @@ impl Labels {
     fn give_back(mut self, nodes: impl Iterator<Item = NodeIndex>) {
         for node in nodes {
             self.nodes[node.index()] = NodeStates::default();
-            self.hop[node.index() * 4..node.index() * 4 + 4].fill(0);
             self.seen[node.index() / 64] &= !(1 << (node.index() % 64));
         }
         SCRATCH.with(|s| *s.borrow_mut() = self);
@@ -396,16 +396,14 @@ fn search(g: &TrustGraph, q: &BlastQuery, parallel_after: usize) -> BlastResult 
     });
 
     // What was found, described: each reached node's best state and path, sorted; the first
-    // refusal of each node not reached; the crossed edges. The first reads the states and writes
-    // the hop steps, the other two only read the states, so on a large search they run on the
-    // other core meanwhile (a third of the post-search time on an admin-sized reach).
-    let Labels {
-        nodes, hop, seen, ..
-    } = &mut labels;
-    let (states, seen): (&[NodeStates], &[u64]) = (nodes, seen);
+    // refusal of each node not reached; the crossed edges. The first reads the states and marks
+    // the traced ones, the other two read neither, so on a large search they run on the other
+    // core meanwhile (a third of the post-search time on an admin-sized reach).
+    let Labels { nodes, seen, .. } = &mut labels;
+    let seen: &[u64] = seen;
     let ((reached, hops), (blocked, crossed)) = par::join(
         touched.len() >= parallel_after,
-        || reached_with_paths(g, &q.from, states, hop, &touched),
+        || reached_with_paths(g, &q.from, nodes, &touched),
         || {
             (
                 blocked_of(g, &q.from, seen, refused),
@@ -432,8 +430,7 @@ fn search(g: &TrustGraph, q: &BlastQuery, parallel_after: usize) -> BlastResult 
 fn reached_with_paths(
     g: &TrustGraph,
     sources: &[NodeIndex],
-    states: &[NodeStates],
-    hop: &mut [u32],
+    states: &mut [NodeStates],
     touched: &[NodeIndex],
 ) -> (Vec<Reached>, Vec<Hop>) {
     let mut reached = Vec::with_capacity(touched.len());
@@ -441,9 +438,8 @@ fn reached_with_paths(
     let mut climb = Vec::new();
     for (k, &node) in touched.iter().enumerate() {
         if let Some(ahead) = touched.get(k + 8) {
-            // Discovery order is scattered over the tables.
+            // Discovery order is scattered over the table.
             prefetch(states.as_ptr().wrapping_add(ahead.index()));
-            prefetch(hop.as_ptr().wrapping_add(ahead.index() * 4));
         }
         let i = node.index();
         if sources.contains(&node) {
@@ -460,7 +456,7 @@ fn reached_with_paths(
         let Some(best) = best else { continue };
         let persistent = best & 1 != 0;
         let u = slot(states, best).until;
-        let last = trace(states, hop, &mut hops, &mut climb, best);
+        let last = trace(states, &mut hops, &mut climb, best);
         reached.push(Reached {
             node,
             until: if persistent || u == NEVER {
@@ -649,32 +645,33 @@ pub(crate) fn start_state(g: &TrustGraph, s: NodeIndex, at: i64) -> Option<(bool
 /// climb stops at the first state that already has one, so the whole answer costs one step per
 /// state on some chain. Every predecessor was settled with a label at least as good within its
 /// layer, so a chain ends at a source; the bound only guards against a corrupted label table.
-fn trace(
-    states: &[NodeStates],
-    hop: &mut [u32],
-    hops: &mut Vec<Hop>,
-    climb: &mut Vec<usize>,
-    s: usize,
-) -> u32 {
+///
+/// A state given a step is marked in place: `pred` becomes [`TRACED`] and `via` its step. Its
+/// predecessor and edge are in the step by then, and its `until` is left as it was, which is all
+/// that choosing the best state of its node (when that node's turn comes) reads. No separate
+/// table of steps per state is needed, nor its pages (16 bytes a node).
+fn trace(states: &mut [NodeStates], hops: &mut Vec<Hop>, climb: &mut Vec<usize>, s: usize) -> u32 {
     climb.clear();
     let mut at = s;
     let mut parent = loop {
-        if hop[at] != 0 {
-            break hop[at] - 1;
+        let here = slot(states, at);
+        if here.pred == TRACED {
+            break here.via;
         }
         climb.push(at);
-        match slot(states, at).pred {
+        match here.pred {
             SOURCE | UNSET => break NO_HOP,
             p => at = (p - 2) as usize,
         }
-        if climb.len() > hop.len() {
+        if climb.len() > states.len() * 4 {
             break NO_HOP;
         }
     };
     for &st in climb.iter().rev() {
-        let edge = match slot(states, st).pred {
+        let here = &mut states[st / 4].0[st % 4];
+        let edge = match here.pred {
             SOURCE | UNSET => NO_HOP,
-            _ => slot(states, st).via,
+            _ => here.via,
         };
         hops.push(Hop {
             node: unpack(st).0,
@@ -682,7 +679,8 @@ fn trace(
             parent,
         });
         parent = (hops.len() - 1) as u32;
-        hop[st] = parent + 1;
+        here.pred = TRACED;
+        here.via = parent;
     }
     parent
 }
