@@ -80,7 +80,12 @@ pub fn map_chunks<T: Sync, U: Send>(
 
 /// Formatted chunks waiting to be written, at most: bounds the memory held to a few chunks
 /// whatever the threads' speeds.
-const WAITING: usize = 4;
+const WAITING: usize = 2;
+
+/// The capacity a run's buffer starts with, above a run's usual size: grown by doubling from
+/// empty, each buffer would be copied into fresh pages several times, and fresh pages are most
+/// of what writing a large answer costs (each is faulted in and zeroed by the kernel).
+const BUFFER: usize = 256 << 10;
 
 /// Writes `items` to `out` as the concatenation of `format(offset, run, buf)` over consecutive
 /// runs of `chunk` items (`offset`: the run's first item's position), in order. The runs are
@@ -117,7 +122,9 @@ pub fn write_ordered<T: Sync>(
         let (claim, run) = (&claim, &run);
         s.spawn(move || {
             while let Some(c) = claim() {
-                let mut buf = spare.try_recv().unwrap_or_default();
+                let mut buf = spare
+                    .try_recv()
+                    .unwrap_or_else(|_| Vec::with_capacity(BUFFER));
                 run(c, &mut buf);
                 if done.send((c, buf)).is_err() {
                     return; // the writer stopped on an error
@@ -134,7 +141,7 @@ pub fn write_ordered<T: Sync>(
                 // Not formatted yet (the other thread has it): format a later run meanwhile.
                 if waiting.len() < WAITING {
                     if let Some(c) = claim() {
-                        let mut buf = own.pop().unwrap_or_default();
+                        let mut buf = own.pop().unwrap_or_else(|| Vec::with_capacity(BUFFER));
                         run(c, &mut buf);
                         waiting.push((c, buf));
                         continue;
