@@ -495,7 +495,7 @@ fn blocked_of(
             edge: EdgeIndex::new(edge as usize),
         })
         .collect();
-    sort_blocked(g, &mut blocked, 20_000);
+    sort_blocked(g, &mut blocked, by_rank_from(g));
     blocked
 }
 
@@ -693,7 +693,7 @@ fn sort_reached(g: &TrustGraph, reached: &mut Vec<Reached>) {
     let window = |r: &Reached| (!r.persistent, -r.until.map_or(NEVER, Timestamp::as_millis));
     let crit = |r: &Reached| u8::MAX - g.facts(r.node).criticality;
     // Ids are unique, so each order is total and an unstable sort gives the one answer.
-    let order: Vec<u32> = if reached.len() < 20_000 {
+    let order: Vec<u32> = if reached.len() < by_rank_from(g) {
         let mut keys: Vec<_> = reached
             .iter()
             .enumerate()
@@ -705,6 +705,17 @@ fn sort_reached(g: &TrustGraph, reached: &mut Vec<Reached>) {
         by_rank(g, reached)
     };
     *reached = order.iter().map(|&k| reached[k as usize].clone()).collect();
+}
+
+/// From how many rows answers are sorted by id rank rather than by id. Ranks compare as ids do,
+/// and integers compare faster than strings; but computing the ranks is a sort of every id, worth
+/// it only for a large answer, unless they are at hand (read from a snapshot).
+fn by_rank_from(g: &TrustGraph) -> usize {
+    if g.id_rank_ready() {
+        256
+    } else {
+        20_000
+    }
 }
 
 /// The order of [`sort_reached`] for large answers, comparing integers only: bucketed by

@@ -291,6 +291,12 @@ impl TrustGraph {
         })
     }
 
+    /// Whether [`TrustGraph::id_rank`] is at hand without a sort (read from a snapshot, or
+    /// computed for an earlier answer).
+    pub fn id_rank_ready(&self) -> bool {
+        self.id_rank.get().is_some()
+    }
+
     /// Installs a rank table read from a snapshot; refused unless it is a permutation.
     pub(crate) fn set_id_rank(&self, rank: Vec<u32>) -> bool {
         if rank.len() != self.ids.len() {
