@@ -812,7 +812,19 @@ fn blast_cmd(o: BlastOpts) -> Result<(), HeirError> {
         BlastFormat::Dot => Box::new(Dot),
         BlastFormat::Markdown => Box::new(Markdown),
     };
-    emit(sink.as_mut(), &Output::Blast(&g, &result, &report))
+    emit(sink.as_mut(), &Output::Blast(&g, &result, &report))?;
+    leave(report);
+    leave(result);
+    leave(g);
+    Ok(())
+}
+
+/// Ends a command without freeing what it built: the process exits right after, and the kernel
+/// takes its memory back at once, where dropping the graph and an admin-sized answer frees
+/// hundreds of thousands of blocks one by one (2 ms of a command at 100k nodes, 12 ms at 1M).
+/// Only on success; an error path drops as usual.
+fn leave<T>(built: T) {
+    std::mem::forget(built);
 }
 
 fn inherited_cmd(o: InheritedOpts) -> Result<(), HeirError> {
@@ -832,7 +844,10 @@ fn inherited_cmd(o: InheritedOpts) -> Result<(), HeirError> {
         InheritedFormat::Json => Box::new(Json),
         InheritedFormat::Markdown => Box::new(Markdown),
     };
-    emit(sink.as_mut(), &Output::Lineage(&g, &report))
+    emit(sink.as_mut(), &Output::Lineage(&g, &report))?;
+    leave(report);
+    leave(g);
+    Ok(())
 }
 
 fn plan_cmd(o: PlanOpts) -> Result<(), HeirError> {
@@ -852,5 +867,9 @@ fn plan_cmd(o: PlanOpts) -> Result<(), HeirError> {
             issuer: o.caep_issuer.clone(),
         }),
     };
-    emit(sink.as_mut(), &Output::Plan(&g, &plan))
+    emit(sink.as_mut(), &Output::Plan(&g, &plan))?;
+    leave(plan);
+    leave(result);
+    leave(g);
+    Ok(())
 }
