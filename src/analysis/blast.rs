@@ -1057,28 +1057,33 @@ mod tests {
         assert_eq!(json(&serial), json(&blast(&g, &q)));
     }
 
-    /// The per-thread scratch is clean between searches: a search after others from different
-    /// sources (one of them dead) on the same thread answers as one on a fresh thread does.
-    #[test]
-    fn a_search_after_others_on_the_same_thread_is_a_fresh_one() {
+    /// Roles `aws:role:r0` … `r{n-1}`, and a `can_assume` edge for each `(from, to)` pair.
+    fn roles(n: usize, edges: impl IntoIterator<Item = (usize, usize)>) -> Document {
         let mut doc = Document::default();
-        let n = 300;
         for i in 0..n {
             doc.nodes
                 .push(Node::new(format!("aws:role:r{i}"), NodeKind::Role));
         }
+        for (a, b) in edges {
+            doc.edges.push(crate::model::Edge::new(
+                format!("aws:role:r{a}"),
+                format!("aws:role:r{b}"),
+                crate::model::EdgeKind::CanAssume,
+            ));
+        }
+        doc
+    }
+
+    /// The per-thread scratch is clean between searches: a search after others from different
+    /// sources (one of them dead) on the same thread answers as one on a fresh thread does.
+    #[test]
+    fn a_search_after_others_on_the_same_thread_is_a_fresh_one() {
+        let n = 300;
+        let edges = (1..n).flat_map(|i| [((i - 1) / 2, i), ((i * 7) % n, i)]);
+        let mut doc = roles(n, edges);
         let mut dead = Node::new("okta:session:dead", NodeKind::Session);
         dead.expires_at = Some(Timestamp::from_millis(1_600_000_000_000));
         doc.nodes.push(dead);
-        for i in 1..n {
-            for parent in [(i - 1) / 2, (i * 7) % n] {
-                doc.edges.push(crate::model::Edge::new(
-                    format!("aws:role:r{parent}"),
-                    format!("aws:role:r{i}"),
-                    crate::model::EdgeKind::CanAssume,
-                ));
-            }
-        }
         let g = TrustGraph::new(doc);
         let query = |from: &[usize]| BlastQuery {
             from: from.iter().map(|&i| NodeIndex::new(i)).collect(),
@@ -1108,20 +1113,8 @@ mod tests {
     /// come out whole and source first, the same through the batched writer and through serde.
     #[test]
     fn long_paths_are_whole_and_in_order() {
-        let mut doc = Document::default();
         let n = 45;
-        for i in 0..n {
-            doc.nodes
-                .push(Node::new(format!("aws:role:r{i}"), NodeKind::Role));
-        }
-        for i in 1..n {
-            doc.edges.push(crate::model::Edge::new(
-                format!("aws:role:r{}", i - 1),
-                format!("aws:role:r{i}"),
-                crate::model::EdgeKind::CanAssume,
-            ));
-        }
-        let g = TrustGraph::new(doc);
+        let g = TrustGraph::new(roles(n, (1..n).map(|i| (i - 1, i))));
         let q = BlastQuery {
             from: vec![NodeIndex::new(0)],
             at: Timestamp::from_millis(1_700_000_000_000),
