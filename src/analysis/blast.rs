@@ -1030,11 +1030,7 @@ mod tests {
             at: Timestamp::from_millis(1_700_000_000_000),
             attacker: Attacker::OffDevice,
         };
-        let json = |r: &BlastResult| {
-            let mut out = Vec::new();
-            crate::report::blast_json::write_blast(&mut out, &r.report(&g)).unwrap();
-            String::from_utf8(out).unwrap()
-        };
+        let json = |r: &BlastResult| json_of(&g, r);
         let serial = search(&g, &q, usize::MAX);
         let parallel = search(&g, &q, 0);
         let report = serial.report(&g);
@@ -1055,6 +1051,13 @@ mod tests {
         assert_eq!(json(&serial), json(&parallel));
         // The default threshold takes the two-core path here, and gives the same answer.
         assert_eq!(json(&serial), json(&blast(&g, &q)));
+    }
+
+    /// The JSON answer `heir blast --format json` writes for `r`.
+    fn json_of(g: &TrustGraph, r: &BlastResult) -> String {
+        let mut out = Vec::new();
+        crate::report::blast_json::write_blast(&mut out, &r.report(g)).unwrap();
+        String::from_utf8(out).unwrap()
     }
 
     /// Roles `aws:role:r0` … `r{n-1}`, and a `can_assume` edge for each `(from, to)` pair.
@@ -1090,11 +1093,7 @@ mod tests {
             at: Timestamp::from_millis(1_700_000_000_000),
             attacker: Attacker::OffDevice,
         };
-        let json = |r: &BlastResult| {
-            let mut out = Vec::new();
-            crate::report::blast_json::write_blast(&mut out, &r.report(&g)).unwrap();
-            String::from_utf8(out).unwrap()
-        };
+        let json = |r: &BlastResult| json_of(&g, r);
         for from in [&[9][..], &[0], &[150, 7], &[n, 3], &[4]] {
             let fresh = std::thread::scope(|s| s.spawn(|| json(&blast(&g, &query(from)))).join());
             // Searches from other sources first, on this thread.
