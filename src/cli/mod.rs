@@ -680,28 +680,28 @@ fn resolve(
 /// it whole first would double the peak memory and delay the first byte. A sink refuses a report
 /// it cannot show before writing anything (`ErrorKind::Other`, a usage error).
 fn emit(sink: &mut dyn Sink, report: &Output<'_>) -> Result<(), HeirError> {
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    match sink.write(&mut out, report).and_then(|_| out.flush()) {
-        Ok(()) => Ok(()),
-        // `heir … | head` is normal use, not an error.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::Other => Err(HeirError::Usage(e.to_string())),
-        Err(e) => Err(HeirError::io("writing standard output", e)),
-    }
+    write_stdout(|w| sink.write(w, report)).map_err(|e| match e.kind() {
+        std::io::ErrorKind::Other => HeirError::Usage(e.to_string()),
+        _ => HeirError::io("writing standard output", e),
+    })
 }
 
 fn emit_bytes(bytes: &[u8]) -> Result<(), HeirError> {
     to_stdout(|w| w.write_all(bytes))
 }
 
-/// Standard output through a 1 MiB buffer; a reader that stops early is not an error.
 fn to_stdout(fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<(), HeirError> {
-    let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+    write_stdout(fill).map_err(|e| HeirError::io("writing standard output", e))
+}
+
+/// Standard output through a 64 KiB buffer, which pieces at least that large pass straight
+/// through (a large answer's formatted chunks are not copied again); a reader that stops early
+/// (`heir … | head`) is normal use, not an error.
+fn write_stdout(fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     match fill(&mut out).and_then(|_| out.flush()) {
-        Ok(()) => Ok(()),
-        // `heir … | head` is normal use, not an error.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(HeirError::io("writing standard output", e)),
+        done => done,
     }
 }
 
@@ -821,7 +821,7 @@ fn blast_cmd(o: BlastOpts) -> Result<(), HeirError> {
 
 /// Ends a command without freeing what it built: the process exits right after, and the kernel
 /// takes its memory back at once, where dropping the graph and an admin-sized answer frees
-/// hundreds of thousands of blocks one by one (2 ms of a command at 100k nodes, 12 ms at 1M).
+/// hundreds of thousands of blocks one by one (about 5 ms of the admin command at 100k nodes).
 /// Only on success; an error path drops as usual.
 fn leave<T>(built: T) {
     std::mem::forget(built);
