@@ -119,9 +119,9 @@ const NEVER: i64 = i64::MAX;
 /// Settled states after which a search packs the graph's out-edges (see
 /// [`TrustGraph::pack_out_edges`]): past this, the search is large enough to repay the pass.
 const PACK_AFTER: usize = 4096;
-/// Touched nodes after which a search has the rest of its tables faulted in at once: by then it
-/// has taken two faults on a few thousand pages of them, and a large one would go on to take
-/// two on nearly every page (an admin-like session touches 390k of a million nodes).
+/// Touched nodes after which a search has the rest of its state table faulted in at once: by
+/// then it has taken a fault on a few thousand pages of it, and a large one would go on to take
+/// one on nearly every page (an admin-like session touches 390k of a million nodes).
 const PREFAULT_AFTER: usize = 4096;
 /// From this many touched nodes, the blocked list and the crossed edges are built on another core
 /// while the paths are traced and sorted: below it, starting a thread costs more than it saves.
@@ -220,7 +220,14 @@ fn slot(states: &[NodeStates], s: usize) -> &Slot {
 /// Whether any state of `node` is labelled (its bit in [`Labels::seen`]).
 #[inline]
 fn labelled(seen: &[u64], node: usize) -> bool {
-    seen[node / 64] & (1 << (node % 64)) != 0
+    let (word, bit) = seen_bit(node);
+    seen[word] & bit != 0
+}
+
+/// Where `node`'s bit is in [`Labels::seen`]: the word, and the bit in it.
+#[inline]
+fn seen_bit(node: usize) -> (usize, u64) {
+    (node / 64, 1 << (node % 64))
 }
 
 /// `n` unlabelled node states from zeroed memory. All-zero bytes are `NodeStates::default()`
@@ -266,7 +273,8 @@ impl Labels {
     /// Notes that a state of `node` is being labelled.
     #[inline]
     fn mark(&mut self, node: usize) {
-        self.seen[node / 64] |= 1 << (node % 64);
+        let (word, bit) = seen_bit(node);
+        self.seen[word] |= bit;
     }
 
     /// This thread's scratch, sized for `nodes`.
@@ -284,7 +292,8 @@ impl Labels {
     fn give_back(mut self, nodes: impl Iterator<Item = NodeIndex>) {
         for node in nodes {
             self.nodes[node.index()] = NodeStates::default();
-            self.seen[node.index() / 64] &= !(1 << (node.index() % 64));
+            let (word, bit) = seen_bit(node.index());
+            self.seen[word] &= !bit;
         }
         SCRATCH.with(|s| *s.borrow_mut() = self);
     }
@@ -946,6 +955,7 @@ mod tests {
     use super::*;
     use crate::model::{Document, Node, NodeKind};
 
+    /// Zeroed memory reads as unlabelled states, and a fresh table has no node marked.
     #[test]
     fn zeroed_states_are_the_default_ones() {
         assert_eq!(UNSET, 0);
@@ -1094,6 +1104,10 @@ mod tests {
             attacker: Attacker::OffDevice,
         };
         let json = |r: &BlastResult| json_of(&g, r);
+        // Every role is reached from the first (each has its tree parent), the dead session never.
+        let from_root = blast(&g, &query(&[0]));
+        assert_eq!(from_root.reached.len(), n - 1);
+        assert!(blast(&g, &query(&[n])).reached.is_empty());
         for from in [&[9][..], &[0], &[150, 7], &[n, 3], &[4]] {
             let fresh = std::thread::scope(|s| s.spawn(|| json(&blast(&g, &query(from)))).join());
             // Searches from other sources first, on this thread.
