@@ -119,6 +119,9 @@ const NEVER: i64 = i64::MAX;
 /// Settled states after which a search packs the graph's out-edges (see
 /// [`TrustGraph::pack_out_edges`]): past this, the search is large enough to repay the pass.
 const PACK_AFTER: usize = 4096;
+/// Graphs from this many nodes are packed by a large search: a smaller graph's linked lists sit
+/// in cache already, and packing would only add a thread and a few hundred KB of fresh pages.
+const PACK_NODES: usize = 1 << 16;
 /// Touched nodes after which a search has the rest of its state table faulted in at once: by
 /// then it has taken a fault on a few thousand pages of it, and a large one would go on to take
 /// one on nearly every page (an admin-like session touches 390k of a million nodes).
@@ -305,11 +308,12 @@ thread_local! {
 
 /// Computes the blast radius. Sources must be indices of `g`.
 pub fn blast(g: &TrustGraph, q: &BlastQuery) -> BlastResult {
-    search(g, q, PARALLEL_AFTER)
+    search(g, q, PARALLEL_AFTER, PACK_NODES)
 }
 
-/// [`blast`], describing the result on two cores from `parallel_after` touched nodes.
-fn search(g: &TrustGraph, q: &BlastQuery, parallel_after: usize) -> BlastResult {
+/// [`blast`], describing the result on two cores from `parallel_after` touched nodes, and
+/// packing the out-edges mid-search on graphs from `pack_nodes` nodes.
+fn search(g: &TrustGraph, q: &BlastQuery, parallel_after: usize, pack_nodes: usize) -> BlastResult {
     let at = q.at.as_millis();
     let n = g.graph.node_count();
     let mut labels = Labels::take(n);
@@ -354,7 +358,7 @@ fn search(g: &TrustGraph, q: &BlastQuery, parallel_after: usize) -> BlastResult 
             }
             let (node, mfa, _) = unpack(st);
             settled += 1;
-            if settled == PACK_AFTER {
+            if settled == PACK_AFTER && n >= pack_nodes {
                 // A large search: contiguous out-edges from when they are ready. Packed on the
                 // other core meanwhile; both kinds of list give the same edges in the same
                 // order, so the search switches mid-way.
@@ -1034,6 +1038,9 @@ mod tests {
             .filter(|&&(a, b, mfa)| mfa && reached[a] && !reached[b])
             .map(|&(_, b, _)| id(b))
             .collect();
+        // Searched over petgraph's linked lists throughout (this graph is below `PACK_NODES`),
+        // and, on a copy, with the out-edges packed mid-search and then packed from the start.
+        let linked = TrustGraph::new(doc.clone());
         let g = TrustGraph::new(doc);
         let q = BlastQuery {
             from: vec![NodeIndex::new(0), NodeIndex::new(1)],
@@ -1041,8 +1048,10 @@ mod tests {
             attacker: Attacker::OffDevice,
         };
         let json = |r: &BlastResult| json_of(&g, r);
-        let serial = search(&g, &q, usize::MAX);
-        let parallel = search(&g, &q, 0);
+        let serial = search(&g, &q, usize::MAX, 0);
+        let parallel = search(&g, &q, 0, 0);
+        let unpacked = blast(&linked, &q);
+        assert_eq!(json(&serial), json_of(&linked, &unpacked));
         let report = serial.report(&g);
         let got_reached: std::collections::BTreeSet<String> =
             report.reached.iter().map(|r| r.id.to_string()).collect();
