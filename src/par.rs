@@ -87,6 +87,11 @@ const WAITING: usize = 2;
 /// of what writing a large answer costs (each is faulted in and zeroed by the kernel).
 const BUFFER: usize = 256 << 10;
 
+/// Fewer runs than this are formatted and written here, one after the other: a second thread
+/// (its stack, its allocator arena, the hand-over of every run) costs more than it saves on an
+/// answer of a few MB — measured on the 10k-node benchmark's admin-like answer (16 runs, 1.7 MB).
+const PARALLEL_RUNS: usize = 32;
+
 /// Writes `items` to `out` as the concatenation of `format(offset, run, buf)` over consecutive
 /// runs of `chunk` items (`offset`: the run's first item's position), in order. The runs are
 /// formatted on two threads; this one writes each as soon as it is its turn and formats the next
@@ -105,8 +110,8 @@ pub fn write_ordered<T: Sync>(
         let start = c * chunk;
         format(start, &items[start..(start + chunk).min(items.len())], buf);
     };
-    if runs < 2 || threads() < 2 {
-        let mut buf = Vec::new();
+    if runs < PARALLEL_RUNS || threads() < 2 {
+        let mut buf = Vec::with_capacity(BUFFER);
         for c in 0..runs {
             run(c, &mut buf);
             out.write_all(&buf)?;
