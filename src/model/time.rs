@@ -157,7 +157,7 @@ impl Timestamp {
     /// The canonical form of [`fmt::Display`] in a stack buffer, for years 0–9999 (all others go
     /// through `Display`). Answers print hundreds of thousands of times; the formatting
     /// machinery was a visible share of writing one.
-    fn canonical_bytes(self) -> Option<([u8; 24], usize)> {
+    pub(crate) fn canonical_bytes(self) -> Option<([u8; 24], usize)> {
         let secs = self.0.div_euclid(1000);
         let ms = self.0.rem_euclid(1000);
         let (y, mo, d) = civil_from_days(secs.div_euclid(86_400));
