@@ -466,9 +466,10 @@ fn a_snapshot_gives_the_same_graph_and_is_dropped_when_the_document_changes() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// A snapshot over a megabyte is decoded on two threads (graph rows on one; checksum, id index
-/// and ranks on the other): it gives the same graph, and damage anywhere in it — the header, the
-/// id table, the node rows, the edge rows, the ranks, the checksum — still means it is ignored.
+/// A snapshot of over a megabyte (a few thousand nodes; from 4 MiB the graph rows and the
+/// checksum, id index and ranks are decoded on two threads, the same two steps) gives the same
+/// graph, its id index is read in place, and damage anywhere in it — the header, the id table,
+/// the node rows, the edge rows, the ranks, the checksum — still means it is ignored.
 #[test]
 fn a_large_snapshot_decoded_in_parallel_is_the_same_graph_or_nothing() {
     let dir = tempdir();
@@ -482,13 +483,18 @@ fn a_large_snapshot_decoded_in_parallel_is_the_same_graph_or_nothing() {
     let bytes = std::fs::read(&snap).unwrap();
     assert!(
         bytes.len() > 1 << 20,
-        "{} bytes: too small to be decoded in parallel",
+        "{} bytes: too small to span the sections",
         bytes.len()
     );
     let second = open(p, &policy(), &quiet).unwrap();
     assert_eq!(second.origin, Origin::Snapshot(snap.clone()));
     assert_same(&first.graph, &second.graph);
     assert_eq!(first.warnings, second.warnings);
+    assert!(!first.graph.ids_read_in_place());
+    assert_eq!(
+        second.graph.ids_read_in_place(),
+        cfg!(all(unix, target_endian = "little"))
+    );
     drop(second); // it reads spans from the snapshot damaged in place below
     for at in [
         20,

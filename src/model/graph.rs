@@ -432,6 +432,11 @@ impl TrustGraph {
         }
     }
 
+    /// Whether the id index is read in place from a mapped snapshot (see `model::words`).
+    pub fn ids_read_in_place(&self) -> bool {
+        self.ids.reads_in_place()
+    }
+
     pub(crate) fn id_index(&self) -> &IdIndex {
         &self.ids
     }

@@ -5,16 +5,18 @@
 //! per-id allocation, and rebuild from a snapshot's arena in milliseconds. Lookups compare the
 //! arena slice, so they stay exact whatever the hash does.
 
+use super::words::Words;
+
 /// Ids in node order, and the way back from an id to its position.
 #[derive(Debug, Clone, Default)]
 pub struct IdIndex {
     arena: String,
     /// `ends[i]` is where id `i` ends in `arena`; it starts at `ends[i - 1]` (or 0).
-    ends: Vec<usize>,
+    ends: Words,
     /// Slot → the id's hash tag (high 32 bits) and node position + 1 (low 32 bits); 0 is empty.
     /// The tag settles most mismatches without touching the arena (a cache miss per compare).
     /// Length is a power of two, at least twice the ids.
-    table: Vec<u64>,
+    table: Words,
 }
 
 const TAG: u64 = 0xffff_ffff_0000_0000;
@@ -55,16 +57,16 @@ impl IdIndex {
         let slots = (ids.max(1) * 2).next_power_of_two();
         IdIndex {
             arena: String::with_capacity(bytes),
-            ends: Vec::with_capacity(ids),
-            table: vec![0; slots],
+            ends: Vec::with_capacity(ids).into(),
+            table: vec![0; slots].into(),
         }
     }
 
     /// Rebuilds the table over an arena and its end offsets (from a snapshot). `None` when the
     /// offsets do not describe the arena.
-    pub fn from_parts(arena: String, ends: Vec<usize>) -> Option<Self> {
+    pub fn from_parts(arena: String, ends: Vec<u64>) -> Option<Self> {
         let mut prev = 0;
-        for &e in &ends {
+        for e in ends.iter().map(|&e| e as usize) {
             if e < prev || e > arena.len() || !arena.is_char_boundary(e) {
                 return None;
             }
@@ -76,8 +78,8 @@ impl IdIndex {
         let slots = (ends.len().max(1) * 2).next_power_of_two();
         let mut index = IdIndex {
             arena,
-            ends,
-            table: vec![0; slots],
+            ends: ends.into(),
+            table: vec![0; slots].into(),
         };
         for i in 0..index.ends.len() {
             // Duplicates cannot come from a snapshot heir wrote; refuse rather than guess.
@@ -91,14 +93,14 @@ impl IdIndex {
     /// [`Self::from_parts`] with the table as [`Self::parts`] gave it, so a snapshot opens
     /// without hashing a million ids again. The table is checked to be a permutation of the
     /// positions with room left, so lookups always end; a snapshot's checksum vouches for the rest.
-    pub fn from_parts_with_table(arena: String, ends: Vec<usize>, table: Vec<u64>) -> Option<Self> {
+    pub(crate) fn from_parts_with_table(arena: String, ends: Words, table: Words) -> Option<Self> {
         let n = ends.len();
         if !table.len().is_power_of_two() || table.len() < n.max(1) * 2 {
             return None;
         }
         let mut seen = vec![false; n];
         let mut filled = 0;
-        for &t in &table {
+        for &t in table.iter() {
             if t != 0 {
                 if t & !TAG == 0 {
                     return None;
@@ -114,7 +116,8 @@ impl IdIndex {
             return None;
         }
         let mut prev = 0;
-        for &e in &ends {
+        for &e in ends.iter() {
+            let e = usize::try_from(e).ok()?;
             if e < prev || e > arena.len() || !arena.is_char_boundary(e) {
                 return None;
             }
@@ -156,15 +159,15 @@ impl IdIndex {
             }
         }
         self.arena.push_str(id);
-        self.ends.push(self.arena.len());
+        self.ends.to_mut().push(self.arena.len() as u64);
         let i = self.ends.len() - 1;
-        self.table[slot] = tag | (i as u64 + 1);
+        self.table.to_mut()[slot] = tag | (i as u64 + 1);
         Ok(i)
     }
 
     fn grow(&mut self) {
         let slots = (self.table.len() * 2).max(2);
-        self.table = vec![0; slots];
+        self.table = vec![0; slots].into();
         for i in 0..self.ends.len() {
             let _ = self.place(i);
         }
@@ -180,7 +183,7 @@ impl IdIndex {
         loop {
             match self.table[slot] {
                 0 => {
-                    self.table[slot] = tag | (i as u64 + 1);
+                    self.table.to_mut()[slot] = tag | (i as u64 + 1);
                     return Ok(());
                 }
                 t if t & TAG == tag && self.id(pos(t)) == id => return Err(pos(t)),
@@ -250,7 +253,7 @@ impl IdIndex {
             }
             for &c in &candidate[..batch.len()] {
                 if c != usize::MAX {
-                    let start = if c == 0 { 0 } else { self.ends[c - 1] };
+                    let start = if c == 0 { 0 } else { self.ends[c - 1] as usize };
                     super::prefetch(self.arena.as_ptr().wrapping_add(start));
                 }
             }
@@ -266,8 +269,8 @@ impl IdIndex {
 
     #[inline]
     pub fn id(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        &self.arena[start..self.ends[i]]
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.arena[start..self.ends[i] as usize]
     }
 
     /// Starts loading where id `i` lies (its end offsets), for a reader about to ask for it.
@@ -284,8 +287,8 @@ impl IdIndex {
         let mut spans = [(0usize, 0usize); BATCH];
         for chunk in items.chunks(BATCH) {
             for (span, &i) in spans.iter_mut().zip(chunk) {
-                let start = if i == 0 { 0 } else { self.ends[i - 1] };
-                *span = (start, self.ends[i]);
+                let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+                *span = (start, self.ends[i] as usize);
                 super::prefetch(self.arena.as_ptr().wrapping_add(start));
             }
             for &(start, end) in &spans[..chunk.len()] {
@@ -298,8 +301,13 @@ impl IdIndex {
         (0..self.len()).map(|i| self.id(i))
     }
 
+    /// Whether the end offsets and the table are read in place from a mapped snapshot.
+    pub fn reads_in_place(&self) -> bool {
+        self.ends.is_mapped() && self.table.is_mapped()
+    }
+
     /// The arena, end offsets and table, for a snapshot.
-    pub fn parts(&self) -> (&str, &[usize], &[u64]) {
+    pub fn parts(&self) -> (&str, &[u64], &[u64]) {
         (&self.arena, &self.ends, &self.table)
     }
 }
@@ -355,12 +363,19 @@ mod tests {
         let (arena, ends, table) = ix.parts();
         let again = IdIndex::from_parts(arena.to_string(), ends.to_vec()).unwrap();
         assert_eq!(again.get("okta:user:1f"), Some(31));
-        let same = IdIndex::from_parts_with_table(arena.into(), ends.to_vec(), table.to_vec());
+        let same = IdIndex::from_parts_with_table(
+            arena.into(),
+            ends.to_vec().into(),
+            table.to_vec().into(),
+        );
         assert_eq!(same.unwrap().get("okta:user:1f"), Some(31));
         let mut bad = table.to_vec();
         let k = bad.iter().position(|&t| t != 0).unwrap();
         bad[k] = 0;
-        assert!(IdIndex::from_parts_with_table(arena.into(), ends.to_vec(), bad).is_none());
+        assert!(
+            IdIndex::from_parts_with_table(arena.into(), ends.to_vec().into(), bad.into())
+                .is_none()
+        );
         assert!(IdIndex::from_parts("ab".into(), vec![1, 3]).is_none());
         assert!(IdIndex::from_parts("aa".into(), vec![1, 2]).is_none());
     }

@@ -72,19 +72,35 @@ impl Mapped {
         })
     }
 
-    /// Lets the kernel take back the pages mapped so far. Nothing changes for readers: a page
-    /// read again is mapped again from the page cache (a minor fault, no copy). For a snapshot
-    /// kept for its spans after decoding: otherwise all of it would stay resident for the
-    /// command's lifetime, for the few rows a report reads.
-    pub(crate) fn release_resident(&self) {
+    /// Lets the kernel take back the pages mapped so far, but those overlapping `keep` (bytes
+    /// read in place for the whole command). Nothing changes for readers: a page read again is
+    /// mapped again from the page cache (a minor fault, no copy). For a snapshot kept for its
+    /// spans after decoding: otherwise all of it would stay resident for the command's lifetime,
+    /// for the few rows a report reads.
+    pub(crate) fn release_resident_outside(&self, keep: std::ops::Range<usize>) {
         #[cfg(unix)]
-        if self.len > 0 {
-            // SAFETY: advice over exactly this read-only private file mapping, whose pages were
-            // never written: dropping them loses nothing.
-            unsafe {
-                libc::madvise(self.ptr, self.len, libc::MADV_DONTNEED);
+        {
+            // SAFETY: sysconf has no preconditions.
+            let page =
+                usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(4096);
+            let base = self.ptr as usize;
+            let (lo, hi) = (keep.start / page * page, keep.end.next_multiple_of(page));
+            for (start, end) in [(0, lo.min(self.len)), (hi, self.len)] {
+                if start < end {
+                    // SAFETY: advice over a page-aligned part of this read-only private file
+                    // mapping, whose pages were never written: dropping them loses nothing.
+                    unsafe {
+                        libc::madvise(
+                            (base + start) as *mut libc::c_void,
+                            end - start,
+                            libc::MADV_DONTNEED,
+                        );
+                    }
+                }
             }
         }
+        #[cfg(not(unix))]
+        let _ = keep;
     }
 
     pub(crate) fn bytes(&self) -> &[u8] {

@@ -12,6 +12,7 @@ pub mod open;
 pub mod records;
 pub mod snapshot;
 pub mod time;
+mod words;
 
 pub use document::{Document, Edge, Node, Props, Source};
 pub use graph::TrustGraph;

@@ -16,8 +16,9 @@
 //! is ignored and the document is parsed; it is rewritten on that run.
 //!
 //! Layout (little-endian): magic, fingerprint, key, counts, then length-prefixed JSON for
-//! sources/warnings/platforms, the id arena, its end offsets and hash table, packed node rows,
-//! packed edge rows, each node's rank in id order, an end marker and a checksum.
+//! sources/warnings/platforms, the id arena, zero bytes up to a multiple of 8, its end offsets
+//! and hash table (8-byte words at 8-byte offsets, so they are read in place: `Words`), packed
+//! node rows, packed edge rows, each node's rank in id order, an end marker and a checksum.
 
 use std::fs::{File, Metadata};
 use std::path::{Path, PathBuf};
@@ -32,11 +33,12 @@ use super::kinds::{EdgeKind, NodeKind, Requirement};
 use super::load::{Diagnostic, Warnings};
 use super::mapped::Mapped;
 use super::records::{Records, SnapshotRows, Spans, Text};
+use super::words::Words;
 use crate::par;
 
 const MAGIC: &[u8; 8] = b"HEIRSNAP";
 const END: &[u8; 8] = b"HEIREND!";
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 /// The snapshot path for a document: `<document>.heirsnap`.
 pub fn path_for(doc: &Path) -> PathBuf {
@@ -108,8 +110,9 @@ pub fn encode(g: &TrustGraph, key: Key, warnings: &Warnings) -> Option<Vec<u8>> 
         put_bytes(&mut out, &json);
     }
     put_bytes(&mut out, arena.as_bytes());
+    out.resize(out.len().next_multiple_of(8), 0);
     for &e in ends {
-        out.extend_from_slice(&(e as u64).to_le_bytes());
+        out.extend_from_slice(&e.to_le_bytes());
     }
     out.extend_from_slice(&(table.len() as u64).to_le_bytes());
     for &t in table {
@@ -245,9 +248,20 @@ pub(crate) fn decode(
         .collect();
     let platforms: Vec<String> = serde_json::from_slice(c.bytes()?).ok()?;
     let arena = c.bytes()?;
-    let ends = c.take(n.checked_mul(8)?)?;
+    if c.take(c.at.next_multiple_of(8) - c.at)?
+        .iter()
+        .any(|&b| b != 0)
+    {
+        return None;
+    }
+    let ends_at = c.at;
+    c.take(n.checked_mul(8)?)?;
     let slots = usize::try_from(c.u64()?).ok()?;
-    let table = c.take(slots.checked_mul(8)?)?;
+    let table_at = c.at;
+    c.take(slots.checked_mul(8)?)?;
+    // The body starts the mapping, so these offsets are the mapping's, and 8-byte aligned.
+    let ends = Words::from_map(&map, ends_at, n)?;
+    let table = Words::from_map(&map, table_at, slots)?;
     let node_rows_at = c.at;
     let node_rows = c.take(n * NODE_ROW)?;
     let edge_rows_at = c.at;
@@ -270,8 +284,9 @@ pub(crate) fn decode(
     let (ids, rank) = index??; // `None` first of all when the checksum fails
     let graph = built?;
     // The spans stay in the mapped rows (each row ends with its span), read as reports need
-    // them; the rest of the mapping is done with, and need not stay resident.
-    map.release_resident();
+    // them, and the id index's words are read in place; the rest of the mapping is done with,
+    // and need not stay resident.
+    map.release_resident_outside(ends_at..table_at + slots * 8);
     let node_spans = SnapshotRows::new(map.clone(), node_rows_at + NODE_ROW - 12, NODE_ROW, n)?;
     let edge_spans = SnapshotRows::new(map.clone(), edge_rows_at + EDGE_ROW - 12, EDGE_ROW, m)?;
     let text = Text::File {
@@ -294,26 +309,15 @@ const PARALLEL_DECODE: usize = 4 << 20;
 
 /// Each 8-byte word of `b` (a trailing part word is ignored). One load per word: indexing the
 /// eight bytes one by one cost ~55 instructions a word (callgrind), a tenth of a 10k load.
-fn le_u64s(b: &[u8]) -> impl Iterator<Item = u64> + '_ {
-    b.chunks_exact(8).map(|w| {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(w);
-        u64::from_le_bytes(word)
-    })
-}
-
 /// The id index and each node's rank in id order.
 fn decode_index(
     arena: &[u8],
-    ends: &[u8],
-    table: &[u8],
+    ends: Words,
+    table: Words,
     rank: &[u8],
 ) -> Option<(IdIndex, Vec<u32>)> {
     let arena = std::str::from_utf8(arena).ok()?.to_string();
-    let ends = le_u64s(ends)
-        .map(|e| usize::try_from(e).ok())
-        .collect::<Option<Vec<usize>>>()?;
-    let ids = IdIndex::from_parts_with_table(arena, ends, le_u64s(table).collect())?;
+    let ids = IdIndex::from_parts_with_table(arena, ends, table)?;
     let rank = rank
         .chunks_exact(4)
         .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
