@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use heir::analysis::blast::{blast, BlastQuery, BlastReport};
+use heir::analysis::blast::{blast, BlastQuery, BlastReport, BlastResult};
 use heir::model::{Attacker, EdgeKind, Node, NodeKind, Requirement, Timestamp, TrustGraph};
 use proptest::prelude::*;
 
@@ -12,6 +12,10 @@ mod common;
 use common::{build, spec_strategy, AT};
 
 fn run<'g>(g: &'g TrustGraph, from: &[usize], attacker: Attacker) -> BlastReport<'g> {
+    search(g, from, attacker).report(g)
+}
+
+fn search(g: &TrustGraph, from: &[usize], attacker: Attacker) -> BlastResult {
     let q = BlastQuery {
         from: from
             .iter()
@@ -20,7 +24,7 @@ fn run<'g>(g: &'g TrustGraph, from: &[usize], attacker: Attacker) -> BlastReport
         at: Timestamp::from_millis(AT),
         attacker,
     };
-    blast(g, &q).report(g)
+    blast(g, &q)
 }
 
 fn reached_set(r: &BlastReport) -> BTreeSet<String> {
@@ -150,10 +154,11 @@ proptest! {
         let g = build(&spec);
         let from = sources(spec.nodes.len(), &picks);
         let attacker = if on { Attacker::OnDevice } else { Attacker::OffDevice };
-        let rep = run(&g, &from, attacker);
+        let result = search(&g, &from, attacker);
+        let rep = result.report(&g);
         // The direct JSON writer is byte for byte serde_json's pretty form of the report.
         let mut direct = Vec::new();
-        heir::report::blast_json::write_blast(&mut direct, &rep).unwrap();
+        heir::report::blast_json::write_blast(&mut direct, &g, &result).unwrap();
         prop_assert_eq!(
             String::from_utf8(direct).unwrap(),
             serde_json::to_string_pretty(&rep).unwrap()

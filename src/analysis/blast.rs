@@ -835,12 +835,6 @@ impl<'a> PathIds<'a> {
         ids
     }
 
-    /// Starts loading the chain's last step (for a writer a few rows ahead).
-    #[inline]
-    pub fn prefetch(&self) {
-        prefetch(self.hops.as_ptr().wrapping_add(self.last as usize));
-    }
-
     /// Calls `f` with each id of the chain, source first; the ids are looked up as one batch.
     pub fn for_each_id(&self, f: impl FnMut(&str)) {
         self.with_chain(|chain| self.graph.for_each_id(chain, f))
@@ -851,29 +845,47 @@ impl<'a> PathIds<'a> {
         self.with_chain(|chain| chain.iter().try_for_each(|&i| f(NodeIndex::new(i))))
     }
 
-    /// Hands `f` the chain's node positions, source first, without allocating for the usual
-    /// short chain (the hops link from the reached node back to the source).
     fn with_chain<R>(&self, f: impl FnOnce(&[usize]) -> R) -> R {
-        let mut short = [0usize; 32];
-        let mut n = 0;
-        let mut long = Vec::new();
-        for h in walk(&self.hops, self.last) {
-            if n < short.len() {
-                short[n] = h.node.index();
-            } else {
-                long.push(h.node.index());
-            }
-            n += 1;
-        }
-        if long.is_empty() {
-            let chain = &mut short[..n];
-            chain.reverse();
-            f(chain)
+        with_chain(&self.hops, self.last, f)
+    }
+}
+
+/// Hands `f` the node positions of the chain ending at step `last`, source first, without
+/// allocating for the usual short chain (the hops link from the reached node back to the source).
+fn with_chain<R>(hops: &[Hop], last: u32, f: impl FnOnce(&[usize]) -> R) -> R {
+    let mut short = [0usize; 32];
+    let mut n = 0;
+    let mut long = Vec::new();
+    for h in walk(hops, last) {
+        if n < short.len() {
+            short[n] = h.node.index();
         } else {
-            long.reverse();
-            long.extend(short.iter().rev());
-            f(&long)
+            long.push(h.node.index());
         }
+        n += 1;
+    }
+    if long.is_empty() {
+        let chain = &mut short[..n];
+        chain.reverse();
+        f(chain)
+    } else {
+        long.reverse();
+        long.extend(short.iter().rev());
+        f(&long)
+    }
+}
+
+impl BlastResult {
+    /// Calls `f` with the ids of `r`'s explaining chain, source first; the ids are looked up as
+    /// one batch. For writers that read the result directly instead of a [`BlastReport`].
+    pub fn for_each_path_id(&self, g: &TrustGraph, r: &Reached, f: impl FnMut(&str)) {
+        with_chain(&self.hops, r.hop, |chain| g.for_each_id(chain, f))
+    }
+
+    /// Starts loading the last step of `r`'s chain (for a writer a few rows ahead).
+    #[inline]
+    pub fn prefetch_path(&self, r: &Reached) {
+        prefetch(self.hops.as_ptr().wrapping_add(r.hop as usize));
     }
 }
 
@@ -1075,7 +1087,7 @@ mod tests {
     /// The JSON answer `heir blast --format json` writes for `r`.
     fn json_of(g: &TrustGraph, r: &BlastResult) -> String {
         let mut out = Vec::new();
-        crate::report::blast_json::write_blast(&mut out, &r.report(g)).unwrap();
+        crate::report::blast_json::write_blast(&mut out, g, r).unwrap();
         String::from_utf8(out).unwrap()
     }
 

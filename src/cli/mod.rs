@@ -804,7 +804,6 @@ fn warn_dead(g: &TrustGraph, r: &crate::analysis::blast::BlastResult) {
 fn blast_cmd(o: BlastOpts) -> Result<(), HeirError> {
     let (g, q) = o.query.load()?;
     let result = blast(&g, &q);
-    let report = result.report(&g);
     warn_dead(&g, &result);
     let mut sink: Box<dyn Sink> = match o.format {
         BlastFormat::Table => Box::new(Table),
@@ -812,8 +811,7 @@ fn blast_cmd(o: BlastOpts) -> Result<(), HeirError> {
         BlastFormat::Dot => Box::new(Dot),
         BlastFormat::Markdown => Box::new(Markdown),
     };
-    emit(sink.as_mut(), &Output::Blast(&g, &result, &report))?;
-    leave(report);
+    emit(sink.as_mut(), &Output::Blast(&g, &result))?;
     leave(result);
     leave(g);
     Ok(())

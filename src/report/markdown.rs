@@ -30,7 +30,8 @@ impl Sink for Markdown {
                 }
                 Ok(())
             }
-            Output::Blast(g, _, r) => {
+            Output::Blast(g, result) => {
+                let r = &result.report(g);
                 let from: Vec<String> = r.from.iter().map(|f| format!("`{}`", cell(f))).collect();
                 writeln!(out, "# Blast radius of {}\n", from.join(", "))?;
                 writeln!(

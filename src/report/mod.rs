@@ -12,7 +12,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::analysis::blast::{BlastReport, BlastResult};
+use crate::analysis::blast::BlastResult;
 use crate::analysis::lineage::LineageReport;
 use crate::model::TrustGraph;
 
@@ -37,7 +37,9 @@ pub struct ValidateReport {
 /// A report ready for output, with the graph for formats that show more than the report holds.
 pub enum Output<'a> {
     Validate(&'a ValidateReport),
-    Blast(&'a TrustGraph, &'a BlastResult, &'a BlastReport<'a>),
+    /// Formats that show the report's rows build them (`BlastResult::report`); JSON and DOT
+    /// read the result directly.
+    Blast(&'a TrustGraph, &'a BlastResult),
     Lineage(&'a TrustGraph, &'a LineageReport),
     Plan(&'a TrustGraph, &'a crate::analysis::plan::Plan),
     Sprawl(&'a crate::analysis::sprawl::SprawlReport),
@@ -58,7 +60,7 @@ impl Sink for Json {
         let mut out = io::BufWriter::with_capacity(1 << 16, out);
         match report {
             Output::Validate(r) => serde_json::to_writer_pretty(&mut out, r)?,
-            Output::Blast(_, _, r) => blast_json::write_blast(&mut out, r)?,
+            Output::Blast(g, r) => blast_json::write_blast(&mut out, g, r)?,
             Output::Lineage(_, r) => serde_json::to_writer_pretty(&mut out, r)?,
             Output::Plan(_, r) => serde_json::to_writer_pretty(&mut out, r)?,
             Output::Sprawl(r) => serde_json::to_writer_pretty(&mut out, r)?,
@@ -74,7 +76,7 @@ pub struct Dot;
 impl Sink for Dot {
     fn write(&mut self, out: &mut dyn Write, report: &Output<'_>) -> io::Result<()> {
         match report {
-            Output::Blast(g, r, _) => crate::export::dot::write_blast_dot(g, r, out),
+            Output::Blast(g, r) => crate::export::dot::write_blast_dot(g, r, out),
             _ => Err(io::Error::other("the dot format is only for `heir blast`")),
         }
     }

@@ -53,7 +53,8 @@ impl Sink for Table {
                 }
                 Ok(())
             }
-            Output::Blast(_, _, r) => {
+            Output::Blast(g, result) => {
+                let r = &result.report(g);
                 let persistent = r.reached.iter().filter(|x| x.persistent).count();
                 let critical = r.reached.iter().filter(|x| x.criticality >= 7).count();
                 writeln!(
