@@ -466,6 +466,69 @@ fn a_snapshot_gives_the_same_graph_and_is_dropped_when_the_document_changes() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// The JSON answer of a blast from every node of `g`, and serde_json's form of its report (the
+/// contract's reference).
+fn answers(g: &TrustGraph) -> Vec<(String, String)> {
+    use heir::analysis::blast::{blast, BlastQuery};
+    (0..g.node_count())
+        .map(|i| {
+            let q = BlastQuery {
+                from: vec![petgraph::graph::NodeIndex::new(i)],
+                at: heir::model::Timestamp::parse("2026-11-20T10:00:00Z").unwrap(),
+                attacker: heir::model::Attacker::OffDevice,
+            };
+            let result = blast(g, &q);
+            let mut direct = Vec::new();
+            heir::report::blast_json::write_blast(&mut direct, g, &result).unwrap();
+            let reference = serde_json::to_string_pretty(&result.report(g)).unwrap();
+            (String::from_utf8(direct).unwrap(), reference)
+        })
+        .collect()
+}
+
+/// A snapshot records whether any id needs escaping in JSON, and the JSON writer copies ids as
+/// they are only when none does: answers over a snapshot of plain ids and of ids with quotes,
+/// backslashes and control characters are serde_json's, byte for byte.
+#[test]
+fn a_snapshot_knows_whether_ids_need_escaping() {
+    let dir = tempdir();
+    for (name, hostile) in [("plain.json", false), ("hostile.json", true)] {
+        let path = dir.join(name);
+        let mut text = std::fs::read_to_string("examples/acme.json").unwrap();
+        if hostile {
+            // Every reference renamed: a quote and a control character (JSON escapes) in an id.
+            text = text.replace(
+                "okta:user:00uRdWwUZlPOgGurL1es",
+                "okta:user:dana\\\"k\\u0001",
+            );
+        }
+        std::fs::write(&path, &text).unwrap();
+        let p = path.to_str().unwrap();
+        let parsed = open(p, &policy(), &quiet).unwrap();
+        let snapped = open(p, &policy(), &quiet).unwrap();
+        assert!(matches!(snapped.origin, Origin::Snapshot(_)));
+        assert!(!parsed.graph.ids_known_plain());
+        assert_eq!(snapped.graph.ids_known_plain(), !hostile, "{name}");
+        assert_eq!(
+            parsed.graph.contains("okta:user:dana\"k\u{1}"),
+            hostile,
+            "{name}"
+        );
+        let (a, b) = (answers(&parsed.graph), answers(&snapped.graph));
+        assert_eq!(a, b);
+        for (direct, reference) in &b {
+            assert_eq!(direct, reference);
+        }
+        // The renamed account is reached in some answer, escaped as serde_json escapes it.
+        assert_eq!(
+            b.iter()
+                .any(|(d, _)| d.contains(r#""okta:user:dana\"k\u0001""#)),
+            hostile
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// A snapshot of over a megabyte (a few thousand nodes; from 4 MiB the graph rows and the
 /// checksum, id index and ranks are decoded on two threads, the same two steps) gives the same
 /// graph, its id index is read in place, and damage anywhere in it — the header, the id table,

@@ -432,6 +432,11 @@ impl TrustGraph {
         }
     }
 
+    /// Whether no id needs escaping in JSON, as far as is known (recorded in a snapshot).
+    pub fn ids_known_plain(&self) -> bool {
+        self.ids.known_plain()
+    }
+
     /// Whether the id index is read in place from a mapped snapshot (see `model::words`).
     pub fn ids_read_in_place(&self) -> bool {
         self.ids.reads_in_place()

@@ -17,6 +17,9 @@ pub struct IdIndex {
     /// The tag settles most mismatches without touching the arena (a cache miss per compare).
     /// Length is a power of two, at least twice the ids.
     table: Words,
+    /// Known: no id needs escaping in JSON (`json_plain` over the whole arena, recorded in a
+    /// snapshot). False when not known, and writers check each id.
+    plain: bool,
 }
 
 const TAG: u64 = 0xffff_ffff_0000_0000;
@@ -25,6 +28,15 @@ const TAG: u64 = 0xffff_ffff_0000_0000;
 #[inline]
 fn pos(entry: u64) -> usize {
     (entry & !TAG) as usize - 1
+}
+
+/// Whether `bytes` go into a JSON string as they are: no quote, backslash or control character,
+/// the only bytes serde_json escapes. No early exit, so the check runs on whole vectors.
+#[inline]
+pub(crate) fn json_plain(bytes: &[u8]) -> bool {
+    !bytes.iter().fold(false, |hit, &b| {
+        hit | (b < 0x20) | (b == b'"') | (b == b'\\')
+    })
 }
 
 /// 64-bit multiply-rotate over 8-byte words (the FxHash recipe): fast on short ASCII ids.
@@ -59,6 +71,7 @@ impl IdIndex {
             arena: String::with_capacity(bytes),
             ends: Vec::with_capacity(ids).into(),
             table: vec![0; slots].into(),
+            plain: false,
         }
     }
 
@@ -80,6 +93,7 @@ impl IdIndex {
             arena,
             ends: ends.into(),
             table: vec![0; slots].into(),
+            plain: false,
         };
         for i in 0..index.ends.len() {
             // Duplicates cannot come from a snapshot heir wrote; refuse rather than guess.
@@ -126,7 +140,12 @@ impl IdIndex {
         if prev != arena.len() {
             return None;
         }
-        Some(IdIndex { arena, ends, table })
+        Some(IdIndex {
+            arena,
+            ends,
+            table,
+            plain: false,
+        })
     }
 
     pub fn len(&self) -> usize {
@@ -159,6 +178,7 @@ impl IdIndex {
             }
         }
         self.arena.push_str(id);
+        self.plain = false; // unknown again
         self.ends.to_mut().push(self.arena.len() as u64);
         let i = self.ends.len() - 1;
         self.table.to_mut()[slot] = tag | (i as u64 + 1);
@@ -299,6 +319,19 @@ impl IdIndex {
 
     pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
         (0..self.len()).map(|i| self.id(i))
+    }
+
+    /// Whether no id needs escaping in JSON, as far as is known (see [`Self::set_plain`]).
+    pub fn known_plain(&self) -> bool {
+        self.plain
+    }
+
+    /// Records whether no id needs escaping in JSON: `json_plain` over the whole arena, which a
+    /// snapshot's writer checks once and its reader trusts (the checksum covers it). Writing a
+    /// large answer otherwise checks every id each time it is written, a fifth of the
+    /// formatting.
+    pub(crate) fn set_plain(&mut self, plain: bool) {
+        self.plain = plain;
     }
 
     /// Whether the end offsets and the table are read in place from a mapped snapshot.

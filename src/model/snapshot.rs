@@ -15,7 +15,8 @@
 //! Anything unexpected in a snapshot (truncated, another version, indices out of range) means it
 //! is ignored and the document is parsed; it is rewritten on that run.
 //!
-//! Layout (little-endian): magic, fingerprint, key, counts, then length-prefixed JSON for
+//! Layout (little-endian): magic, fingerprint, key, counts, flags (bit 0: no id needs escaping
+//! in JSON), then length-prefixed JSON for
 //! sources/warnings/platforms, the id arena, zero bytes up to a multiple of 8, its end offsets
 //! and hash table (8-byte words at 8-byte offsets, so they are read in place: `Words`), packed
 //! node rows, packed edge rows, each node's rank in id order, an end marker and a checksum.
@@ -28,7 +29,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 
 use super::document::Source;
 use super::graph::{EdgeFacts, NodeFacts, TrustGraph};
-use super::ids::{hash, IdIndex};
+use super::ids::{hash, json_plain, IdIndex};
 use super::kinds::{EdgeKind, NodeKind, Requirement};
 use super::load::{Diagnostic, Warnings};
 use super::mapped::Mapped;
@@ -38,7 +39,7 @@ use crate::par;
 
 const MAGIC: &[u8; 8] = b"HEIRSNAP";
 const END: &[u8; 8] = b"HEIREND!";
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 
 /// The snapshot path for a document: `<document>.heirsnap`.
 pub fn path_for(doc: &Path) -> PathBuf {
@@ -98,6 +99,8 @@ pub fn encode(g: &TrustGraph, key: Key, warnings: &Warnings) -> Option<Vec<u8>> 
     }
     out.extend_from_slice(&(n as u64).to_le_bytes());
     out.extend_from_slice(&(m as u64).to_le_bytes());
+    let flags = json_plain(arena.as_bytes()) as u64;
+    out.extend_from_slice(&flags.to_le_bytes());
     let warnings: Vec<[&str; 3]> = warnings
         .iter()
         .map(|d| [d.place.as_str(), d.problem.as_str(), d.fix.as_str()])
@@ -232,6 +235,10 @@ pub(crate) fn decode(
     }
     let n = usize::try_from(c.u64()?).ok()?;
     let m = usize::try_from(c.u64()?).ok()?;
+    let flags = c.u64()?;
+    if flags > 1 {
+        return None;
+    }
     // Counts larger than the file are corrupt, not huge: checked before anything is reserved.
     if n.checked_mul(NODE_ROW)? > body.len() || m.checked_mul(EDGE_ROW)? > body.len() {
         return None;
@@ -281,7 +288,8 @@ pub(crate) fn decode(
         },
         || decode_graph(node_rows, edge_rows, n, platforms.len()),
     );
-    let (ids, rank) = index??; // `None` first of all when the checksum fails
+    let (mut ids, rank) = index??; // `None` first of all when the checksum fails
+    ids.set_plain(flags == 1);
     let graph = built?;
     // The spans stay in the mapped rows (each row ends with its span), read as reports need
     // them, and the id index's words are read in place; the rest of the mapping is done with,

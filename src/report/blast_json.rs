@@ -10,6 +10,7 @@ use std::io::{self, Write};
 #[cfg(doc)]
 use crate::analysis::blast::BlastReport;
 use crate::analysis::blast::{BlastResult, Blocked, Reached};
+use crate::model::ids::json_plain;
 use crate::model::{read_ahead, Timestamp, TrustGraph};
 use crate::par;
 
@@ -49,11 +50,7 @@ impl Pretty<'_> {
     fn string(&mut self, s: &str) {
         self.buf.push(b'"');
         let bytes = s.as_bytes();
-        // No early exit, so the check runs on whole vectors.
-        let plain = !bytes.iter().fold(false, |hit, &b| {
-            hit | (b < 0x20) | (b == b'"') | (b == b'\\')
-        });
-        if plain {
+        if json_plain(bytes) {
             self.buf.extend_from_slice(bytes);
         } else {
             for &b in bytes {
@@ -76,6 +73,23 @@ impl Pretty<'_> {
             }
         }
         self.buf.push(b'"');
+    }
+
+    /// A string the caller knows needs no escaping ([`json_plain`]), quoted as it is.
+    fn quoted(&mut self, s: &str) {
+        debug_assert!(json_plain(s.as_bytes()), "{s:?} needs escaping");
+        self.buf.push(b'"');
+        self.buf.extend_from_slice(s.as_bytes());
+        self.buf.push(b'"');
+    }
+
+    /// An id: as it is when the graph knows no id needs escaping, else as [`Self::string`].
+    fn id(&mut self, id: &str, plain: bool) {
+        if plain {
+            self.quoted(id);
+        } else {
+            self.string(id);
+        }
     }
 
     fn time(&mut self, t: Option<Timestamp>) {
@@ -134,11 +148,12 @@ impl Pretty<'_> {
     fn reached(&mut self, g: &TrustGraph, result: &BlastResult, r: &Reached) {
         let l = 3;
         let facts = g.facts(r.node);
+        let plain = g.ids_known_plain();
         self.buf.push(b'{');
         self.key(l, true, b"\"id\": ");
-        self.string(g.id(r.node));
+        self.id(g.id(r.node), plain);
         self.key(l, false, b"\"kind\": ");
-        self.string(facts.kind.as_str());
+        self.quoted(facts.kind.as_str()); // the vocabulary's snake_case names
         self.key(l, false, b"\"criticality\": ");
         let c = facts.criticality;
         if c >= 100 {
@@ -156,7 +171,7 @@ impl Pretty<'_> {
                 self.buf.push(b',');
             }
             self.indent(l + 1);
-            self.string(id);
+            self.id(id, plain);
             first = false;
         });
         if !first {
@@ -179,17 +194,18 @@ impl Pretty<'_> {
     fn blocked(&mut self, g: &TrustGraph, b: &Blocked) {
         let l = 3;
         let (from, to) = g.graph.edge_endpoints(b.edge).expect("edge of this graph");
+        let plain = g.ids_known_plain();
         self.buf.push(b'{');
         self.key(l, true, b"\"id\": ");
-        self.string(g.id(b.node));
+        self.id(g.id(b.node), plain);
         self.key(l, false, b"\"by\": ");
         self.strings(l, b.by.iter().map(|x| x.as_str()));
         self.key(l, false, b"\"edge\": ");
         self.buf.push(b'{');
         self.key(l + 1, true, b"\"from\": ");
-        self.string(g.id(from));
+        self.id(g.id(from), plain);
         self.key(l + 1, false, b"\"to\": ");
-        self.string(g.id(to));
+        self.id(g.id(to), plain);
         self.key(l + 1, false, b"\"kind\": ");
         self.string(g.graph[b.edge].kind.as_str());
         self.indent(l);
