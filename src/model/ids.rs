@@ -79,7 +79,8 @@ impl IdIndex {
     /// offsets do not describe the arena.
     pub fn from_parts(arena: String, ends: Vec<u64>) -> Option<Self> {
         let mut prev = 0;
-        for e in ends.iter().map(|&e| e as usize) {
+        for &e in &ends {
+            let e = usize::try_from(e).ok()?;
             if e < prev || e > arena.len() || !arena.is_char_boundary(e) {
                 return None;
             }

@@ -16,10 +16,10 @@
 //! is ignored and the document is parsed; it is rewritten on that run.
 //!
 //! Layout (little-endian): magic, fingerprint, key, counts, flags (bit 0: no id needs escaping
-//! in JSON), then length-prefixed JSON for
-//! sources/warnings/platforms, the id arena, zero bytes up to a multiple of 8, its end offsets
-//! and hash table (8-byte words at 8-byte offsets, so they are read in place: `Words`), packed
-//! node rows, packed edge rows, each node's rank in id order, an end marker and a checksum.
+//! in JSON), then length-prefixed JSON for sources/warnings/platforms, the id arena, zero bytes up
+//! to a multiple of 8, its end offsets and hash table (8-byte words at 8-byte offsets, so they are
+//! read in place: `Words`), packed node rows, packed edge rows, each node's rank in id order, an
+//! end marker and a checksum.
 
 use std::fs::{File, Metadata};
 use std::path::{Path, PathBuf};
@@ -315,9 +315,7 @@ const EDGE_ROW: usize = 4 + 4 + 1 + 1 + 8 + 4;
 /// about what it saves (the 10k-node benchmark's 1.4 MB snapshot decodes in well under 1 ms).
 const PARALLEL_DECODE: usize = 4 << 20;
 
-/// Each 8-byte word of `b` (a trailing part word is ignored). One load per word: indexing the
-/// eight bytes one by one cost ~55 instructions a word (callgrind), a tenth of a 10k load.
-/// The id index and each node's rank in id order.
+/// The id index (its words read in place, see `Words`) and each node's rank in id order.
 fn decode_index(
     arena: &[u8],
     ends: Words,

@@ -207,7 +207,7 @@ impl Pretty<'_> {
         self.key(l + 1, false, b"\"to\": ");
         self.id(g.id(to), plain);
         self.key(l + 1, false, b"\"kind\": ");
-        self.string(g.graph[b.edge].kind.as_str());
+        self.quoted(g.graph[b.edge].kind.as_str());
         self.indent(l);
         self.buf.push(b'}');
         self.indent(l - 1);
