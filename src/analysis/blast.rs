@@ -1050,8 +1050,9 @@ mod tests {
             .filter(|&&(a, b, mfa)| mfa && reached[a] && !reached[b])
             .map(|&(_, b, _)| id(b))
             .collect();
-        // Searched over petgraph's linked lists throughout (this graph is below `PACK_NODES`),
-        // and, on a copy, with the out-edges packed mid-search and then packed from the start.
+        // `linked`, a copy, is searched over petgraph's linked lists throughout (it is below
+        // `PACK_NODES`); `g` with its out-edges packed once the search is large (`serial`), then
+        // packed from the start (`parallel`): the same answer every way.
         let linked = TrustGraph::new(doc.clone());
         let g = TrustGraph::new(doc);
         let q = BlastQuery {
