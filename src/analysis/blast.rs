@@ -1182,6 +1182,35 @@ mod tests {
         }
     }
 
+    /// Rows are cleared between searches: one that labels persistent states (after `admin_of`)
+    /// leaves nothing in the rows a later search hands to its nodes, where it labels other
+    /// states (an uncleared row would offer the old persistent state as the node's best).
+    #[test]
+    fn rows_are_clean_for_a_search_labelling_other_states() {
+        use crate::model::{Edge, EdgeKind};
+        let n = 200;
+        let mut doc = roles(n, (1..n).map(|i| ((i - 1) / 2, i)));
+        doc.nodes.push(Node::new("okta:user:owner", NodeKind::User));
+        doc.edges.push(Edge::new(
+            "okta:user:owner",
+            "aws:role:r0",
+            EdgeKind::AdminOf,
+        ));
+        let g = TrustGraph::new(doc);
+        let query = |i: usize| BlastQuery {
+            from: vec![NodeIndex::new(i)],
+            at: Timestamp::from_millis(1_700_000_000_000),
+            attacker: Attacker::OffDevice,
+        };
+        let fresh = std::thread::scope(|s| s.spawn(|| json_of(&g, &blast(&g, &query(5)))).join());
+        let owner = blast(&g, &query(n));
+        assert_eq!(owner.reached.len(), n);
+        assert!(owner.reached.iter().all(|r| r.persistent));
+        let after = blast(&g, &query(5));
+        assert!(!after.reached.is_empty() && after.reached.iter().all(|r| !r.persistent));
+        assert_eq!(json_of(&g, &after), fresh.unwrap());
+    }
+
     /// Paths longer than the walk's inline buffer (32 hops) and longer than one id batch (16)
     /// come out whole and source first, the same through the batched writer and through serde.
     #[test]
