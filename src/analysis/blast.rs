@@ -214,15 +214,23 @@ impl std::ops::Index<usize> for Labels {
     type Output = Slot;
     #[inline]
     fn index(&self, s: usize) -> &Slot {
-        &self.rows[self.row_of[s / 4] as usize].0[s % 4]
+        let (row, k) = row_and_slot(&self.row_of, s);
+        &self.rows[row].0[k]
     }
 }
 
 impl std::ops::IndexMut<usize> for Labels {
     #[inline]
     fn index_mut(&mut self, s: usize) -> &mut Slot {
-        &mut self.rows[self.row_of[s / 4] as usize].0[s % 4]
+        let (row, k) = row_and_slot(&self.row_of, s);
+        &mut self.rows[row].0[k]
     }
+}
+
+/// Where state `s` of a labelled node is: its node's row, and the state's place in the row.
+#[inline]
+fn row_and_slot(row_of: &[u32], s: usize) -> (usize, usize) {
+    (row_of[s / 4] as usize, s % 4)
 }
 
 /// A finished search's states, read through each labelled node's row (see [`Labels`]).
@@ -235,12 +243,14 @@ impl States<'_> {
     /// State `s` of a labelled node.
     #[inline]
     fn slot(&self, s: usize) -> &Slot {
-        &self.rows[self.row_of[s / 4] as usize].0[s % 4]
+        let (row, k) = row_and_slot(self.row_of, s);
+        &self.rows[row].0[k]
     }
 
     #[inline]
     fn slot_mut(&mut self, s: usize) -> &mut Slot {
-        &mut self.rows[self.row_of[s / 4] as usize].0[s % 4]
+        let (row, k) = row_and_slot(self.row_of, s);
+        &mut self.rows[row].0[k]
     }
 }
 
@@ -304,8 +314,8 @@ impl Labels {
     /// time.
     #[inline]
     fn mark(&mut self, node: usize) {
-        let (word, bit) = seen_bit(node);
-        if self.seen[word] & bit == 0 {
+        if !self.labelled(node) {
+            let (word, bit) = seen_bit(node);
             self.seen[word] |= bit;
             self.row_of[node] = self.used as u32;
             self.used += 1;
