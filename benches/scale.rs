@@ -36,7 +36,7 @@ use serde_json::{json, Value};
 
 // The binary's allocator, so that in-process load times are the ones a command pays.
 #[global_allocator]
-static ALLOCATOR: heir::alloc::Allocator = heir::alloc::Allocator;
+static ALLOCATOR: heir::sys::alloc::Allocator = heir::sys::alloc::Allocator;
 
 const DEFAULT_AT: &str = "2026-11-20T10:00:00Z";
 
@@ -173,8 +173,8 @@ fn main() {
     let load = t.elapsed();
     let out = Out {
         scale: env("HEIR_BENCH_SCALE").map_or(Value::Null, Value::String),
-        nodes: g.graph.node_count(),
-        edges: g.graph.edge_count(),
+        nodes: g.node_count(),
+        edges: g.edge_count(),
     };
     out.emit("engine_load", ms(load), "ms", json!({}));
     if let Some(rss) = heir::cli::peak_rss_bytes() {
@@ -198,7 +198,6 @@ fn main() {
         None => {
             let at_ms = at.as_millis();
             let alive: Vec<NodeIndex> = g
-                .graph
                 .node_indices()
                 .filter(|&i| {
                     let f = g.facts(i);

@@ -4,14 +4,13 @@
 //! The binary is a thin layer over this library: [`model`] reads and indexes the trust graph,
 //! [`analysis`] answers questions about it, [`report`] and [`export`] turn answers into formats.
 
-pub mod alloc;
 pub mod analysis;
 pub mod cli;
 pub mod collect;
 pub mod error;
 pub mod export;
-pub mod fsutil;
 pub mod model;
-pub mod par;
 pub mod report;
+pub mod store;
 pub mod synth;
+pub mod sys;

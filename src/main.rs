@@ -1,5 +1,5 @@
 #[global_allocator]
-static ALLOCATOR: heir::alloc::Allocator = heir::alloc::Allocator;
+static ALLOCATOR: heir::sys::alloc::Allocator = heir::sys::alloc::Allocator;
 
 fn main() {
     std::process::exit(heir::cli::main());

@@ -181,7 +181,7 @@ proptest! {
             seen.extend(queue.iter().copied());
             while let Some(u) = queue.pop_front() {
                 for &e in &r.crossed {
-                    let (a, b) = g.graph.edge_endpoints(e).unwrap();
+                    let (a, b) = g.endpoints(e);
                     if a == u && !removed.contains(&b) && seen.insert(b) {
                         queue.push_back(b);
                     }

@@ -863,7 +863,6 @@ fn ranking_equals_blast_per_source() {
         let g = random_graph(seed);
         let r = run(&g);
         let credentials = g
-            .graph
             .node_indices()
             .filter(|&i| g.facts(i).kind.is_credential())
             .count();

@@ -20,8 +20,9 @@ use petgraph::graph::{EdgeIndex, NodeIndex};
 use serde::Serialize;
 
 use crate::model::graph::Out;
-use crate::model::{prefetch, read_ahead, Attacker, BlockedBy, Requirement, Timestamp, TrustGraph};
-use crate::par;
+use crate::model::{Attacker, BlockedBy, Requirement, Timestamp, TrustGraph};
+use crate::sys::par;
+use crate::sys::{prefetch, read_ahead};
 
 /// What to evaluate.
 #[derive(Debug, Clone)]
@@ -182,7 +183,7 @@ impl PartialOrd for Entry {
 #[derive(Default)]
 struct Labels {
     /// Declared first so that it is dropped first: waits for the prefault before the tables go.
-    prefault: Option<crate::alloc::Prefault>,
+    prefault: Option<crate::sys::alloc::Prefault>,
     /// Node → its row in `rows`; meaningful once the node's bit in `seen` is set.
     row_of: Vec<u32>,
     /// The labelled nodes' states, `used` rows in the order the nodes were first labelled; the
@@ -268,19 +269,19 @@ fn seen_bit(node: usize) -> (usize, u64) {
 }
 
 /// `n` unlabelled node states from zeroed memory. All-zero bytes are `NodeStates::default()`
-/// (`UNSET` is 0), and a zeroed block costs only the pages a search writes (`crate::alloc`),
+/// (`UNSET` is 0), and a zeroed block costs only the pages a search writes (`crate::sys::alloc`),
 /// where `vec![default; n]` would write all of them: 64 MB per command on a million nodes, for a
 /// search that typically labels a few dozen.
 fn zeroed_states(n: usize) -> Vec<NodeStates> {
     // SAFETY: NodeStates holds integers only, for which zero bytes are valid values.
-    unsafe { crate::alloc::zeroed_vec(n) }
+    unsafe { crate::sys::alloc::zeroed_vec(n) }
 }
 
 impl Labels {
     fn new(nodes: usize) -> Self {
         Labels {
             // SAFETY: zero bytes are a valid u32 (a stale row, read only once the node is seen).
-            row_of: unsafe { crate::alloc::zeroed_vec(nodes) },
+            row_of: unsafe { crate::sys::alloc::zeroed_vec(nodes) },
             rows: zeroed_states(nodes),
             used: 0,
             seen: vec![0; nodes.div_ceil(64)],
@@ -290,10 +291,10 @@ impl Labels {
 
     /// The search has grown large and is likely to write most of the table: have its pages
     /// faulted in on the other core meanwhile (once), rather than take a fault per page here (see
-    /// [`crate::alloc::prefault`]). Nothing waits for it but dropping the table.
+    /// [`crate::sys::alloc::prefault`]). Nothing waits for it but dropping the table.
     fn expect_dense(&mut self) {
         if self.prefault.is_none() {
-            use crate::alloc::{prefault, Block};
+            use crate::sys::alloc::{prefault, Block};
             self.prefault = Some(prefault(&[Block::of(&self.row_of), Block::of(&self.rows)]));
         }
     }

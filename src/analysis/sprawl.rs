@@ -488,7 +488,7 @@ impl Traits {
     fn of(g: &TrustGraph, crown: u8) -> Self {
         // Every record is read once and not kept (see `departed_people`), on every core.
         let nodes: Vec<NodeIndex> = g.graph.node_indices().collect();
-        let both = crate::par::map_chunks(&nodes, 4096, |run, out| {
+        let both = crate::sys::par::map_chunks(&nodes, 4096, |run, out| {
             out.extend(run.iter().map(|&i| {
                 let n = g.node_uncached(i);
                 (env_of(&n), g.facts(i).criticality >= crown || tier0(&n))
@@ -594,7 +594,7 @@ fn summarize_all(g: &TrustGraph, at: Timestamp, crown: u8, sources: &[NodeIndex]
     if sources.is_empty() {
         return Vec::new();
     }
-    let threads = crate::par::threads().min(sources.len());
+    let threads = crate::sys::par::threads().min(sources.len());
     // Contiguous chunks, so the credentials of one account (adjacent in collected documents)
     // tend to share a thread and its memo.
     let chunk = sources.len().div_ceil(threads);

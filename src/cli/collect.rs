@@ -128,7 +128,7 @@ fn finish(
     let (doc, _) = crate::model::load::check(&out, doc)?;
     let mut bytes = serde_json::to_vec_pretty(&doc).expect("documents serialise");
     bytes.push(b'\n');
-    crate::fsutil::write_atomic(&common.output, &bytes)
+    crate::sys::fs::write_atomic(&common.output, &bytes)
         .map_err(|e| HeirError::io(format!("writing {out}"), e))?;
     eprintln!(
         "{source}: {} nodes, {} edges written to {out}",

@@ -329,7 +329,7 @@ fn export_opengraph(o: OpenGraphOpts) -> Result<(), HeirError> {
     if let Some(path) = &o.extension {
         let ext = serde_json::to_vec_pretty(&crate::export::opengraph::extension_schema())
             .expect("plain JSON");
-        crate::fsutil::write_atomic(path, &ext)
+        crate::sys::fs::write_atomic(path, &ext)
             .map_err(|e| HeirError::io(format!("writing {}", path.display()), e))?;
     }
     let mut bytes =
@@ -383,7 +383,7 @@ fn write_streamed(
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), HeirError> {
     match &out.output {
-        Some(path) => crate::fsutil::write_atomic_with(path, fill)
+        Some(path) => crate::sys::fs::write_atomic_with(path, fill)
             .map_err(|e| HeirError::io(format!("writing {}", path.display()), e)),
         None => to_stdout(fill),
     }
@@ -453,7 +453,7 @@ fn merge_cmd(o: MergeOpts) -> Result<(), HeirError> {
     }
     let mut bytes = serde_json::to_vec_pretty(&merged).expect("documents serialise");
     bytes.push(b'\n');
-    crate::fsutil::write_atomic(&o.output, &bytes)
+    crate::sys::fs::write_atomic(&o.output, &bytes)
         .map_err(|e| HeirError::io(format!("writing {out}"), e))?;
     eprintln!(
         "merged {} documents: {} nodes, {} edges, {} sources, {} conflict(s) (first value kept)",
@@ -576,7 +576,7 @@ fn synth_cmd(o: SynthOpts) -> Result<(), HeirError> {
     let doc = crate::synth::synth(o.users, o.seed, o.at);
     let mut bytes = serde_json::to_vec(&doc).expect("documents serialise");
     bytes.push(b'\n');
-    crate::fsutil::write_atomic(&o.output, &bytes)
+    crate::sys::fs::write_atomic(&o.output, &bytes)
         .map_err(|e| HeirError::io(format!("writing {}", o.output.display()), e))?;
     eprintln!(
         "{} users: {} nodes, {} edges written to {}",
@@ -635,9 +635,9 @@ pub fn load_graph(path: &str) -> Result<(TrustGraph, Warnings), HeirError> {
 }
 
 /// [`load_graph`], also saying how the graph was obtained (for `validate`).
-pub fn open_graph(path: &str) -> Result<crate::model::open::Opened, HeirError> {
-    let policy = crate::model::open::SnapshotPolicy::from_env();
-    let opened = crate::model::open::open(path, &policy, &|msg| eprintln!("heir: {msg}"))?;
+pub fn open_graph(path: &str) -> Result<crate::store::open::Opened, HeirError> {
+    let policy = crate::store::open::SnapshotPolicy::from_env();
+    let opened = crate::store::open::open(path, &policy, &|msg| eprintln!("heir: {msg}"))?;
     let shown = if path == "-" { "<stdin>" } else { path };
     let warnings = &opened.warnings;
     for w in warnings.iter().take(20) {
@@ -751,10 +751,10 @@ fn validate(o: ValidateOpts) -> Result<(), HeirError> {
     };
     // Timing varies run to run: stderr, so the report itself stays reproducible.
     let from = match &opened.origin {
-        crate::model::open::Origin::Snapshot(p) => {
+        crate::store::open::Origin::Snapshot(p) => {
             format!(" from {p} (the document is unchanged since it was validated)")
         }
-        crate::model::open::Origin::Parsed => String::new(),
+        crate::store::open::Origin::Parsed => String::new(),
     };
     eprintln!(
         "loaded in {} ms{from}{}",

@@ -19,10 +19,8 @@ use std::collections::BTreeMap;
 
 use crate::model::{Document, Edge, Node, NodeKind, Source, Timestamp};
 
-/// The conventional node id.
-pub fn id(platform: &str, kind: NodeKind, native: &str) -> String {
-    format!("{platform}:{}:{native}", kind.as_str())
-}
+/// The conventional node id ([`crate::model::naming`]).
+pub use crate::model::naming::node_id as id;
 
 /// A node on `platform` with the conventional id.
 pub fn node_on(platform: &str, kind: NodeKind, native: &str) -> Node {

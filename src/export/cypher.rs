@@ -710,14 +710,14 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("g.json");
         std::fs::write(&path, serde_json::to_string(&doc().to_document()).unwrap()).unwrap();
-        let policy = crate::model::open::SnapshotPolicy {
+        let policy = crate::store::open::SnapshotPolicy {
             enabled: false,
             min_bytes: u64::MAX,
         };
-        let g = crate::model::open::open(path.to_str().unwrap(), &policy, &|_| {})
+        let g = crate::store::open::open(path.to_str().unwrap(), &policy, &|_| {})
             .unwrap()
             .graph;
-        let crate::model::records::Records::Json { nodes, edges, .. } = g.records() else {
+        let crate::store::records::Records::Json { nodes, edges, .. } = g.records() else {
             panic!("a JSON file is read lazily");
         };
         let (node_rows, rels) = plan_rows(&g, 2);

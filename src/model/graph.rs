@@ -1,17 +1,17 @@
 //! The in-memory trust graph: a petgraph `DiGraph` whose node and edge weights are the few facts
 //! the traversal reads (packed, so a million nodes stay cache-friendly), an [`IdIndex`] from id
 //! to node position, and the full records behind them for everything a report wants to show,
-//! parsed lazily (see [`super::records`]).
+//! parsed lazily (see [`crate::store::records`]).
 //!
 //! Node `i` of the graph is document node `i`, edge `j` is document edge `j`: no second id space.
 
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 
 use super::document::{Document, Edge, Node, Source};
-use super::ids::IdIndex;
 use super::kinds::{EdgeKind, NodeKind, Requirement};
-use super::records::Records;
 use super::time::Timestamp;
+use crate::store::ids::IdIndex;
+use crate::store::records::Records;
 
 /// What the traversal needs to know about a node, in 32 bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,7 +64,9 @@ pub(crate) fn requirements_in(bits: u8) -> impl Iterator<Item = Requirement> {
 
 /// A loaded, indexed document.
 pub struct TrustGraph {
-    pub graph: DiGraph<NodeFacts, EdgeFacts, u32>,
+    /// Crate-private: analyses go through the methods below, so how the graph is stored (and
+    /// how it was loaded) can change without any answer changing.
+    pub(crate) graph: DiGraph<NodeFacts, EdgeFacts, u32>,
     ids: IdIndex,
     platforms: Vec<String>,
     sources: Vec<Source>,
@@ -179,9 +181,7 @@ impl Platforms {
 }
 
 /// The platform of a node by the id convention `platform:kind:native`.
-pub(crate) fn platform_of_id(id: &str) -> &str {
-    id.split(':').next().unwrap_or("")
-}
+pub(crate) use crate::model::naming::platform_of_id;
 
 impl TrustGraph {
     /// Indexes a document that has passed [`super::load::check`] (ids unique, edges resolvable).
@@ -328,6 +328,36 @@ impl TrustGraph {
         self.graph.edge_count()
     }
 
+    /// Every node, in document order.
+    pub fn node_indices(&self) -> impl ExactSizeIterator<Item = NodeIndex> + '_ {
+        self.graph.node_indices()
+    }
+
+    /// Every edge, in document order.
+    pub fn edge_indices(&self) -> impl ExactSizeIterator<Item = EdgeIndex> + '_ {
+        self.graph.edge_indices()
+    }
+
+    /// Where an edge starts and ends.
+    pub fn endpoints(&self, e: EdgeIndex) -> (NodeIndex, NodeIndex) {
+        self.graph
+            .edge_endpoints(e)
+            .expect("an edge index of this graph")
+    }
+
+    /// What the traversal knows of an edge.
+    pub fn edge_facts(&self, e: EdgeIndex) -> &EdgeFacts {
+        &self.graph[e]
+    }
+
+    /// The edges into `n`: (source, edge).
+    pub fn in_edges(&self, n: NodeIndex) -> impl Iterator<Item = (NodeIndex, EdgeIndex)> + '_ {
+        use petgraph::visit::EdgeRef;
+        self.graph
+            .edges_directed(n, petgraph::Direction::Incoming)
+            .map(|e| (e.source(), e.id()))
+    }
+
     /// The full record of a node (parsed on first use when the graph came from a large file).
     pub fn node(&self, i: NodeIndex) -> &Node {
         self.records.node(i.index(), self.id(i), self.graph[i].kind)
@@ -358,14 +388,14 @@ impl TrustGraph {
     /// Starts loading the endpoints of edge `e`.
     #[inline]
     pub(crate) fn prefetch_edge(&self, e: EdgeIndex) {
-        super::prefetch(self.graph.raw_edges().as_ptr().wrapping_add(e.index()));
+        crate::sys::prefetch(self.graph.raw_edges().as_ptr().wrapping_add(e.index()));
     }
 
     /// Starts loading the facts of `i`: a large search asks ahead for the nodes it is about to
     /// read, so their cache misses overlap.
     #[inline]
     pub(crate) fn prefetch_facts(&self, i: NodeIndex) {
-        super::prefetch(self.graph.raw_nodes().as_ptr().wrapping_add(i.index()));
+        crate::sys::prefetch(self.graph.raw_nodes().as_ptr().wrapping_add(i.index()));
     }
 
     /// The node's platform: `platform` when given, else the `platform:` prefix of its id.

@@ -10,9 +10,10 @@ use std::io::{self, Write};
 #[cfg(doc)]
 use crate::analysis::blast::BlastReport;
 use crate::analysis::blast::{BlastResult, Blocked, Reached};
-use crate::model::ids::json_plain;
-use crate::model::{read_ahead, Timestamp, TrustGraph};
-use crate::par;
+use crate::model::{Timestamp, TrustGraph};
+use crate::store::ids::json_plain;
+use crate::sys::par;
+use crate::sys::read_ahead;
 
 /// Rows formatted as one piece (`par::write_ordered`): about 100 KB of an admin answer.
 const ROWS_PER_CHUNK: usize = 256;

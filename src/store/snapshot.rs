@@ -27,15 +27,15 @@ use std::sync::{Arc, OnceLock};
 
 use petgraph::graph::{DiGraph, NodeIndex};
 
-use super::document::Source;
-use super::graph::{EdgeFacts, NodeFacts, TrustGraph};
 use super::ids::{hash, json_plain, IdIndex};
-use super::kinds::{EdgeKind, NodeKind, Requirement};
-use super::load::{Diagnostic, Warnings};
 use super::mapped::Mapped;
 use super::records::{Records, SnapshotRows, Spans, Text};
 use super::words::Words;
-use crate::par;
+use crate::model::document::Source;
+use crate::model::graph::{EdgeFacts, NodeFacts, TrustGraph};
+use crate::model::kinds::{EdgeKind, NodeKind, Requirement};
+use crate::model::load::{Diagnostic, Warnings};
+use crate::sys::par;
 
 const MAGIC: &[u8; 8] = b"HEIRSNAP";
 const END: &[u8; 8] = b"HEIREND!";

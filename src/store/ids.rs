@@ -243,7 +243,7 @@ impl IdIndex {
     pub fn prefetch_slot(&self, h: u64) {
         if !self.table.is_empty() {
             let slot = h as usize & (self.table.len() - 1);
-            super::prefetch(self.table.as_ptr().wrapping_add(slot));
+            crate::sys::prefetch(self.table.as_ptr().wrapping_add(slot));
         }
     }
 
@@ -275,7 +275,7 @@ impl IdIndex {
             for &c in &candidate[..batch.len()] {
                 if c != usize::MAX {
                     let start = if c == 0 { 0 } else { self.ends[c - 1] as usize };
-                    super::prefetch(self.arena.as_ptr().wrapping_add(start));
+                    crate::sys::prefetch(self.arena.as_ptr().wrapping_add(start));
                 }
             }
             for (&c, &(id, h)) in candidate.iter().zip(batch) {
@@ -297,7 +297,7 @@ impl IdIndex {
     /// Starts loading where id `i` lies (its end offsets), for a reader about to ask for it.
     #[inline]
     pub fn prefetch_span(&self, i: usize) {
-        super::prefetch(self.ends.as_ptr().wrapping_add(i.saturating_sub(1)));
+        crate::sys::prefetch(self.ends.as_ptr().wrapping_add(i.saturating_sub(1)));
     }
 
     /// Calls `f` with the ids of `items`, in order. The lookups of a batch are issued before any
@@ -310,7 +310,7 @@ impl IdIndex {
             for (span, &i) in spans.iter_mut().zip(chunk) {
                 let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
                 *span = (start, self.ends[i] as usize);
-                super::prefetch(self.arena.as_ptr().wrapping_add(start));
+                crate::sys::prefetch(self.arena.as_ptr().wrapping_add(start));
             }
             for &(start, end) in &spans[..chunk.len()] {
                 f(&self.arena[start..end]);

@@ -5,11 +5,11 @@ use std::io::Read;
 use std::path::Path;
 use std::sync::OnceLock;
 
-use super::graph::TrustGraph;
 use super::jsonload;
-use super::load::{load_str, LoadError, Syntax, Warnings};
 use super::records::{Records, Text};
 use super::snapshot::{self, Key};
+use crate::model::graph::TrustGraph;
+use crate::model::load::{load_str, LoadError, Syntax, Warnings};
 
 /// How a graph was obtained, for `validate` and progress messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,7 +59,7 @@ fn io_error(path: &str, e: std::io::Error) -> LoadError {
     };
     LoadError {
         file: path.to_string(),
-        diagnostics: vec![super::load::Diagnostic {
+        diagnostics: vec![crate::model::load::Diagnostic {
             place: if path == "<stdin>" {
                 "standard input".into()
             } else {
@@ -80,7 +80,7 @@ fn from_text(
 ) -> Result<(TrustGraph, Warnings), LoadError> {
     if syntax == Syntax::Json {
         if let Some((parsed, node_spans, edge_spans)) =
-            jsonload::parse(&text, crate::par::threads())
+            jsonload::parse(&text, crate::sys::par::threads())
         {
             let text = match file {
                 // Records are read back from the open file: the text need not stay in memory.
@@ -227,8 +227,8 @@ pub fn open(
     if large {
         progress(&format!("parsing {path} ({} MB)…", meta.len() >> 20));
     }
-    let text =
-        read_text(&mut file, meta.len(), crate::par::threads()).map_err(|e| io_error(path, e))?;
+    let text = read_text(&mut file, meta.len(), crate::sys::par::threads())
+        .map_err(|e| io_error(path, e))?;
     let syntax = Syntax::detect(path, &text);
     // Records are read back from the file, and a snapshot is keyed to it, only when it did not
     // change while it was read: the key must describe what was parsed.
@@ -249,7 +249,7 @@ pub fn open(
     let mut wrote_snapshot = None;
     if policy.enabled && meta.len() >= policy.min_bytes && unchanged {
         if let Some(bytes) = snapshot::encode(&graph, key, &warnings) {
-            match crate::fsutil::write_atomic(&snap_path, &bytes) {
+            match crate::sys::fs::write_atomic(&snap_path, &bytes) {
                 Ok(()) => {
                     if large {
                         progress(&format!(

@@ -1,6 +1,6 @@
 //! The fast, strict path from a JSON document to a [`TrustGraph`].
 //!
-//! The typed path (`serde_json` into [`Document`](super::Document), then `TrustGraph::new`)
+//! The typed path (`serde_json` into [`Document`](crate::model::Document), then `TrustGraph::new`)
 //! allocates every string of every record and hashes every id twice; on a million-node document
 //! that is most of the run. Here one pass splits the document into raw record spans, then both
 //! cores parse the records into the few facts the graph needs — borrowing strings from the text,
@@ -22,13 +22,13 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::document::Source;
-use super::graph::{platform_of_id, EdgeFacts, NodeFacts, Platforms, TrustGraph};
 use super::ids::{hash, IdIndex};
-use super::kinds::{EdgeKind, NodeKind, Requirement, Revocation, TokenType};
-use super::load::{edge_warning, node_warnings, Warnings};
 use super::records::{Records, Span};
-use super::time::Timestamp;
+use crate::model::document::Source;
+use crate::model::graph::{platform_of_id, EdgeFacts, NodeFacts, Platforms, TrustGraph};
+use crate::model::kinds::{EdgeKind, NodeKind, Requirement, Revocation, TokenType};
+use crate::model::load::{edge_warning, node_warnings, Warnings};
+use crate::model::time::Timestamp;
 
 /// A JSON string, checked and dropped.
 struct Str;
@@ -75,7 +75,7 @@ impl Default for Obj {
     }
 }
 
-/// Mirrors [`super::document::Node`].
+/// Mirrors [`crate::model::document::Node`].
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)] // fields exist to be validated
@@ -115,7 +115,7 @@ struct NodeLite<'a> {
     props: Obj,
 }
 
-/// Mirrors [`super::document::Edge`].
+/// Mirrors [`crate::model::document::Edge`].
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
@@ -133,7 +133,7 @@ struct EdgeLite<'a> {
     props: Obj,
 }
 
-/// Mirrors [`super::document::Document`], records left raw.
+/// Mirrors [`crate::model::document::Document`], records left raw.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawDoc<'a> {

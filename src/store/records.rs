@@ -1,6 +1,6 @@
 //! The full node and edge records behind the compact graph, parsed only when someone looks.
 //!
-//! The traversal reads [`super::graph::NodeFacts`]; reports read a few dozen full records. So a
+//! The traversal reads [`crate::model::graph::NodeFacts`]; reports read a few dozen full records. So a
 //! large JSON document is kept as byte spans of its records (into the text in memory, or into the
 //! file itself when the graph came from a snapshot), and a record is parsed the first time it is
 //! asked for and cached. Documents built in memory (collectors, `TrustGraph::new`) keep their
@@ -11,8 +11,8 @@ use std::ptr::{null_mut, NonNull};
 use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 use std::sync::{Mutex, OnceLock};
 
-use super::document::{Edge, Node};
-use super::kinds::{EdgeKind, NodeKind};
+use crate::model::document::{Edge, Node};
+use crate::model::kinds::{EdgeKind, NodeKind};
 
 /// Where a record's JSON text is: `len` bytes from `start`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,7 +164,7 @@ impl<T> RecordCache<T> {
     fn new(n: usize) -> Self {
         RecordCache {
             // SAFETY: a null `AtomicPtr` is all-zero bytes.
-            cells: unsafe { crate::alloc::zeroed_vec(n) },
+            cells: unsafe { crate::sys::alloc::zeroed_vec(n) },
             made: Mutex::new(Vec::new()),
         }
     }

@@ -1,0 +1,85 @@
+//! The id conventions every collector writes and every analysis reads, in one place.
+//!
+//! A node id is `platform:kind:native-id`, the native id being the platform's own immutable id
+//! (`okta:user:00u1abc`, `aws:role:arn:aws:iam::…`, `k8s:service_account:prod/ns/name`). The same
+//! object reached by two collectors then gets the same id and `heir merge` joins them without a
+//! mapping table; the plan's mechanisms read the native id back to fill in the exact API call.
+//! Collectors build ids with [`node_id`] and analyses take them apart with [`native_id`], so the
+//! contract between them is these functions and constants, not string parsing on each side.
+
+use super::kinds::NodeKind;
+
+/// The platform names collectors write (a node's `platform` and the first part of its id).
+pub mod platform {
+    pub const OKTA: &str = "okta";
+    pub const ENTRA: &str = "entra";
+    pub const GOOGLE: &str = "google";
+    pub const GCP: &str = "gcp";
+    pub const GITHUB: &str = "github";
+    pub const SLACK: &str = "slack";
+    pub const AWS: &str = "aws";
+    pub const K8S: &str = "k8s";
+}
+
+/// Prefixes that tell a credential's nature from its native id: the platforms put them there
+/// themselves, so they hold for ids written by any collector or by hand.
+pub mod native {
+    /// AWS long-term access key ids (IAM users, root).
+    pub const AWS_LONG_TERM_KEY: &str = "AKIA";
+    /// AWS temporary (STS) access key ids: role sessions, federation tokens.
+    pub const AWS_TEMPORARY_KEY: &str = "ASIA";
+    /// GitHub App installation access tokens.
+    pub const GITHUB_INSTALLATION_TOKEN: &str = "ghs";
+    /// Slack bot tokens; bot user native ids begin with `bot` by heir's convention.
+    pub const SLACK_BOT_TOKEN: &str = "xoxb";
+    pub const SLACK_BOT_USER: &str = "bot";
+    /// Resource native ids naming a user's mailbox: `mailbox/<user>`.
+    pub const MAILBOX: &str = "mailbox/";
+    /// Google shared drives: `shared-drive/<id>`.
+    pub const SHARED_DRIVE: &str = "shared-drive/";
+    /// Azure resources: their ARM id.
+    pub const AZURE_RESOURCE: &str = "/subscriptions/";
+    /// Google Cloud service-account keys: `projects/<p>/serviceAccounts/<email>/keys/<key>`.
+    pub const GCP_PROJECT_PATH: &str = "projects/";
+}
+
+/// The conventional id of the object `native` of `kind` on `platform`.
+pub fn node_id(platform: &str, kind: NodeKind, native: &str) -> String {
+    format!("{platform}:{}:{native}", kind.as_str())
+}
+
+/// The native part of a conventional id: what follows `platform:kind:`. An id that does not
+/// follow the convention (hand-written documents may name nodes anything) is its own native id.
+pub fn native_id<'a>(id: &'a str, platform: &str, kind: NodeKind) -> &'a str {
+    id.strip_prefix(platform)
+        .and_then(|rest| rest.strip_prefix(':'))
+        .and_then(|rest| rest.strip_prefix(kind.as_str()))
+        .and_then(|rest| rest.strip_prefix(':'))
+        .filter(|native| !native.is_empty())
+        .unwrap_or_else(|| id.rsplit(':').next().unwrap_or(id))
+}
+
+/// The platform an id names when the node does not say: its first part.
+pub fn platform_of_id(id: &str) -> &str {
+    id.split(':').next().unwrap_or("")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip_through_the_convention() {
+        let arn = "arn:aws:iam::123456789012:role/deploy";
+        let id = node_id(platform::AWS, NodeKind::Role, arn);
+        assert_eq!(id, "aws:role:arn:aws:iam::123456789012:role/deploy");
+        assert_eq!(native_id(&id, platform::AWS, NodeKind::Role), arn);
+        assert_eq!(platform_of_id(&id), "aws");
+    }
+
+    #[test]
+    fn an_id_off_the_convention_is_its_last_part() {
+        assert_eq!(native_id("legacy-thing:42", "okta", NodeKind::User), "42");
+        assert_eq!(native_id("okta:user:", "okta", NodeKind::User), "");
+    }
+}
