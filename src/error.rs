@@ -1,5 +1,12 @@
-//! Typed errors, each with its exit code: 1 for anything wrong with the input or the environment,
-//! 2 for a command line that does not make sense (clap reports most of those itself).
+//! Typed errors, each with its exit code (README and `docs/contracts.md` document them):
+//!
+//! | code | meaning |
+//! |---|---|
+//! | 0 | success |
+//! | 1 | an error: the input, the environment or a server (the message names the place and the fix) |
+//! | 2 | a command line that does not make sense (clap reports most of those itself) |
+//! | 3 | a gate tripped: `--fail-on`, `--strict`, a verification that failed; the answer was written |
+//! | 4 | written but incomplete: a collector could not read everything; the document says what |
 
 use thiserror::Error;
 
@@ -29,9 +36,14 @@ pub enum HeirError {
     #[error("{0}")]
     Environment(String),
 
-    /// A CI gate (`--fail-on`) tripped: the report was printed, the exit code says so.
+    /// A gate (`--fail-on`, `--strict`) tripped: the report was printed, the exit code says so.
     #[error("{0}")]
     Gate(String),
+
+    /// The output was written but is incomplete (a collector could not read everything); the
+    /// document's `sources` say what is missing.
+    #[error("{0}")]
+    Incomplete(String),
 
     /// An input file heir could not use (names the file, the place and the fix).
     #[error("{0}")]
@@ -45,6 +57,8 @@ impl HeirError {
     pub fn exit_code(&self) -> i32 {
         match self {
             HeirError::Usage(_) => 2,
+            HeirError::Gate(_) => 3,
+            HeirError::Incomplete(_) => 4,
             _ => 1,
         }
     }

@@ -720,7 +720,7 @@ fn sprawl_cli_formats_and_gate() {
         "--format",
         "json",
     ]);
-    assert_eq!(gate.status.code(), Some(1));
+    assert_eq!(gate.status.code(), Some(3));
     assert!(!gate.stdout.is_empty());
     let clean = heir(&[
         "sprawl",

@@ -287,7 +287,7 @@ fn a_broken_endpoint_is_written_as_incomplete_and_exits_1() {
         ],
         &[("OKTA_API_TOKEN", OKTA_TOKEN)],
     );
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(4));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("incomplete") && err.contains("/api/v1/groups"),

@@ -1,5 +1,5 @@
 //! `heir collect SOURCE … -o FILE`: run one collector, write its document atomically, and make
-//! an incomplete collection visible (exit 1 after writing).
+//! an incomplete collection visible (exit 4 after writing).
 
 use clap::{Args, Subcommand};
 
@@ -114,7 +114,7 @@ fn read_file(path: &std::path::Path) -> Result<String, HeirError> {
         .map_err(|e| HeirError::io(format!("reading {}", path.display()), e))
 }
 
-/// Writes the collection, then reports what is missing: exit 1 when incomplete.
+/// Writes the collection, then reports what is missing: exit 4 when incomplete.
 fn finish(
     collected: Result<Collection, FetchError>,
     common: &Common,
@@ -136,7 +136,7 @@ fn finish(
         doc.edges.len()
     );
     match doc.sources.iter().find(|s| !s.complete) {
-        Some(s) => Err(HeirError::Environment(format!(
+        Some(s) => Err(HeirError::Incomplete(format!(
             "{source}: the collection is incomplete ({}); {out} was written and marked `complete: false`",
             s.reason.as_deref().unwrap_or("some endpoints failed")
         ))),

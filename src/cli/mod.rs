@@ -1,5 +1,5 @@
 //! The `heir` command line: clap derive, one `*Opts` struct per command, every error typed and
-//! mapped to an exit code (0 ok, 1 error, 2 usage).
+//! mapped to an exit code (0 ok, 1 error, 2 usage, 3 gate, 4 incomplete; see `crate::error`).
 
 use std::io::Write;
 use std::time::Instant;
