@@ -48,8 +48,8 @@ pub enum Command {
     Merge(MergeOpts),
     /// Generate a realistic, deterministic synthetic enterprise (demos, benchmarks).
     Synth(SynthOpts),
-    /// Print the JSON Schema of the graph document.
-    Schema,
+    /// Print a JSON Schema: the graph document (default) or a command's JSON answer.
+    Schema(SchemaOpts),
 }
 
 #[derive(Args, Debug)]
@@ -557,6 +557,40 @@ fn sprawl_cmd(o: SprawlOpts) -> Result<(), HeirError> {
 }
 
 #[derive(Args, Debug)]
+pub struct SchemaOpts {
+    /// Which schema: graph, validate, blast, inherited, plan or sprawl (also checked in as
+    /// schema/NAME.schema.json).
+    #[arg(value_name = "NAME", default_value = "graph")]
+    pub name: String,
+    /// List the published schemas instead.
+    #[arg(long)]
+    pub list: bool,
+}
+
+fn schema_cmd(o: SchemaOpts) -> Result<(), HeirError> {
+    use crate::report::schema::{find, text, PUBLISHED};
+    if o.list {
+        let rows: String = PUBLISHED
+            .iter()
+            .map(|p| format!("{:<10} {}\n", p.name, p.describes))
+            .collect();
+        return emit_bytes(rows.as_bytes());
+    }
+    match find(&o.name) {
+        Some(p) => emit_bytes(text(p).as_bytes()),
+        None => Err(HeirError::Usage(format!(
+            "there is no schema called `{}`\n  fix: use one of {} (`heir schema --list`)",
+            o.name,
+            PUBLISHED
+                .iter()
+                .map(|p| p.name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+#[derive(Args, Debug)]
 pub struct SynthOpts {
     /// People in the organisation (about 20 nodes each).
     #[arg(long, default_value_t = 1000)]
@@ -620,11 +654,7 @@ pub fn run(cli: Cli) -> Result<(), HeirError> {
         Command::Export(ExportCommand::Opengraph(o)) => export_opengraph(o),
         Command::Export(ExportCommand::Cypher(o)) => export_cypher(o),
         Command::Export(ExportCommand::Neo4j(o)) => export_neo4j(o),
-        Command::Schema => {
-            let s = serde_json::to_string_pretty(&crate::model::Document::json_schema())
-                .expect("schema serialises");
-            emit_bytes(format!("{s}\n").as_bytes())
-        }
+        Command::Schema(o) => schema_cmd(o),
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod blast_json;
 pub mod markdown;
 pub mod plan;
+pub mod schema;
 pub mod sprawl;
 pub mod table;
 
