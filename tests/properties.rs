@@ -1,6 +1,6 @@
 //! Invariants of the blast radius on random graphs, and a cross-check of every window against a
 //! deliberately naive reference (a fixpoint over all paths, with the rules written out by hand
-//! from product.md rather than read from the engine's tables).
+//! from docs/model.md rather than read from the engine's tables).
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -1,4 +1,4 @@
-//! One small graph per traversal rule of product.md §2–3, each asserting the exact answer:
+//! One small graph per traversal rule of docs/model.md, each asserting the exact answer:
 //! reached set, blocked set, windows and persistence.
 
 use heir::analysis::blast::{blast, BlastQuery, BlastReport};

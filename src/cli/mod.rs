@@ -490,7 +490,7 @@ pub struct SprawlOpts {
     pub at: Option<Timestamp>,
     #[arg(long, value_enum, default_value_t = SprawlFormat::Table)]
     pub format: SprawlFormat,
-    /// Exit 1 when a finding of this severity or worse exists (for CI gates).
+    /// Exit 3 when a finding of this severity or worse exists (for CI gates).
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOn>,
     /// A credential unused for this many days is stale.

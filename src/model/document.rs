@@ -1,4 +1,4 @@
-//! The graph document: the public, versioned interchange format (contracts.md). These types are
+//! The graph document: the public, versioned interchange format (docs/contracts.md). These types are
 //! the schema: `schema/graph.schema.json` is generated from them, and `deny_unknown_fields`
 //! everywhere because a typo such as `requiers` must not silently widen a blast radius.
 

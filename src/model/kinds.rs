@@ -164,7 +164,7 @@ impl EdgeKind {
         self.as_str().to_ascii_uppercase()
     }
 
-    /// The node kinds expected at each end: product.md's edge table, widened where real platforms
+    /// The node kinds expected at each end: the edge table of docs/model.md, widened where real platforms
     /// need it (a grant authenticating as its user, a workload's access, a group owning an app).
     /// Only used for warnings: an unusual edge is reported, never rejected.
     pub fn endpoints(self) -> (&'static [NodeKind], &'static [NodeKind]) {

@@ -51,7 +51,7 @@ pub trait Sink {
     fn write(&mut self, out: &mut dyn Write, report: &Output<'_>) -> io::Result<()>;
 }
 
-/// Machine-readable: the JSON contracts of contracts.md.
+/// Machine-readable: the JSON contracts of docs/contracts.md.
 pub struct Json;
 
 impl Sink for Json {
