@@ -849,7 +849,7 @@ fn blast_cmd(o: BlastOpts) -> Result<(), HeirError> {
 
 /// Ends a command without freeing what it built: the process exits right after, and the kernel
 /// takes its memory back at once, where dropping the graph and an admin-sized answer frees
-/// hundreds of thousands of blocks one by one (about 5 ms of the admin command at 100k nodes).
+/// hundreds of thousands of blocks one by one (docs/performance.md has the measured cost).
 /// Only on success; an error path drops as usual.
 fn leave<T>(built: T) {
     std::mem::forget(built);
