@@ -95,7 +95,7 @@ fn blast_on_every_example_matches_golden() {
     }
 }
 
-/// The whole-graph picture, streamed record by record, is pinned too: every node kind's style,
+/// The whole-graph picture (graphviz-rust's printer) is pinned too: every node kind's style,
 /// clusters per platform, conditions on edges, disabled accounts.
 #[test]
 fn whole_graph_dot_matches_golden() {

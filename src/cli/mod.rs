@@ -390,11 +390,11 @@ fn write_streamed(
 }
 
 fn export_dot(o: DotOpts) -> Result<(), HeirError> {
-    use crate::export::dot::{render_with_dot, write_blast_dot, write_graph_dot, RenderFormat};
+    use crate::export::dot::{blast_picture, graph_picture, print, render, RenderFormat};
     let path = o.graph.graph.as_str();
     let (g, _) = load_graph(path)?;
-    let r = if o.blast_from.is_empty() {
-        None
+    let picture = if o.blast_from.is_empty() {
+        graph_picture(&g).map_err(|e| HeirError::Input(format!("{path}: {e}")))?
     } else {
         let q = BlastQuery {
             from: sources(&g, path, &o.blast_from)?,
@@ -403,23 +403,17 @@ fn export_dot(o: DotOpts) -> Result<(), HeirError> {
         };
         let r = blast(&g, &q);
         warn_dead(&g, &r);
-        Some(r)
-    };
-    // The DOT text is streamed to its destination (`dot`, the file, standard output), never
-    // held whole: a whole-graph picture of a large estate is hundreds of megabytes.
-    let write_dot = |w: &mut dyn Write| match &r {
-        None => write_graph_dot(&g, w),
-        Some(r) => write_blast_dot(&g, r, w),
+        blast_picture(&g, &r)
     };
     match o.render {
-        None => write_streamed(&o.out, write_dot),
+        None => write_output(&o.out, print(&picture).as_bytes()),
         Some(f) => {
             let format = match f {
                 RenderArg::Svg => RenderFormat::Svg,
                 RenderArg::Png => RenderFormat::Png,
             };
-            let bytes = render_with_dot(format, write_dot)
-                .map_err(|e| HeirError::Environment(e.to_string()))?;
+            let bytes =
+                render(picture, format).map_err(|e| HeirError::Environment(e.to_string()))?;
             write_output(&o.out, &bytes)
         }
     }

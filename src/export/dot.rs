@@ -1,46 +1,66 @@
 //! Graphviz DOT: pictures of the whole graph or of one blast radius.
 //!
-//! Everything that comes from the data goes through [`quote`], so ids and names with quotes,
-//! backslashes, newlines or markup-looking characters cannot break (or inject into) the DOT text.
-//! The text is written as it is produced (a whole-graph picture of a large estate is hundreds of
-//! megabytes), in the layout graphviz-rust's printer gave it: the golden files pin it.
+//! Every picture is a graphviz-rust syntax tree ([`Graph`]), printed by its printer and rendered
+//! to SVG or PNG by its `exec`: one model for the text, the files and the rendered pictures, so a
+//! picture cannot say one thing as DOT text and another as SVG.
+//!
+//! graphviz-rust prints an [`Id::Escaped`] exactly as given, so everything that comes from the
+//! data goes through [`quote`] first: ids and names with quotes, backslashes, newlines or
+//! markup-looking characters cannot break (or inject into) the DOT text.
+//!
+//! The tree holds every label as a string, several times the loaded graph's size, and Graphviz
+//! cannot lay out a graph of hundreds of thousands of nodes anyway, so the whole-graph picture
+//! stops at [`MAX_WHOLE_GRAPH_NODES`] with a message pointing at what does scale.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt::Write as _;
-use std::io::{self, Write};
 
+use graphviz_rust::cmd::{CommandArg, Format};
+use graphviz_rust::dot_structures::{
+    Attribute, Edge, EdgeTy, Graph, GraphAttributes, Id, Node as DotNode, NodeId, Stmt, Subgraph,
+    Vertex,
+};
+use graphviz_rust::printer::{DotPrinter, PrinterContext};
 use petgraph::graph::{EdgeIndex, NodeIndex};
 
 use crate::analysis::blast::BlastResult;
 use crate::model::{EdgeKind, Node, NodeKind, TrustGraph};
 
-/// A DOT double-quoted string. Backslash escapes are interpreted by Graphviz inside labels (`\n`,
-/// `\l`, `\N`…), so a literal backslash is doubled; quotes are escaped; line breaks become `\n`;
-/// other control characters are dropped.
+/// The largest graph `heir export dot` draws whole. sfdp lays out a few hundred thousand nodes
+/// and `dot` far fewer; past this, no Graphviz engine finishes in useful time, while the syntax
+/// tree and its text already take gigabytes (a million-node estate: about 28 s and several GiB
+/// before anything is drawn). The benchmark's 100k-node estate (about 101,000 nodes) still fits.
+pub const MAX_WHOLE_GRAPH_NODES: usize = 200_000;
+
+/// A DOT double-quoted string, as [`Id::Escaped`] wants it (graphviz-rust adds no quoting of its
+/// own). Backslash escapes are interpreted by Graphviz inside labels (`\n`, `\l`, `\N`…), so a
+/// literal backslash is doubled; quotes are escaped; line breaks become `\n`; other control
+/// characters are dropped (DOT has no escape for them and they mean nothing in a picture).
+/// Everything else, markup-like `<…>`, `{}|`, bidirectional marks and any non-ASCII text, is
+/// plain text inside a quoted string.
 pub fn quote(s: &str) -> String {
-    let mut out = Vec::with_capacity(s.len() + 2);
-    write_quoted(&mut out, s).expect("writing to memory");
-    String::from_utf8(out).expect("quoting keeps UTF-8")
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
-/// [`quote`] straight into a writer: unescaped runs are copied as they are.
-fn write_quoted(w: &mut dyn Write, s: &str) -> io::Result<()> {
-    w.write_all(b"\"")?;
-    let mut run = 0;
-    for (at, c) in s.char_indices() {
-        let replacement: &[u8] = match c {
-            '"' => b"\\\"",
-            '\\' => b"\\\\",
-            '\n' => b"\\n",
-            c if c.is_control() => b"",
-            _ => continue,
-        };
-        w.write_all(&s.as_bytes()[run..at])?;
-        w.write_all(replacement)?;
-        run = at + c.len_utf8();
-    }
-    w.write_all(&s.as_bytes()[run..])?;
-    w.write_all(b"\"")
+/// A string from the data (or built from it) as a DOT id.
+fn id(s: &str) -> Id {
+    Id::Escaped(quote(s))
+}
+
+fn attr(key: &str, value: &str) -> Attribute {
+    Attribute(Id::Plain(key.to_string()), id(value))
 }
 
 /// Shape and fill per node kind: people are boxes, NHIs hexagons, credentials notes.
@@ -62,14 +82,15 @@ pub fn style(kind: NodeKind) -> (&'static str, &'static str) {
 }
 
 /// A node's label: name, kind and criticality, and the id when the name differs.
-fn node_label(label: &mut String, n: &Node) {
-    let _ = write!(label, "{}\n{}", n.display_name(), n.kind);
+fn node_label(n: &Node) -> String {
+    let mut label = format!("{}\n{}", n.display_name(), n.kind);
     if n.criticality() > 0 {
         let _ = write!(label, " · crit {}", n.criticality());
     }
     if n.display_name() != n.id {
         let _ = write!(label, "\n{}", n.id);
     }
+    label
 }
 
 /// What a picture should show beyond the plain graph.
@@ -83,203 +104,141 @@ struct Marks {
     notes: BTreeMap<NodeIndex, String>,
 }
 
-/// Writes the picture: graph attributes, one cluster per platform (in name order, members in
-/// index order), then the edges in index order.
-fn render(
-    w: &mut dyn Write,
+/// The picture: graph attributes, one cluster per platform (in name order, members in the order
+/// given), then the edges in the order given.
+fn picture(
     g: &TrustGraph,
     title: &str,
-    nodes: &[NodeIndex],
-    edges: &mut dyn Iterator<Item = EdgeIndex>,
+    nodes: impl IntoIterator<Item = NodeIndex>,
+    edges: impl IntoIterator<Item = EdgeIndex>,
     marks: &Marks,
-) -> io::Result<()> {
-    writeln!(w, "digraph heir {{")?;
-    write!(w, "  label=")?;
-    write_quoted(w, title)?;
-    w.write_all(
-        b"\n  labelloc=\"t\"\n  rankdir=\"LR\"\n  fontname=\"Helvetica\"\n  \
-          node[style=\"filled\" fontname=\"Helvetica\" fontsize=\"10\"]\n  \
-          edge[fontname=\"Helvetica\" fontsize=\"9\"]\n",
-    )?;
-    // Clusters per platform, in platform order; members in index order.
+) -> Graph {
+    let mut stmts = vec![
+        Stmt::Attribute(attr("label", title)),
+        Stmt::Attribute(attr("labelloc", "t")),
+        Stmt::Attribute(attr("rankdir", "LR")),
+        Stmt::Attribute(attr("fontname", "Helvetica")),
+        Stmt::GAttribute(GraphAttributes::Node(vec![
+            attr("style", "filled"),
+            attr("fontname", "Helvetica"),
+            attr("fontsize", "10"),
+        ])),
+        Stmt::GAttribute(GraphAttributes::Edge(vec![
+            attr("fontname", "Helvetica"),
+            attr("fontsize", "9"),
+        ])),
+    ];
     let mut by_platform: BTreeMap<&str, Vec<NodeIndex>> = BTreeMap::new();
-    for &i in nodes {
+    for i in nodes {
         by_platform.entry(g.platform(i)).or_default().push(i);
     }
-    let mut label = String::new();
     for (k, (platform, members)) in by_platform.iter().enumerate() {
-        write!(w, "  subgraph cluster_{k} {{\n    label=")?;
-        write_quoted(w, platform)?;
-        w.write_all(b"\n    style=\"rounded\"\n    color=\"#999999\"\n")?;
+        let mut cluster = vec![
+            Stmt::Attribute(attr("label", platform)),
+            Stmt::Attribute(attr("style", "rounded")),
+            Stmt::Attribute(attr("color", "#999999")),
+        ];
         for &i in members {
-            // Records are read without caching them: a whole-graph picture of a large estate
-            // would otherwise hold every parsed record at once.
+            // Records are read without caching them: the tree keeps what it needs as text.
             let n = g.node_uncached(i);
             let (shape, fill) = style(n.kind);
-            label.clear();
-            node_label(&mut label, &n);
+            let mut label = node_label(&n);
             if let Some(note) = marks.notes.get(&i) {
                 label.push('\n');
                 label.push_str(note);
             }
-            w.write_all(b"    ")?;
-            write_quoted(w, &n.id)?;
-            w.write_all(b"[label=")?;
-            write_quoted(w, &label)?;
-            write!(w, " shape=\"{shape}\" fillcolor=\"{fill}\"")?;
+            let mut attrs = vec![
+                attr("label", &label),
+                attr("shape", shape),
+                attr("fillcolor", fill),
+            ];
             if marks.sources.contains(&i) {
-                w.write_all(b" penwidth=\"3\" color=\"#d00000\"")?;
+                attrs.push(attr("penwidth", "3"));
+                attrs.push(attr("color", "#d00000"));
             } else if n.criticality() >= 7 {
-                w.write_all(b" penwidth=\"2\"")?;
+                attrs.push(attr("penwidth", "2"));
             }
             if !n.enabled() {
-                w.write_all(b" fontcolor=\"#777777\"")?;
+                attrs.push(attr("fontcolor", "#777777"));
             }
-            w.write_all(b"]\n")?;
+            cluster.push(Stmt::Node(DotNode::new(NodeId(id(&n.id), None), attrs)));
         }
-        w.write_all(b"  }\n")?;
+        stmts.push(Stmt::Subgraph(Subgraph {
+            id: Id::Plain(format!("cluster_{k}")),
+            stmts: cluster,
+        }));
     }
     for e in edges {
         let edge = g.edge_uncached(e);
-        label.clear();
-        label.push_str(edge.kind.as_str());
+        let mut label = edge.kind.as_str().to_string();
         if !edge.requires.is_empty() {
-            label.push_str("\nrequires ");
-            for (k, r) in edge.requires.iter().enumerate() {
-                if k > 0 {
-                    label.push_str(", ");
-                }
-                label.push_str(r.as_str());
-            }
+            let reqs: Vec<&str> = edge.requires.iter().map(|r| r.as_str()).collect();
+            let _ = write!(label, "\nrequires {}", reqs.join(", "));
         }
-        let blocked = marks.blocked.get(&e);
-        if let Some(by) = blocked {
-            label.push_str("\nBLOCKED by ");
-            label.push_str(by);
-        }
-        w.write_all(b"  ")?;
-        write_quoted(w, &edge.from)?;
-        w.write_all(b" -> ")?;
-        write_quoted(w, &edge.to)?;
-        w.write_all(b" [label=")?;
-        write_quoted(w, &label)?;
-        if blocked.is_some() {
-            w.write_all(b" style=\"dashed\" color=\"#d00000\" fontcolor=\"#d00000\"")?;
+        let mut style_attrs = Vec::new();
+        if let Some(by) = marks.blocked.get(&e) {
+            let _ = write!(label, "\nBLOCKED by {by}");
+            style_attrs.push(attr("style", "dashed"));
+            style_attrs.push(attr("color", "#d00000"));
+            style_attrs.push(attr("fontcolor", "#d00000"));
         } else if edge.kind == EdgeKind::Consented {
-            w.write_all(b" style=\"dotted\" color=\"#999999\"")?;
+            style_attrs.push(attr("style", "dotted"));
+            style_attrs.push(attr("color", "#999999"));
         } else if !edge.requires.is_empty() {
-            w.write_all(b" style=\"dashed\"")?;
+            style_attrs.push(attr("style", "dashed"));
         }
         if marks.bold_edges.contains(&e) {
-            w.write_all(b" penwidth=\"3\"")?;
+            style_attrs.push(attr("penwidth", "3"));
         }
-        w.write_all(b"]\n")?;
-    }
-    w.write_all(b"}\n")
-}
-
-/// Runs Graphviz `dot` to turn DOT text into SVG or PNG bytes. `fill` writes the DOT text into
-/// `dot`'s standard input while a thread collects its output, so neither side waits on a full pipe
-/// and the text is never held whole.
-pub fn render_with_dot(
-    format: RenderFormat,
-    fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-) -> Result<Vec<u8>, RenderError> {
-    use std::io::Read;
-    use std::process::{Command, Stdio};
-    let mut child = Command::new(std::env::var("HEIR_DOT").unwrap_or_else(|_| "dot".into()))
-        .arg(format!("-T{}", format.as_str()))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| match e.kind() {
-            io::ErrorKind::NotFound => RenderError::Missing,
-            _ => RenderError::Failed(e.to_string()),
-        })?;
-    let mut stdout = child.stdout.take().expect("piped");
-    let mut stderr = child.stderr.take().expect("piped");
-    // One reader per pipe: `dot` blocks on whichever of them is full.
-    let out_reader = std::thread::spawn(move || {
-        let mut out = Vec::new();
-        stdout.read_to_end(&mut out).map(|_| out)
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut err = Vec::new();
-        let _ = stderr.read_to_end(&mut err);
-        err
-    });
-    let written = {
-        let mut stdin = io::BufWriter::with_capacity(1 << 16, child.stdin.take().expect("piped"));
-        fill(&mut stdin).and_then(|_| stdin.flush())
-    };
-    let status = child
-        .wait()
-        .map_err(|e| RenderError::Failed(e.to_string()))?;
-    let lost = |_| RenderError::Failed("reading `dot`'s output".into());
-    let out = out_reader.join().map_err(lost)?;
-    let err = err_reader.join().map_err(lost)?;
-    if !status.success() {
-        // `dot` explains itself on stderr; when it says nothing, its exit status is the news.
-        let said = String::from_utf8_lossy(&err).trim().to_string();
-        return Err(RenderError::Failed(if said.is_empty() {
-            format!("it ended ({status}) without a message")
-        } else {
-            said
+        let mut attributes = vec![attr("label", &label)];
+        attributes.extend(style_attrs);
+        stmts.push(Stmt::Edge(Edge {
+            ty: EdgeTy::Pair(
+                Vertex::N(NodeId(id(&edge.from), None)),
+                Vertex::N(NodeId(id(&edge.to), None)),
+            ),
+            attributes,
         }));
     }
-    // `dot` succeeded, so it read all it needed; a write error here is ours to report.
-    written.map_err(|e| RenderError::Failed(format!("writing to `dot`: {e}")))?;
-    out.map_err(|e| RenderError::Failed(format!("reading `dot`'s output: {e}")))
-}
-
-/// Picture formats `dot` renders for us.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RenderFormat {
-    Svg,
-    Png,
-}
-
-impl RenderFormat {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            RenderFormat::Svg => "svg",
-            RenderFormat::Png => "png",
-        }
+    Graph::DiGraph {
+        id: Id::Plain("heir".into()),
+        strict: false,
+        stmts,
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum RenderError {
-    #[error("Graphviz `dot` is not installed; install it (Debian/Ubuntu: `apt-get install graphviz`, macOS: `brew install graphviz`) or export DOT without --render")]
-    Missing,
-    #[error("Graphviz `dot` failed: {0}")]
-    Failed(String),
+/// A whole graph too large to draw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the graph has {nodes} nodes, more than a picture can show ({max} at most): Graphviz cannot \
+     lay out a graph that large; draw one blast radius instead (`heir export dot GRAPH \
+     --blast-from ID`), or explore the whole graph in Neo4j or BloodHound (`heir export neo4j`, \
+     `heir export cypher`, `heir export opengraph`)",
+    max = MAX_WHOLE_GRAPH_NODES
+)]
+pub struct TooLarge {
+    pub nodes: usize,
 }
 
-/// The whole graph, written as it is produced: nothing but a list of node indices per platform
-/// is held, so a million-node estate can be exported in about the memory of the loaded graph.
-pub fn write_graph_dot(g: &TrustGraph, w: &mut dyn Write) -> io::Result<()> {
-    let nodes: Vec<NodeIndex> = g.graph.node_indices().collect();
-    let mut edges = g.graph.edge_indices();
-    render(
-        w,
+/// The whole graph: one cluster per platform, every node and edge in index order.
+pub fn graph_picture(g: &TrustGraph) -> Result<Graph, TooLarge> {
+    let nodes = g.node_count();
+    if nodes > MAX_WHOLE_GRAPH_NODES {
+        return Err(TooLarge { nodes });
+    }
+    Ok(picture(
         g,
         "heir trust graph",
-        &nodes,
-        &mut edges,
+        g.node_indices(),
+        g.edge_indices(),
         &Marks::default(),
-    )
-}
-
-/// [`write_graph_dot`] into a string.
-pub fn graph_dot(g: &TrustGraph) -> String {
-    to_string(|w| write_graph_dot(g, w))
+    ))
 }
 
 /// One blast radius: the sources, what they reach along the explaining paths, and the refused
-/// edges (dashed red). Paths to nodes of criticality ≥ 7 are bold.
-pub fn write_blast_dot(g: &TrustGraph, r: &BlastResult, w: &mut dyn Write) -> io::Result<()> {
+/// edges (dashed red). Paths to nodes of criticality ≥ 7 are bold. Not size-guarded: the caller
+/// asked for this radius, and it is as large as the answer (the JSON report is no smaller).
+pub fn blast_picture(g: &TrustGraph, r: &BlastResult) -> Graph {
     let mut nodes = BTreeSet::new();
     let mut edges = BTreeSet::new();
     let mut marks = Marks::default();
@@ -317,33 +276,144 @@ pub fn write_blast_dot(g: &TrustGraph, r: &BlastResult, w: &mut dyn Write) -> io
         r.query.at,
         r.query.attacker.as_str()
     );
-    let nodes: Vec<NodeIndex> = nodes.into_iter().collect();
-    render(w, g, &title, &nodes, &mut edges.into_iter(), &marks)
+    picture(g, &title, nodes, edges, &marks)
 }
 
-/// [`write_blast_dot`] into a string.
+/// A picture as DOT text, by graphviz-rust's printer (two-space indent, one statement a line),
+/// ending with a newline as a text file should.
+pub fn print(graph: &Graph) -> String {
+    let mut text = graph.print(&mut PrinterContext::default());
+    text.push('\n');
+    text
+}
+
+/// The whole graph as DOT text.
+pub fn graph_dot(g: &TrustGraph) -> Result<String, TooLarge> {
+    graph_picture(g).map(|p| print(&p))
+}
+
+/// One blast radius as DOT text.
 pub fn blast_dot(g: &TrustGraph, r: &BlastResult) -> String {
-    to_string(|w| write_blast_dot(g, r, w))
+    print(&blast_picture(g, r))
 }
 
-fn to_string(fill: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> String {
-    let mut out = Vec::new();
-    fill(&mut out).expect("writing to memory");
-    String::from_utf8(out).expect("DOT text is UTF-8")
+/// Renders a picture to SVG or PNG bytes with Graphviz `dot` (found on `PATH`), through
+/// graphviz-rust's `exec`.
+pub fn render(picture: Graph, format: RenderFormat) -> Result<Vec<u8>, RenderError> {
+    let format = match format {
+        RenderFormat::Svg => Format::Svg,
+        RenderFormat::Png => Format::Png,
+    };
+    graphviz_rust::exec(
+        picture,
+        &mut PrinterContext::default(),
+        vec![CommandArg::Format(format)],
+    )
+    .map_err(render_error)
+}
+
+/// What `exec`'s error means. It reports a missing program and a missing temporary directory
+/// alike (`NotFound`), so `PATH` decides which; a failing `dot` comes back as its standard error,
+/// without the exit status.
+fn render_error(e: std::io::Error) -> RenderError {
+    if e.kind() == std::io::ErrorKind::NotFound && !on_path("dot") {
+        return RenderError::Missing;
+    }
+    let said = e.to_string();
+    let said = said.trim();
+    RenderError::Failed(if said.is_empty() {
+        "it exited with an error and without a message".into()
+    } else {
+        said.to_string()
+    })
+}
+
+/// Whether `program` is a file in one of `PATH`'s directories (the lookup `Command` does).
+fn on_path(program: &str) -> bool {
+    let exe = format!("{program}{}", std::env::consts::EXE_SUFFIX);
+    std::env::var_os("PATH")
+        .is_some_and(|dirs| std::env::split_paths(&dirs).any(|d| d.join(&exe).is_file()))
+}
+
+/// Picture formats `dot` renders for us.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RenderFormat {
+    Svg,
+    Png,
+}
+
+impl RenderFormat {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RenderFormat::Svg => "svg",
+            RenderFormat::Png => "png",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("Graphviz `dot` is not installed; install it (Debian/Ubuntu: `apt-get install graphviz`, macOS: `brew install graphviz`) or export DOT without --render")]
+    Missing,
+    #[error("Graphviz `dot` failed: {0}")]
+    Failed(String),
 }
 
 #[cfg(test)]
 mod tests {
-    use super::quote;
+    use super::*;
 
     #[test]
     fn quoting_neutralises_dot_syntax() {
         assert_eq!(quote(r#"a"b\c"#), r#""a\"b\\c""#);
         assert_eq!(quote("x\ny"), r#""x\ny""#);
         assert_eq!(quote("<>{}|é"), "\"<>{}|é\"");
+        // A trailing backslash cannot escape the closing quote.
+        assert_eq!(quote("end\\"), r#""end\\""#);
         // Every other control character is dropped, C1 ones (two UTF-8 bytes) included; what
-        // surrounds them is kept whole.
+        // surrounds them is kept whole. Bidirectional marks are text, not control characters.
         assert_eq!(quote("a\rb\u{85}c\u{7f}d\u{0}é\u{9f}"), "\"abcdé\"");
+        assert_eq!(quote("\u{202e}x\u{200f}"), "\"\u{202e}x\u{200f}\"");
         assert_eq!(quote(""), "\"\"");
+    }
+
+    #[test]
+    fn printed_ids_are_the_quoted_strings() {
+        let graph = Graph::DiGraph {
+            id: Id::Plain("heir".into()),
+            strict: false,
+            stmts: vec![Stmt::Node(DotNode::new(
+                NodeId(id("a\"]; b -> c [x=\"y"), None),
+                vec![attr("label", "l\\")],
+            ))],
+        };
+        assert_eq!(
+            print(&graph),
+            "digraph heir {\n  \"a\\\"]; b -> c [x=\\\"y\"[label=\"l\\\\\"]\n}\n"
+        );
+    }
+
+    #[test]
+    fn too_large_names_the_count_and_the_ways_out() {
+        let said = TooLarge { nodes: 1_014_535 }.to_string();
+        assert!(said.contains("1014535 nodes"), "{said}");
+        assert!(said.contains(&MAX_WHOLE_GRAPH_NODES.to_string()), "{said}");
+        assert!(said.contains("--blast-from"), "{said}");
+        assert!(said.contains("heir export opengraph"), "{said}");
+        assert!(said.contains("heir export neo4j"), "{said}");
+    }
+
+    #[test]
+    fn a_failing_dot_is_explained_and_a_missing_one_named() {
+        let silent = render_error(std::io::Error::other(""));
+        assert_eq!(
+            silent.to_string(),
+            "Graphviz `dot` failed: it exited with an error and without a message"
+        );
+        let said = render_error(std::io::Error::other("Error: syntax error in line 1\n"));
+        assert_eq!(
+            said.to_string(),
+            "Graphviz `dot` failed: Error: syntax error in line 1"
+        );
     }
 }

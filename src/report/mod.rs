@@ -77,7 +77,7 @@ pub struct Dot;
 impl Sink for Dot {
     fn write(&mut self, out: &mut dyn Write, report: &Output<'_>) -> io::Result<()> {
         match report {
-            Output::Blast(g, r) => crate::export::dot::write_blast_dot(g, r, out),
+            Output::Blast(g, r) => out.write_all(crate::export::dot::blast_dot(g, r).as_bytes()),
             _ => Err(io::Error::other("the dot format is only for `heir blast`")),
         }
     }
