@@ -22,6 +22,14 @@ pub mod oktalog;
 pub mod records;
 pub mod signins;
 
+/// The toy collector of `docs/collectors.md` ("Writing a collector"), compiled from the guide's
+/// own file so the tests can prove the guide's claim.
+#[cfg(test)]
+#[path = "../../docs/collectors/hello.rs"]
+mod hello;
+#[cfg(test)]
+mod tests;
+
 use std::collections::BTreeMap;
 
 pub use collector::{Collector, Context};
