@@ -29,9 +29,11 @@ use crate::error::HeirError;
 /// fn args(&self, cmd: clap::Command) -> clap::Command { HelloOpts::augment_args(cmd) }
 /// fn run(&self, m: &clap::ArgMatches, ctx: &Context) -> Result<Collection, HeirError> {
 ///     let o: HelloOpts = parse(m)?;
-///     …
+///     Ok(transform(&fetch(&o, ctx)?))
 /// }
 /// ```
+///
+/// A complete example is `docs/collectors/hello.rs`, run by the tests.
 pub trait Collector: Sync {
     /// The subcommand name, also the document's `sources[].name` (`okta`, `signins`).
     fn name(&self) -> &'static str;

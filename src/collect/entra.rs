@@ -9,7 +9,7 @@
 //! offline on recorded responses; [`Collection::into_document`] loads. What is read, the Graph
 //! permissions it needs and what becomes which node and edge are in `docs/collectors/entra.md`.
 //!
-//! Id conventions (`platform:kind:native-id`, see [`super::id`]):
+//! Id conventions (`platform:kind:native-id`, see [`crate::model::naming`]):
 //! - `entra:idp:<tenant id>`: the tenant;
 //! - `entra:user:<object id>`, `entra:group:<object id>`, `entra:role:<role definition id>`
 //!   (built-in roles: the template id);

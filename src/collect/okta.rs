@@ -594,6 +594,8 @@ pub async fn collect(
 /// `heir collect okta`.
 pub struct Okta;
 
+// The doc comments are the `--help` texts, kept as they were: rustdoc's link lint does not apply.
+#[allow(rustdoc::bare_urls)]
 #[derive(clap::Args, Debug)]
 pub struct OktaOpts {
     /// e.g. https://acme.okta.com (token from OKTA_API_TOKEN).
