@@ -574,6 +574,7 @@ pub fn synth(users: usize, seed: u64, at: Timestamp) -> Document {
             complete: true,
             reason: None,
             platforms: Vec::new(),
+            records: None,
         })
         .collect();
     dedupe(&mut b.doc);

@@ -384,3 +384,162 @@ fn sign_in_export_becomes_entra_session_lineage() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("bad-signins.json"));
 }
+
+/// Arguments after `collect`, environment, the expected last stderr line, the expected `records`.
+type Case<'a> = (
+    Vec<String>,
+    Vec<(&'a str, &'a str)>,
+    &'a str,
+    serde_json::Value,
+);
+
+/// The record accounting of every source on its fixtures: exact figures, the last stderr line,
+/// the same figures in the document, and `--strict` turning a skipped record into exit 3 after
+/// writing.
+#[test]
+fn record_accounting_is_written_and_printed_last() {
+    let scratch = Scratch::new("record_accounting_is_written_and_printed_last");
+    let okta = org(&[]);
+    let graph_mock = MockServer::start();
+    let graph = serve_tenant(&graph_mock, &recorded());
+    let cases: Vec<Case> = vec![
+        (
+            vec!["okta".into(), "--org-url".into(), okta.base.clone()],
+            vec![("OKTA_API_TOKEN", OKTA_TOKEN)],
+            "okta: read 49 · used 48 · skipped 1 (inactive: 1)",
+            serde_json::json!({"read": 49, "used": 48, "skipped": {"inactive": 1},
+                               "examples": {"inactive": ["rul1officeFAKE1"]}}),
+        ),
+        (
+            vec![
+                "oktalog".into(),
+                "--file".into(),
+                "tests/fixtures/okta/system-log.json".into(),
+            ],
+            vec![],
+            "oktalog: read 13 · used 12 · skipped 1 (unsuccessful outcome: 1)",
+            serde_json::json!({"read": 13, "used": 12, "skipped": {"unsuccessful outcome": 1},
+                "examples": {"unsuccessful outcome":
+                    ["6a1f0c6e-0000-4000-8000-000000000001 (user.session.start)"]}}),
+        ),
+        (
+            vec!["entra".into(), "--graph-url".into(), graph.clone()],
+            vec![("ENTRA_ACCESS_TOKEN", GRAPH_TOKEN)],
+            "entra: read 53 · used 50 · skipped 3 (deleted: 1, object type not modelled: 1, \
+             scoped role not modelled: 1)",
+            serde_json::json!({"read": 53, "used": 50,
+                "skipped": {"deleted": 1, "object type not modelled": 1, "scoped role not modelled": 1},
+                "examples": {"deleted": ["QXJhT2xkUG9jRGVsZXRlZA"],
+                    "object type not modelled": ["#microsoft.graph.device de0de0de-0000-4000-8000-000000000d01"],
+                    "scoped role not modelled": ["RaEveGlobalReaderAU-0005"]}}),
+        ),
+        (
+            vec![
+                "signins".into(),
+                "--file".into(),
+                "tests/fixtures/entra/signins.page.json".into(),
+            ],
+            vec![],
+            "signins: read 7 · used 6 · skipped 1 (failed sign-in: 1)",
+            serde_json::json!({"read": 7, "used": 6, "skipped": {"failed sign-in": 1},
+                "examples": {"failed sign-in": ["7d7d7d7d-0000-4000-8000-000000000d04"]}}),
+        ),
+    ];
+    for (args, env, last, records) in cases {
+        let source = args[0].clone();
+        let out_file = scratch.file(&format!("{source}.json"));
+        let mut argv: Vec<&str> = vec!["collect"];
+        argv.extend(args.iter().map(String::as_str));
+        argv.extend(["-o", out_file.to_str().unwrap(), "--quiet"]);
+        let out = heir(&argv, &env);
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert_eq!(out.status.code(), Some(0), "{source}: {err}");
+        assert_eq!(err.lines().last(), Some(last), "{source}: {err}");
+        assert!(!err.contains("warning:"), "{source}: {err}");
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&out_file).unwrap()).unwrap();
+        assert_eq!(doc["sources"][0]["records"], records, "{source}");
+
+        // --strict: written all the same, exit 3, the accounting still printed before the error.
+        std::fs::remove_file(&out_file).unwrap();
+        argv.push("--strict");
+        let out = heir(&argv, &env);
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert_eq!(out.status.code(), Some(3), "{source} --strict: {err}");
+        let lines: Vec<&str> = err.lines().collect();
+        assert_eq!(lines[lines.len() - 2], last, "{err}");
+        assert!(
+            lines[lines.len() - 1].starts_with(&format!("error: {source}: ")),
+            "{err}"
+        );
+        assert!(out_file.exists(), "{source}: --strict writes the document");
+        assert!(!err.contains(OKTA_TOKEN) && !err.contains(GRAPH_TOKEN));
+    }
+}
+
+#[test]
+fn a_log_with_nothing_usable_is_a_warning_and_strict_fails() {
+    let scratch = Scratch::new("a_log_with_nothing_usable_is_a_warning_and_strict_fails");
+    let log = scratch.file("other-events.ndjson");
+    std::fs::write(
+        &log,
+        "{\"uuid\":\"e1\",\"eventType\":\"user.account.update_password\",\"published\":\"2025-03-10T08:00:00Z\"}\n\
+         {\"uuid\":\"e2\",\"eventType\":\"user.session.start\",\"outcome\":{\"result\":\"FAILURE\"}}\n",
+    )
+    .unwrap();
+    let out_file = scratch.file("out.json");
+    let args = [
+        "collect",
+        "oktalog",
+        "--file",
+        log.to_str().unwrap(),
+        "-o",
+        out_file.to_str().unwrap(),
+    ];
+    let out = heir(&args, &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("warning: oktalog: none of the 2 records read was used"),
+        "{err}"
+    );
+    assert_eq!(
+        err.lines().last(),
+        Some("oktalog: read 2 · used 0 · skipped 2 (event type not modelled: 1, unsuccessful outcome: 1)")
+    );
+    let mut strict = args.to_vec();
+    strict.push("--strict");
+    assert_eq!(heir(&strict, &[]).status.code(), Some(3));
+}
+
+#[test]
+fn an_incomplete_collection_is_exit_4_even_with_strict() {
+    let scratch = Scratch::new("an_incomplete_collection_is_exit_4_even_with_strict");
+    let okta = org(&[(
+        "/api/v1/groups?limit=200",
+        vec![Reply::json("[{\"id\": \"00g1engFAKE0001\", ")],
+    )]);
+    let out_file = scratch.file("partial.json");
+    let out = heir(
+        &[
+            "collect",
+            "okta",
+            "--org-url",
+            &okta.base,
+            "-o",
+            out_file.to_str().unwrap(),
+            "--quiet",
+            "--strict",
+        ],
+        &[("OKTA_API_TOKEN", OKTA_TOKEN)],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    // The groups were not read, so neither were their members: fewer records, same reasons.
+    let lines: Vec<&str> = err.lines().collect();
+    assert!(
+        lines[lines.len() - 2].starts_with("okta: read ")
+            && lines[lines.len() - 1].contains("incomplete"),
+        "{err}"
+    );
+}

@@ -848,3 +848,73 @@ async fn live_sign_ins_page_and_merge_non_interactive() {
     .unwrap_err();
     assert!(err.to_string().contains("ENTRA_ACCESS_TOKEN"));
 }
+
+/// `(read, used, skipped by reason)` of a collection.
+fn accounting(c: &Collection) -> (u64, u64, BTreeMap<String, u64>) {
+    let r = c.records.records();
+    (r.read, r.used, r.skipped)
+}
+
+fn reasons(pairs: &[(&str, u64)]) -> BTreeMap<String, u64> {
+    pairs.iter().map(|(k, n)| (k.to_string(), *n)).collect()
+}
+
+#[test]
+fn entra_accounting_on_the_recorded_tenant() {
+    let raw = recorded();
+    assert_eq!(raw.records(), 53);
+    let c = entra::transform(&raw);
+    // A deleted app role assignment, a device among a group's members, and a role scoped to an
+    // administrative unit are read and named, not modelled.
+    assert_eq!(
+        accounting(&c),
+        (
+            53,
+            50,
+            reasons(&[
+                ("deleted", 1),
+                ("object type not modelled", 1),
+                ("scoped role not modelled", 1)
+            ])
+        )
+    );
+    // An assignment naming a principal the collection did not return is counted too (and makes
+    // the collection incomplete).
+    let mut raw = recorded();
+    raw.role_assignments.push(json!({"id": "ra-x", "roleDefinitionId":
+        "62e90394-69f5-4237-9190-012177145e10", "principalId": "not-collected", "directoryScopeId": "/"}));
+    let c = entra::transform(&raw);
+    let (read, used, skipped) = accounting(&c);
+    assert_eq!((read, used), (54, 50));
+    assert_eq!(skipped["principal not collected"], 1);
+    assert!(!c.problems.is_empty());
+}
+
+#[test]
+fn signins_accounting_on_the_recorded_page() {
+    let c = signins::transform(&sign_in_records());
+    assert_eq!(accounting(&c), (7, 6, reasons(&[("failed sign-in", 1)])));
+    let records = vec![
+        json!({"id": "x1", "createdDateTime": "2025-03-10T09:00:00Z", "userId": "u"}),
+        json!({"id": "x1", "createdDateTime": "2025-03-10T09:00:00Z", "userId": "u"}),
+        json!({"id": "x2", "createdDateTime": "yesterday", "userId": "u"}),
+        json!({"id": "x3", "createdDateTime": "2025-03-10T09:00:00Z"}),
+        json!({"createdDateTime": "2025-03-10T09:00:00Z", "userId": "u"}),
+        json!({"id": "x4", "status": {"errorCode": 50126}}),
+    ];
+    let c = signins::transform(&records);
+    assert_eq!(
+        accounting(&c),
+        (
+            6,
+            1,
+            reasons(&[
+                ("duplicate id", 1),
+                ("failed sign-in", 1),
+                ("no id", 1),
+                ("no userId", 1),
+                ("no valid createdDateTime", 1),
+            ])
+        )
+    );
+}

@@ -608,3 +608,103 @@ fn lineage_of_the_okta_session_lists_exactly_what_it_minted() {
         .iter()
         .all(|i| i.ip.as_deref() == Some("198.51.100.23")));
 }
+
+/// `(read, used, skipped by reason)` of a collection.
+fn accounting(c: &Collection) -> (u64, u64, BTreeMap<String, u64>) {
+    let r = c.records.records();
+    (r.read, r.used, r.skipped)
+}
+
+fn reasons(pairs: &[(&str, u64)]) -> BTreeMap<String, u64> {
+    pairs.iter().map(|(k, n)| (k.to_string(), *n)).collect()
+}
+
+#[test]
+fn okta_accounting_on_the_recorded_org() {
+    // 49 objects: 7 users, 2 groups, 6 memberships, 4 admin roles, 6 apps, 7 assignments,
+    // 5 policy rules, 2 refresh tokens, 3 consent grants, 2 API tokens, 1 service-app role,
+    // 2 scope grants, 2 client secrets; one policy rule is inactive.
+    let c = okta::transform(&offline_raw());
+    assert_eq!(accounting(&c), (49, 48, reasons(&[("inactive", 1)])));
+    assert_eq!(
+        c.records.records().examples["inactive"],
+        vec!["rul1officeFAKE1"]
+    );
+    // A record without an id, an inactive role and an assignment to an unknown app are each
+    // counted under their reason, not dropped silently.
+    let mut raw = offline_raw();
+    raw.users.push(serde_json::json!({"status": "ACTIVE"}));
+    raw.user_roles
+        .get_mut("00u1benFAKE0002")
+        .unwrap()
+        .push(serde_json::json!({"id": "ra-old", "status": "INACTIVE", "type": "SUPER_ADMIN"}));
+    raw.app_users.insert(
+        "0oa-gone".into(),
+        vec![serde_json::json!({"id": "00u1anaFAKE0001"})],
+    );
+    let c = okta::transform(&raw);
+    assert_eq!(
+        accounting(&c),
+        (
+            52,
+            48,
+            reasons(&[
+                ("assignment to an app not listed", 1),
+                ("inactive", 2),
+                ("missing id", 1)
+            ])
+        )
+    );
+    assert_eq!(c.records.records().examples["missing id"], vec!["user #8"]);
+}
+
+#[test]
+fn oktalog_accounting_on_the_recorded_log() {
+    let c = oktalog::collect_file(&read("system-log.json")).unwrap();
+    // 13 events: the failed sign-in is skipped; the profile update is a use of a known session.
+    assert_eq!(
+        accounting(&c),
+        (13, 12, reasons(&[("unsuccessful outcome", 1)]))
+    );
+    // Every way an event can go unused is named.
+    let events: Vec<Value> = serde_json::from_str(
+        r#"[
+        {"uuid":"a","eventType":"user.session.start","published":"2025-03-10T08:00:00Z",
+         "authenticationContext":{"externalSessionId":"s1"},"actor":{"type":"User","id":"u1"}},
+        {"uuid":"b","eventType":"user.session.start","published":"2025-03-10T08:00:00Z"},
+        {"uuid":"c","eventType":"user.authentication.sso","published":"2025-03-10T08:01:00Z",
+         "authenticationContext":{"externalSessionId":"s1"},"outcome":{"result":"FAILURE"}},
+        {"uuid":"d","eventType":"user.session.end","published":"2025-03-10T09:00:00Z",
+         "authenticationContext":{"externalSessionId":"elsewhere"}},
+        {"uuid":"e","eventType":"user.session.clear","published":"2025-03-10T09:00:00Z",
+         "target":[{"type":"User","id":"someone-else"}]},
+        {"uuid":"f","eventType":"policy.lifecycle.update","published":"2025-03-10T09:00:00Z"},
+        {"uuid":"g","eventType":"user.account.update_profile","published":"2025-03-10T08:30:00Z",
+         "authenticationContext":{"externalSessionId":"s1"}},
+        {"uuid":"h"},
+        42
+    ]"#,
+    )
+    .unwrap();
+    let c = oktalog::transform(&events);
+    assert_eq!(
+        accounting(&c),
+        (
+            9,
+            2,
+            reasons(&[
+                ("clears no session in the log", 1),
+                ("ends a session not in the log", 1),
+                ("event type not modelled", 1),
+                ("no eventType", 1),
+                ("no session id", 1),
+                ("not a JSON object", 1),
+                ("unsuccessful outcome", 1),
+            ])
+        )
+    );
+    assert_eq!(
+        c.records.records().examples["not a JSON object"],
+        vec!["event #9 (a number)"]
+    );
+}

@@ -1,25 +1,21 @@
-//! `heir collect SOURCE … -o FILE`: run one collector, write its document atomically, and make
-//! an incomplete collection visible (exit 4 after writing).
+//! `heir collect SOURCE … -o FILE`: run one collector of the registry, write its document
+//! atomically, print its record accounting, and make an incomplete or (with `--strict`) lossy
+//! collection visible in the exit code after writing.
+//!
+//! The subcommands are built from [`crate::collect::registry`]: this file knows no source by
+//! name, so adding one never adds a match arm here.
 
-use clap::{Args, Subcommand};
+use std::io::Write;
 
-use crate::collect::http::{FetchError, Policy};
-use crate::collect::{Collection, Progress};
+use clap::{ArgMatches, Args, FromArgMatches};
+
+use crate::collect::http::Policy;
+use crate::collect::records::summary;
+use crate::collect::{Collection, Collector, Context, Progress};
 use crate::error::HeirError;
 use crate::model::Timestamp;
 
-#[derive(Subcommand, Debug)]
-pub enum CollectCommand {
-    /// Okta: users, groups, admin roles, apps and assignments, grants, refresh and API tokens.
-    Okta(OktaOpts),
-    /// Okta System Log: sessions and what was minted from them (live or from an export).
-    Oktalog(OktaLogOpts),
-    /// Microsoft Entra ID through Microsoft Graph.
-    Entra(EntraOpts),
-    /// Entra sign-in logs grouped by session (live or from an export).
-    Signins(SigninsOpts),
-}
-
+/// The flags every collector takes, after its own.
 #[derive(Args, Debug)]
 pub struct Common {
     /// The document to write (JSON), atomically.
@@ -28,100 +24,135 @@ pub struct Common {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Exit 3 (after writing) when any input record was skipped.
+    #[arg(long)]
+    pub strict: bool,
 }
 
-#[derive(Args, Debug)]
-pub struct OktaOpts {
-    /// e.g. https://acme.okta.com (token from OKTA_API_TOKEN).
-    #[arg(long, value_name = "URL")]
-    pub org_url: String,
-    #[command(flatten)]
-    pub common: Common,
+/// The parsed `heir collect SOURCE …`: which collector, and its arguments as clap matched them
+/// (the collector reads its typed options from them).
+pub struct CollectCommand {
+    collector: &'static dyn Collector,
+    matches: ArgMatches,
 }
 
-#[derive(Args, Debug)]
-pub struct OktaLogOpts {
-    /// Read the System Log live from this org (token from OKTA_API_TOKEN).
-    #[arg(
-        long,
-        value_name = "URL",
-        conflicts_with = "file",
-        required_unless_present = "file"
-    )]
-    pub org_url: Option<String>,
-    /// Only events at or after this time (RFC 3339), live mode.
-    #[arg(long, value_name = "RFC3339", value_parser = Timestamp::parse)]
-    pub since: Option<Timestamp>,
-    /// An exported System Log (JSON array or NDJSON).
-    #[arg(long, value_name = "FILE")]
-    pub file: Option<std::path::PathBuf>,
-    #[command(flatten)]
-    pub common: Common,
-}
-
-#[derive(Args, Debug)]
-pub struct EntraOpts {
-    /// Microsoft Graph base URL.
-    #[arg(
-        long,
-        value_name = "URL",
-        default_value = "https://graph.microsoft.com/v1.0"
-    )]
-    pub graph_url: String,
-    #[command(flatten)]
-    pub common: Common,
-}
-
-#[derive(Args, Debug)]
-pub struct SigninsOpts {
-    /// Read sign-in logs live from Microsoft Graph (this base URL; the beta endpoint carries
-    /// session ids).
-    #[arg(
-        long,
-        value_name = "URL",
-        conflicts_with = "file",
-        required_unless_present = "file"
-    )]
-    pub graph_url: Option<String>,
-    /// Only sign-ins at or after this time (RFC 3339), live mode.
-    #[arg(long, value_name = "RFC3339", value_parser = Timestamp::parse)]
-    pub since: Option<Timestamp>,
-    /// An exported sign-in log (JSON array, `{"value": [...]}` or NDJSON).
-    #[arg(long, value_name = "FILE")]
-    pub file: Option<std::path::PathBuf>,
-    #[command(flatten)]
-    pub common: Common,
-}
-
-fn env_token(var: &str) -> Result<String, HeirError> {
-    match std::env::var(var) {
-        Ok(v) if !v.trim().is_empty() => Ok(v),
-        _ => Err(HeirError::Environment(format!(
-            "the environment variable {var} is not set\n  fix: export {var}=… with a read-only API credential (see docs/collectors.md)"
-        ))),
+impl std::fmt::Debug for CollectCommand {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CollectCommand")
+            .field("source", &self.collector.name())
+            .finish_non_exhaustive()
     }
 }
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime starts")
+/// The subcommand of one collector: its name, its one-line about, its flags, the common flags.
+pub fn subcommand(c: &dyn Collector) -> clap::Command {
+    // The about goes last: a derived `Args` may set its own from the struct's doc comment.
+    Common::augment_args(c.args(clap::Command::new(c.name())))
+        .about(c.about())
+        .long_about(None)
 }
 
-fn read_file(path: &std::path::Path) -> Result<String, HeirError> {
-    std::fs::read_to_string(path)
-        .map_err(|e| HeirError::io(format!("reading {}", path.display()), e))
+/// Adds one subcommand per collector of `collectors` to `cmd`.
+pub fn with_collectors(cmd: clap::Command, collectors: &[&'static dyn Collector]) -> clap::Command {
+    collectors
+        .iter()
+        .fold(cmd, |cmd, c| cmd.subcommand(subcommand(*c)))
 }
 
-/// Writes the collection, then reports what is missing: exit 4 when incomplete.
-fn finish(
-    collected: Result<Collection, FetchError>,
-    common: &Common,
-    progress: Progress,
+impl CollectCommand {
+    /// The collector named by the matched subcommand of `m`, among `collectors`.
+    fn find(m: &ArgMatches, collectors: &[&'static dyn Collector]) -> Result<Self, clap::Error> {
+        let Some((name, sub)) = m.subcommand() else {
+            return Err(clap::Error::raw(
+                clap::error::ErrorKind::MissingSubcommand,
+                "heir collect needs a source (see `heir collect --help`)\n",
+            ));
+        };
+        let collector = collectors
+            .iter()
+            .find(|c| c.name() == name)
+            .copied()
+            .ok_or_else(|| {
+                clap::Error::raw(
+                    clap::error::ErrorKind::InvalidSubcommand,
+                    format!("`{name}` is not a source of heir collect\n"),
+                )
+            })?;
+        Ok(CollectCommand {
+            collector,
+            matches: sub.clone(),
+        })
+    }
+}
+
+impl FromArgMatches for CollectCommand {
+    fn from_arg_matches(m: &ArgMatches) -> Result<Self, clap::Error> {
+        Self::find(m, crate::collect::registry())
+    }
+
+    fn update_from_arg_matches(&mut self, m: &ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(m)?;
+        Ok(())
+    }
+}
+
+impl clap::Subcommand for CollectCommand {
+    fn augment_subcommands(cmd: clap::Command) -> clap::Command {
+        with_collectors(cmd, crate::collect::registry())
+    }
+
+    fn augment_subcommands_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_subcommands(cmd)
+    }
+
+    fn has_subcommand(name: &str) -> bool {
+        crate::collect::registry().iter().any(|c| c.name() == name)
+    }
+}
+
+pub fn run(cmd: CollectCommand) -> Result<(), HeirError> {
+    execute(&cmd, &mut std::io::stderr())
+}
+
+/// Parses `argv` (`["collect", SOURCE, …]`) against `collectors` and runs it, writing the
+/// messages to `err`: the same plumbing as `heir collect`, over any list of collectors (the
+/// tests run a toy collector through it).
+pub fn run_with(
+    collectors: &[&'static dyn Collector],
+    argv: &[&str],
+    err: &mut dyn Write,
 ) -> Result<(), HeirError> {
+    let cmd = with_collectors(
+        clap::Command::new("collect")
+            .no_binary_name(true)
+            .subcommand_required(true),
+        collectors,
+    );
+    let m = cmd
+        .try_get_matches_from(argv.iter().skip(1))
+        .map_err(|e| HeirError::Usage(e.to_string()))?;
+    execute(
+        &CollectCommand::find(&m, collectors).map_err(|e| HeirError::Usage(e.to_string()))?,
+        err,
+    )
+}
+
+fn execute(cmd: &CollectCommand, err: &mut dyn Write) -> Result<(), HeirError> {
+    let common =
+        Common::from_arg_matches(&cmd.matches).map_err(|e| HeirError::Usage(e.to_string()))?;
+    let progress = Progress::new(cmd.collector.name(), common.quiet);
+    let ctx = Context {
+        policy: Policy::default(),
+        progress: &progress,
+    };
+    let collected = cmd.collector.run(&cmd.matches, &ctx);
     progress.finish();
-    let collection = collected.map_err(|e| HeirError::Environment(e.to_string()))?;
+    finish(collected?, &common, err)
+}
+
+/// Writes the collection, then reports: what was written, the record accounting (last line),
+/// and the exit code — 4 when incomplete, else 3 when `--strict` and records were skipped.
+fn finish(collection: Collection, common: &Common, err: &mut dyn Write) -> Result<(), HeirError> {
     let source = collection.source.clone();
     let doc = collection.into_document(Timestamp::now());
     let out = common.output.display().to_string();
@@ -130,72 +161,44 @@ fn finish(
     bytes.push(b'\n');
     crate::sys::fs::write_atomic(&common.output, &bytes)
         .map_err(|e| HeirError::io(format!("writing {out}"), e))?;
-    eprintln!(
+    let written = doc.sources.first().cloned();
+    let records = written
+        .as_ref()
+        .and_then(|s| s.records.clone())
+        .unwrap_or_default();
+    let skipped: u64 = records.skipped.values().sum();
+    // Messages on stderr are best effort: a closed stderr must not lose the exit code.
+    let mut say = |line: String| {
+        let _ = writeln!(err, "{line}");
+    };
+    say(format!(
         "{source}: {} nodes, {} edges written to {out}",
         doc.nodes.len(),
         doc.edges.len()
-    );
-    match doc.sources.iter().find(|s| !s.complete) {
-        Some(s) => Err(HeirError::Incomplete(format!(
+    ));
+    for (reason, examples) in &records.examples {
+        say(format!(
+            "{source}: skipped ({reason}), e.g. {}",
+            examples.join(", ")
+        ));
+    }
+    if records.read > 0 && records.used == 0 {
+        say(format!(
+            "warning: {source}: none of the {} records read was used — is this the input {source} reads?",
+            records.read
+        ));
+    }
+    say(summary(&source, &records));
+    if let Some(s) = written.filter(|s| !s.complete) {
+        return Err(HeirError::Incomplete(format!(
             "{source}: the collection is incomplete ({}); {out} was written and marked `complete: false`",
             s.reason.as_deref().unwrap_or("some endpoints failed")
-        ))),
-        None => Ok(()),
+        )));
     }
-}
-
-pub fn run(cmd: CollectCommand) -> Result<(), HeirError> {
-    let policy = Policy::default();
-    match cmd {
-        CollectCommand::Okta(o) => {
-            let token = env_token("OKTA_API_TOKEN")?;
-            let progress = Progress::new("okta", o.common.quiet);
-            let r = runtime().block_on(crate::collect::okta::collect(
-                &o.org_url, token, policy, &progress,
-            ));
-            finish(r, &o.common, progress)
-        }
-        CollectCommand::Oktalog(o) => {
-            let progress = Progress::new("oktalog", o.common.quiet);
-            let r = match (&o.file, &o.org_url) {
-                (Some(f), _) => Ok(crate::collect::oktalog::collect_file(&read_file(f)?)
-                    .map_err(|e| HeirError::Input(format!("{}: {e}", f.display())))?),
-                (None, Some(url)) => {
-                    let token = env_token("OKTA_API_TOKEN")?;
-                    runtime().block_on(crate::collect::oktalog::collect_live(
-                        url, token, o.since, policy, &progress,
-                    ))
-                }
-                (None, None) => return Err(HeirError::Usage("give --org-url or --file".into())),
-            };
-            finish(r, &o.common, progress)
-        }
-        CollectCommand::Entra(o) => {
-            let auth = crate::collect::entra::auth_from_env().map_err(HeirError::Environment)?;
-            let progress = Progress::new("entra", o.common.quiet);
-            let r = runtime().block_on(crate::collect::entra::collect(
-                &o.graph_url,
-                auth,
-                policy,
-                &progress,
-            ));
-            finish(r, &o.common, progress)
-        }
-        CollectCommand::Signins(o) => {
-            let progress = Progress::new("signins", o.common.quiet);
-            let r = match (&o.file, &o.graph_url) {
-                (Some(f), _) => Ok(crate::collect::signins::collect_file(&read_file(f)?)
-                    .map_err(|e| HeirError::Input(format!("{}: {e}", f.display())))?),
-                (None, Some(url)) => {
-                    let auth =
-                        crate::collect::entra::auth_from_env().map_err(HeirError::Environment)?;
-                    runtime().block_on(crate::collect::signins::collect_live(
-                        url, auth, o.since, policy, &progress,
-                    ))
-                }
-                (None, None) => return Err(HeirError::Usage("give --graph-url or --file".into())),
-            };
-            finish(r, &o.common, progress)
-        }
+    if common.strict && skipped > 0 {
+        return Err(HeirError::Gate(format!(
+            "{source}: {skipped} record(s) skipped and --strict is set; {out} was written"
+        )));
     }
+    Ok(())
 }

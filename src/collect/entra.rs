@@ -9,7 +9,7 @@
 //! offline on recorded responses; [`Collection::into_document`] loads. What is read, the Graph
 //! permissions it needs and what becomes which node and edge are in `docs/collectors/entra.md`.
 //!
-//! Id conventions (`platform:kind:native-id`, see [`super::id`]):
+//! Id conventions (`platform:kind:native-id`, see [`crate::model::naming`]):
 //! - `entra:idp:<tenant id>`: the tenant;
 //! - `entra:user:<object id>`, `entra:group:<object id>`, `entra:role:<role definition id>`
 //!   (built-in roles: the template id);
@@ -55,11 +55,16 @@ async fn fan_out(
     )
     .await
 }
-use super::{edge_with as edge, id, props, Collection, Progress};
-use crate::model::{EdgeKind, Node, NodeKind, Props, Revocation, Timestamp, TokenType};
+use super::collector::{fetch_error, parse, Collector, Context};
+use super::json::{edge_with as edge, node_on, opt, pick, props, s, ts};
+use super::{Collection, Progress};
+use crate::error::HeirError;
+use crate::model::naming::{native, node_id, platform::ENTRA};
+use crate::model::{EdgeKind, Node, NodeKind, Props, Revocation, TokenType};
 
-/// The platform of every node this collector writes (besides external workloads).
-pub const PLATFORM: &str = "entra";
+/// The source name written to the document; every node it writes is on the `entra` platform
+/// ([`ENTRA`]) besides external workloads.
+pub const SOURCE: &str = "entra";
 /// Microsoft Graph v1.0, the default base URL of [`collect`].
 pub const GRAPH_URL: &str = "https://graph.microsoft.com/v1.0";
 /// Microsoft Graph beta: sign-ins carry `sessionId` there only.
@@ -73,7 +78,8 @@ pub const TOKEN_ENV: &str = "ENTRA_ACCESS_TOKEN";
 /// Names the client-credential variables in errors (never their values).
 pub const CLIENT_CREDENTIALS_ENV: &str = "ENTRA_TENANT_ID, ENTRA_CLIENT_ID and ENTRA_CLIENT_SECRET";
 
-/// The id of the node standing for the whole FOCI family.
+/// The id of the node standing for the whole FOCI family:
+/// `entra:app:` + [`native::FOCI_FAMILY`] (a test holds the two together).
 pub const FOCI_FAMILY_ID: &str = "entra:app:foci";
 
 /// Microsoft Graph's appId (the same in every tenant).
@@ -320,6 +326,36 @@ pub struct EntraRaw {
     pub app_role_assignments: BTreeMap<String, Vec<Value>>,
 }
 
+impl EntraRaw {
+    /// How many Graph objects were read: every item of every list (the record count of the
+    /// accounting). Lookup lists (role definitions) count as used: every entry is consulted.
+    pub fn records(&self) -> usize {
+        let lists = [
+            &self.organization,
+            &self.users,
+            &self.groups,
+            &self.role_definitions,
+            &self.role_assignments,
+            &self.service_principals,
+            &self.applications,
+            &self.oauth2_permission_grants,
+        ];
+        let maps = [
+            &self.group_members,
+            &self.app_owners,
+            &self.federated_credentials,
+            &self.sp_owners,
+            &self.app_role_assignments,
+        ];
+        lists.iter().map(|l| l.len()).sum::<usize>()
+            + maps
+                .iter()
+                .flat_map(|m| m.values())
+                .map(Vec::len)
+                .sum::<usize>()
+    }
+}
+
 /// A one-line error for a problem list (the `fix:` line joined with a dash).
 fn one_line(e: &FetchError) -> String {
     e.to_string()
@@ -511,6 +547,42 @@ pub async fn collect(
     Ok(c)
 }
 
+/// `heir collect entra`.
+pub struct Entra;
+
+#[derive(clap::Args, Debug)]
+pub struct EntraOpts {
+    /// Microsoft Graph base URL.
+    #[arg(long, value_name = "URL", default_value = GRAPH_URL)]
+    pub graph_url: String,
+}
+
+impl Collector for Entra {
+    fn name(&self) -> &'static str {
+        SOURCE
+    }
+
+    fn about(&self) -> &'static str {
+        "Microsoft Entra ID through Microsoft Graph"
+    }
+
+    fn args(&self, cmd: clap::Command) -> clap::Command {
+        <EntraOpts as clap::Args>::augment_args(cmd)
+    }
+
+    fn run(&self, args: &clap::ArgMatches, ctx: &Context) -> Result<Collection, HeirError> {
+        let o: EntraOpts = parse(args)?;
+        let auth = auth_from_env().map_err(HeirError::Environment)?;
+        ctx.block_on(collect(
+            &o.graph_url,
+            auth,
+            ctx.policy.clone(),
+            ctx.progress,
+        ))
+        .map_err(fetch_error)
+    }
+}
+
 // ------------------------------------------------------------------------------------------------
 // Reference data
 
@@ -622,8 +694,7 @@ pub fn is_foci(app_id: &str) -> bool {
 /// it `can_access` each family client present in the tenant. Built the same way by this
 /// collector and by the sign-ins importer, so the two documents merge without conflicts.
 pub fn foci_family_node() -> Node {
-    let mut n = Node::new(FOCI_FAMILY_ID, NodeKind::App);
-    n.platform = Some(PLATFORM.to_string());
+    let mut n = node(NodeKind::App, native::FOCI_FAMILY);
     n.name = Some("Microsoft FOCI family (any family client)".to_string());
     n.props.insert("foci".into(), Value::Bool(true));
     n.props.insert(
@@ -722,40 +793,21 @@ pub fn federated_workload(issuer: &str, subject: &str) -> (String, String) {
     }
 }
 
-// ------------------------------------------------------------------------------------------------
-// Small JSON helpers
-
-/// A non-empty string at a JSON pointer.
-fn s<'a>(v: &'a Value, ptr: &str) -> Option<&'a str> {
-    v.pointer(ptr)
-        .and_then(Value::as_str)
-        .filter(|x| !x.is_empty())
-}
-
-/// A time at a JSON pointer (unparseable times are left out, not guessed).
-fn ts(v: &Value, ptr: &str) -> Option<Timestamp> {
-    s(v, ptr).and_then(|t| Timestamp::parse(t).ok())
-}
-
-/// Copies the listed top-level fields into props when present and not null or empty.
-fn pick(v: &Value, keys: &[&str]) -> Props {
-    let mut p = Props::new();
-    for k in keys {
-        if let Some(x) = v.get(*k).filter(|x| !x.is_null()) {
-            if x.as_str() != Some("") {
-                p.insert((*k).to_string(), x.clone());
-            }
-        }
-    }
-    p
-}
-
 fn node(kind: NodeKind, native: &str) -> Node {
-    super::node_on(PLATFORM, kind, native)
+    node_on(ENTRA, kind, native)
 }
 
-fn opt(v: Option<&str>) -> Value {
-    v.map(Value::from).unwrap_or(Value::Null)
+/// Skip reasons shared by several record types.
+const MISSING_ID: &str = "missing id";
+const MEMBER_TYPE: &str = "object type not modelled";
+
+/// A directory object as an example of a skip: its type and id.
+fn member_example(v: &Value) -> String {
+    format!(
+        "{} {}",
+        s(v, "/@odata.type").unwrap_or("untyped object"),
+        s(v, "/id").unwrap_or("without id")
+    )
 }
 
 /// The node id of a directory object by its `@odata.type` (users, groups, service principals).
@@ -767,7 +819,7 @@ fn directory_object(v: &Value) -> Option<String> {
         "#microsoft.graph.servicePrincipal" => NodeKind::ServiceAccount,
         _ => return None,
     };
-    Some(id(PLATFORM, kind, oid))
+    Some(node_id(ENTRA, kind, oid))
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -830,7 +882,7 @@ impl<'a> Builder<'a> {
             .unwrap_or_else(|| "unknown-tenant".to_string());
         Builder {
             raw,
-            c: Collection::new(PLATFORM),
+            c: Collection::new(SOURCE),
             tenant,
             users: by_id(&raw.users),
             groups: by_id(&raw.groups),
@@ -847,11 +899,11 @@ impl<'a> Builder<'a> {
     }
 
     fn idp_id(&self) -> String {
-        id(PLATFORM, NodeKind::Idp, &self.tenant)
+        node_id(ENTRA, NodeKind::Idp, &self.tenant)
     }
 
     fn sp_id(sp: &Value) -> Option<String> {
-        s(sp, "/id").map(|i| id(PLATFORM, NodeKind::ServiceAccount, i))
+        s(sp, "/id").map(|i| node_id(ENTRA, NodeKind::ServiceAccount, i))
     }
 
     fn sp_of_app(&self, app_id: &str) -> Option<&'a Value> {
@@ -869,7 +921,7 @@ impl<'a> Builder<'a> {
         } else {
             return None;
         };
-        Some(id(PLATFORM, kind, oid))
+        Some(node_id(ENTRA, kind, oid))
     }
 
     fn add(&mut self, n: Node) {
@@ -913,8 +965,11 @@ impl<'a> Builder<'a> {
     }
 
     fn users(&mut self) {
-        for u in &self.raw.users {
-            let Some(uid) = s(u, "/id") else { continue };
+        for (i, u) in self.raw.users.iter().enumerate() {
+            let Some(uid) = s(u, "/id") else {
+                self.c.records.skip(MISSING_ID, format!("user #{}", i + 1));
+                continue;
+            };
             let mut n = node(NodeKind::User, uid);
             let upn = s(u, "/userPrincipalName");
             n.name = upn.or(s(u, "/displayName")).map(str::to_string);
@@ -941,8 +996,11 @@ impl<'a> Builder<'a> {
     }
 
     fn groups(&mut self) {
-        for g in &self.raw.groups {
-            let Some(gid) = s(g, "/id") else { continue };
+        for (i, g) in self.raw.groups.iter().enumerate() {
+            let Some(gid) = s(g, "/id") else {
+                self.c.records.skip(MISSING_ID, format!("group #{}", i + 1));
+                continue;
+            };
             let mut n = node(NodeKind::Group, gid);
             n.name = s(g, "/displayName").map(str::to_string);
             n.props = pick(
@@ -960,7 +1018,10 @@ impl<'a> Builder<'a> {
             for m in self.raw.group_members.get(gid).into_iter().flatten() {
                 match directory_object(m) {
                     Some(mid) => member_edges.push(mid),
-                    None => not_modelled += 1,
+                    None => {
+                        not_modelled += 1;
+                        self.c.records.skip(MEMBER_TYPE, member_example(m));
+                    }
                 }
             }
             if not_modelled > 0 {
@@ -1030,8 +1091,13 @@ impl<'a> Builder<'a> {
     }
 
     fn service_principals(&mut self) {
-        for sp in &self.raw.service_principals {
-            let Some(oid) = s(sp, "/id") else { continue };
+        for (i, sp) in self.raw.service_principals.iter().enumerate() {
+            let Some(oid) = s(sp, "/id") else {
+                self.c
+                    .records
+                    .skip(MISSING_ID, format!("service principal #{}", i + 1));
+                continue;
+            };
             let mut n = node(NodeKind::ServiceAccount, oid);
             let name = s(sp, "/displayName")
                 .or(s(sp, "/appDisplayName"))
@@ -1113,17 +1179,23 @@ impl<'a> Builder<'a> {
             }
             // Owners of the service principal can add credentials to it.
             for o in self.raw.sp_owners.get(oid).into_iter().flatten() {
-                if let Some(owner) = directory_object(o) {
-                    let p = props([("via", Value::from("service principal owner"))]);
-                    self.link(&owner, &spid, EdgeKind::Owns, p);
+                match directory_object(o) {
+                    Some(owner) => {
+                        let p = props([("via", Value::from("service principal owner"))]);
+                        self.link(&owner, &spid, EdgeKind::Owns, p);
+                    }
+                    None => self.c.records.skip(MEMBER_TYPE, member_example(o)),
                 }
             }
         }
     }
 
     fn applications(&mut self) {
-        for app in &self.raw.applications {
+        for (i, app) in self.raw.applications.iter().enumerate() {
             let (Some(oid), Some(app_id)) = (s(app, "/id"), s(app, "/appId")) else {
+                let name =
+                    s(app, "/id").map_or_else(|| format!("application #{}", i + 1), str::to_string);
+                self.c.records.skip("missing id or appId", name);
                 continue;
             };
             let mut n = node(NodeKind::App, app_id);
@@ -1174,6 +1246,7 @@ impl<'a> Builder<'a> {
             // principal: they own both.
             for o in self.raw.app_owners.get(oid).into_iter().flatten() {
                 let Some(owner) = directory_object(o) else {
+                    self.c.records.skip(MEMBER_TYPE, member_example(o));
                     continue;
                 };
                 let p = props([("via", Value::from("application owner"))]);
@@ -1184,7 +1257,17 @@ impl<'a> Builder<'a> {
             }
             // Workload identity federation: whoever runs as the trusted subject gets tokens for
             // the service principal.
-            let Some(spid) = &spid else { continue };
+            let fics = self.raw.federated_credentials.get(oid);
+            let Some(spid) = &spid else {
+                for fic in fics.into_iter().flatten() {
+                    let name = s(fic, "/id").unwrap_or(oid);
+                    self.c.records.skip(
+                        "federated credential of an app without a service principal",
+                        name,
+                    );
+                }
+                continue;
+            };
             for fic in self
                 .raw
                 .federated_credentials
@@ -1193,10 +1276,14 @@ impl<'a> Builder<'a> {
                 .flatten()
             {
                 let (Some(issuer), Some(subject)) = (s(fic, "/issuer"), s(fic, "/subject")) else {
+                    let name = s(fic, "/id").unwrap_or(oid);
+                    self.c
+                        .records
+                        .skip("federated credential without issuer or subject", name);
                     continue;
                 };
                 let (platform, native) = federated_workload(issuer, subject);
-                let wid = id(&platform, NodeKind::Workload, &native);
+                let wid = node_id(&platform, NodeKind::Workload, &native);
                 let mut w = Node::new(wid.clone(), NodeKind::Workload);
                 w.platform = Some(platform);
                 w.name = Some(format!("{subject} ({issuer})"));
@@ -1223,7 +1310,7 @@ impl<'a> Builder<'a> {
     /// when the app is not registered in this tenant (third-party and Microsoft first-party apps).
     fn ensure_app(&mut self, sp: &Value) -> Option<String> {
         let app_id = s(sp, "/appId")?;
-        let aid = id(PLATFORM, NodeKind::App, app_id);
+        let aid = node_id(ENTRA, NodeKind::App, app_id);
         if self.app_nodes.insert(app_id.to_ascii_lowercase()) {
             let mut n = node(NodeKind::App, app_id);
             n.name = s(sp, "/displayName")
@@ -1278,6 +1365,10 @@ impl<'a> Builder<'a> {
             let (Some(def_id), Some(principal_oid)) =
                 (s(a, "/roleDefinitionId"), s(a, "/principalId"))
             else {
+                let name = s(a, "/id").unwrap_or("a role assignment without id");
+                self.c
+                    .records
+                    .skip("missing roleDefinitionId or principalId", name);
                 continue;
             };
             let def = defs.get(def_id).copied();
@@ -1292,6 +1383,9 @@ impl<'a> Builder<'a> {
                 .map(|(_, c)| *c);
             let Some(principal) = self.principal(principal_oid) else {
                 self.unknown_principals += 1;
+                self.c
+                    .records
+                    .skip("principal not collected", principal_oid);
                 continue;
             };
             let scope = s(a, "/directoryScopeId").unwrap_or("/");
@@ -1300,7 +1394,7 @@ impl<'a> Builder<'a> {
                 ("roleAssignmentId", opt(s(a, "/id"))),
             ]);
             if scope == "/" {
-                let rid = id(PLATFORM, NodeKind::Role, def_id);
+                let rid = node_id(ENTRA, NodeKind::Role, def_id);
                 if written.insert(def_id.to_string()) {
                     let mut n = node(NodeKind::Role, def_id);
                     n.name = Some(role_name.to_string());
@@ -1331,9 +1425,9 @@ impl<'a> Builder<'a> {
             // credentials to it, which is ownership.
             let target = scope.trim_start_matches('/');
             let owned = if let Some(app) = apps_by_oid.get(target) {
-                s(app, "/appId").map(|a| id(PLATFORM, NodeKind::App, a))
+                s(app, "/appId").map(|a| node_id(ENTRA, NodeKind::App, a))
             } else if self.sps.contains_key(target) {
-                Some(id(PLATFORM, NodeKind::ServiceAccount, target))
+                Some(node_id(ENTRA, NodeKind::ServiceAccount, target))
             } else {
                 None
             };
@@ -1342,14 +1436,23 @@ impl<'a> Builder<'a> {
                     p.insert("directoryScopeId".into(), Value::from(scope));
                     self.link(&principal, &t, EdgeKind::Owns, p);
                 }
-                _ => self.scoped_roles_skipped += 1,
+                _ => {
+                    self.scoped_roles_skipped += 1;
+                    let name = s(a, "/id").unwrap_or(scope);
+                    self.c.records.skip("scoped role not modelled", name);
+                }
             }
         }
     }
 
     fn grants(&mut self) {
-        for g in &self.raw.oauth2_permission_grants {
-            let Some(gid) = s(g, "/id") else { continue };
+        for (i, g) in self.raw.oauth2_permission_grants.iter().enumerate() {
+            let Some(gid) = s(g, "/id") else {
+                self.c
+                    .records
+                    .skip(MISSING_ID, format!("delegated consent #{}", i + 1));
+                continue;
+            };
             if let Some(c) = s(g, "/clientId") {
                 self.grant_clients.insert(c.to_string());
             }
@@ -1408,7 +1511,7 @@ impl<'a> Builder<'a> {
             self.add(n);
             if let Some(uid) = principal.filter(|_| !tenant_wide) {
                 if self.users.contains_key(uid) {
-                    let uid = id(PLATFORM, NodeKind::User, uid);
+                    let uid = node_id(ENTRA, NodeKind::User, uid);
                     self.link(&uid, &grant, EdgeKind::Consented, Props::new());
                 }
             }
@@ -1439,6 +1542,11 @@ impl<'a> Builder<'a> {
         let idp = self.idp_id();
         for (resource_oid, list) in &raw.app_role_assignments {
             let Some(resource) = self.sps.get(resource_oid.as_str()).copied() else {
+                for _ in list {
+                    self.c
+                        .records
+                        .skip("resource not collected", resource_oid.as_str());
+                }
                 continue;
             };
             let roles: HashMap<String, &str> = resource
@@ -1453,18 +1561,26 @@ impl<'a> Builder<'a> {
             // principal id → (role values, assignment details), in first-seen order.
             let mut held: Vec<(String, Vec<String>, Vec<Value>)> = Vec::new();
             for a in list {
+                let name = s(a, "/id").unwrap_or(resource_oid.as_str());
                 if a.get("deletedDateTime").is_some_and(|d| !d.is_null()) {
+                    self.c.records.skip("deleted", name);
                     continue;
                 }
                 let (Some(pid), Some(ptype)) = (s(a, "/principalId"), s(a, "/principalType"))
                 else {
+                    self.c
+                        .records
+                        .skip("missing principalId or principalType", name);
                     continue;
                 };
                 let kind = match ptype {
                     "User" => NodeKind::User,
                     "Group" => NodeKind::Group,
                     "ServicePrincipal" => NodeKind::ServiceAccount,
-                    _ => continue,
+                    _ => {
+                        self.c.records.skip(MEMBER_TYPE, name);
+                        continue;
+                    }
                 };
                 let role_id = s(a, "/appRoleId").unwrap_or(DEFAULT_ACCESS);
                 let role = match roles.get(&role_id.to_ascii_lowercase()) {
@@ -1472,7 +1588,7 @@ impl<'a> Builder<'a> {
                     None if role_id == DEFAULT_ACCESS => "default access".to_string(),
                     None => role_id.to_string(),
                 };
-                let principal = id(PLATFORM, kind, pid);
+                let principal = node_id(ENTRA, kind, pid);
                 if kind == NodeKind::ServiceAccount {
                     self.app_role_holders.insert(pid.to_string());
                 }
@@ -1512,6 +1628,12 @@ impl<'a> Builder<'a> {
                 continue;
             }
             let Some(rid) = self.ensure_resource(resource) else {
+                let n: usize = held.iter().map(|(_, _, d)| d.len()).sum();
+                for _ in 0..n {
+                    self.c
+                        .records
+                        .skip("resource without an appId", resource_oid.as_str());
+                }
                 continue;
             };
             for (principal, r, details) in held {
@@ -1551,7 +1673,7 @@ impl<'a> Builder<'a> {
             let Some(aid) = self.ensure_app(sp) else {
                 continue;
             };
-            let native = format!("publisher:{app_id}");
+            let native = format!("{}{app_id}", native::PUBLISHER_CREDENTIALS);
             let mut t = node(NodeKind::Token, &native);
             let name = s(sp, "/displayName").unwrap_or(app_id);
             t.name = Some(format!("credentials of {name}, held by its publisher"));
@@ -1572,7 +1694,7 @@ impl<'a> Builder<'a> {
             ]);
             let tid = t.id.clone();
             self.add(t);
-            let spid = id(PLATFORM, NodeKind::ServiceAccount, oid);
+            let spid = node_id(ENTRA, NodeKind::ServiceAccount, oid);
             self.link(&aid, &tid, EdgeKind::Holds, Props::new());
             self.link(&tid, &spid, EdgeKind::AuthenticatesAs, Props::new());
         }
@@ -1630,6 +1752,7 @@ impl<'a> Builder<'a> {
 /// Nodes and edges from the raw pages (pure; see `docs/collectors/entra.md` for the mapping).
 pub fn transform(raw: &EntraRaw) -> Collection {
     let mut b = Builder::new(raw);
+    b.c.records.read(raw.records());
     b.tenant_node();
     b.users();
     b.groups();
@@ -1682,6 +1805,15 @@ mod tests {
                     .into()
             )
         );
+    }
+
+    #[test]
+    fn the_foci_family_id_follows_the_naming_convention() {
+        assert_eq!(
+            FOCI_FAMILY_ID,
+            node_id(ENTRA, NodeKind::App, native::FOCI_FAMILY)
+        );
+        assert_eq!(foci_family_node().id, FOCI_FAMILY_ID);
     }
 
     #[test]

@@ -5,49 +5,47 @@
 //! - **load**: [`Collection::into_document`], which dedupes by id and records in `sources` whether
 //!   the collection was complete and, if not, why.
 //!
-//! Node ids are `platform:kind:native-id` built from the platform's own object id ([`id`]), so the
-//! same object seen by two collectors gets the same id and `heir merge` joins them without a
-//! mapping table.
+//! Node ids are `platform:kind:native-id` built from the platform's own object id
+//! ([`crate::model::naming::node_id`]), so the same object seen by two collectors gets the same id
+//! and `heir merge` joins them without a mapping table.
+//!
+//! Each source is a [`Collector`] listed once in [`registry`]; record accounting ([`Tally`]) says
+//! what each transform did with its input. JSON readers and node/edge builders shared by the
+//! collectors are in [`json`].
 
+pub mod collector;
 pub mod entra;
 pub mod http;
+pub mod json;
 pub mod okta;
 pub mod oktalog;
+pub mod records;
 pub mod signins;
+
+/// The toy collector of `docs/collectors.md` ("Writing a collector"), compiled from the guide's
+/// own file so the tests can prove the guide's claim.
+#[cfg(test)]
+#[path = "../../docs/collectors/hello.rs"]
+mod hello;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeMap;
 
-use crate::model::{Document, Edge, Node, NodeKind, Source, Timestamp};
+pub use collector::{Collector, Context};
+pub use records::Tally;
 
-/// The conventional node id ([`crate::model::naming`]).
-pub use crate::model::naming::node_id as id;
+use crate::model::{Document, Edge, Node, Source, Timestamp};
 
-/// A node on `platform` with the conventional id.
-pub fn node_on(platform: &str, kind: NodeKind, native: &str) -> Node {
-    let mut n = Node::new(id(platform, kind, native), kind);
-    n.platform = Some(platform.to_string());
-    n
-}
-
-/// An edge carrying source data in `props`.
-pub fn edge_with(
-    from: &str,
-    to: &str,
-    kind: crate::model::EdgeKind,
-    props: crate::model::Props,
-) -> Edge {
-    let mut e = Edge::new(from, to, kind);
-    e.props = props;
-    e
-}
-
-/// Props from literal pairs, nulls left out.
-pub fn props<const N: usize>(pairs: [(&str, serde_json::Value); N]) -> crate::model::Props {
-    pairs
-        .into_iter()
-        .filter(|(_, v)| !v.is_null())
-        .map(|(k, v)| (k.to_string(), v))
-        .collect()
+/// Every source `heir collect` knows, in the order `heir collect --help` lists them. Adding a
+/// source is one module implementing [`Collector`] and one line here.
+pub fn registry() -> &'static [&'static dyn Collector] {
+    &[
+        &okta::Okta,
+        &oktalog::OktaLog,
+        &entra::Entra,
+        &signins::Signins,
+    ]
 }
 
 /// What one collector run produced.
@@ -60,6 +58,8 @@ pub struct Collection {
     pub edges: Vec<Edge>,
     /// Endpoints that failed for good: the collection is incomplete.
     pub problems: Vec<String>,
+    /// Records read, and those skipped by reason (filled in by the transform).
+    pub records: Tally,
 }
 
 impl Collection {
@@ -83,6 +83,7 @@ impl Collection {
         self.nodes.extend(other.nodes);
         self.edges.extend(other.edges);
         self.problems.extend(other.problems);
+        self.records.absorb(other.records);
     }
 
     /// The document: nodes deduped by id (later fields fill gaps, never overwrite), edges deduped
@@ -133,6 +134,7 @@ impl Collection {
             complete,
             reason: (!complete).then(|| self.problems.join("; ")),
             platforms: self.platforms.clone(),
+            records: Some(self.records.records()),
         });
         doc.nodes = order
             .into_iter()

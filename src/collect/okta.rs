@@ -7,7 +7,7 @@
 //! offline on recorded responses; [`Collection::into_document`] loads. What is read, the scopes it
 //! needs and what becomes which node and edge are in `docs/collectors/okta.md`.
 //!
-//! Id conventions (`platform:kind:native-id`, see [`super::id`]):
+//! Id conventions (`platform:kind:native-id`, see [`crate::model::naming`]):
 //! - `okta:idp:<org>`: the org; `<org>` is the host without `.okta.com` / `.oktapreview.com` /
 //!   `.okta-emea.com` / `.okta-gov.com` (`acme.okta.com` → `acme`), or the whole host for a custom
 //!   domain;
@@ -22,6 +22,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
+use clap::Args as _;
 use serde_json::Value;
 
 use super::http::{Auth, Client, FetchError, Paging, Policy};
@@ -46,15 +47,23 @@ async fn fan_out(
     )
     .await
 }
-use super::{edge_with as edge, id, props, Collection, Progress};
-use crate::model::{
-    Edge, EdgeKind, Node, NodeKind, Props, Requirement, Revocation, Timestamp, TokenType,
-};
+use super::collector::{env_token, fetch_error, parse, Collector, Context};
+use super::json::{copy, edge_with as edge, node_on, props, s, strings, ts};
+use super::{Collection, Progress};
+use crate::error::HeirError;
+use crate::model::naming::{node_id, platform::OKTA};
+use crate::model::{Edge, EdgeKind, Node, NodeKind, Props, Requirement, Revocation, TokenType};
+
+/// The source name written to the document.
+pub const SOURCE: &str = "okta";
+
+/// Skip reasons shared by several record types.
+const MISSING_ID: &str = "missing id";
+const MISSING_CLIENT: &str = "missing clientId";
+const INACTIVE: &str = "inactive";
 
 /// The environment variable the API token comes from (named in errors, never its value).
 pub const CREDENTIAL_ENV: &str = "OKTA_API_TOKEN";
-
-const PLATFORM: &str = "okta";
 
 /// The raw pages of every endpoint the collector reads, as the API returned them (items of all
 /// pages concatenated). Keys of the maps are the id in the request path.
@@ -96,45 +105,31 @@ pub struct OktaRaw {
     pub app_secrets: BTreeMap<String, Vec<Value>>,
 }
 
-// ------------------------------------------------------------------------------------------------
-// Small JSON helpers
-
-/// A non-empty string at a JSON pointer.
-fn s<'a>(v: &'a Value, ptr: &str) -> Option<&'a str> {
-    v.pointer(ptr)
-        .and_then(Value::as_str)
-        .filter(|x| !x.is_empty())
-}
-
-/// A time at a JSON pointer (unparseable times are left out, not guessed).
-fn ts(v: &Value, ptr: &str) -> Option<Timestamp> {
-    s(v, ptr).and_then(|t| Timestamp::parse(t).ok())
-}
-
-/// The strings of an array at a JSON pointer.
-fn strings(v: &Value, ptr: &str) -> Vec<String> {
-    v.pointer(ptr)
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// Copies the value at `ptr` into `props[key]` when present and not null.
-fn copy(props: &mut Props, key: &str, v: &Value, ptr: &str) {
-    if let Some(x) = v.pointer(ptr).filter(|x| !x.is_null()) {
-        if x.as_str() != Some("") {
-            props.insert(key.to_string(), x.clone());
-        }
+impl OktaRaw {
+    /// How many API objects were read: every item of every list (the record count of the
+    /// accounting).
+    pub fn records(&self) -> usize {
+        let maps = [
+            &self.group_members,
+            &self.user_roles,
+            &self.app_users,
+            &self.policy_rules,
+            &self.app_tokens,
+            &self.user_grants,
+            &self.client_roles,
+            &self.app_grants,
+            &self.app_secrets,
+        ];
+        self.users.len()
+            + self.groups.len()
+            + self.apps.len()
+            + self.api_tokens.len()
+            + maps
+                .iter()
+                .flat_map(|m| m.values())
+                .map(Vec::len)
+                .sum::<usize>()
     }
-}
-
-fn node(kind: NodeKind, native: &str) -> Node {
-    super::node_on(PLATFORM, kind, native)
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -163,7 +158,7 @@ pub fn idp_id(org: &str) -> String {
     .find_map(|suffix| host.strip_suffix(suffix))
     .unwrap_or(&host)
     .to_string();
-    id(PLATFORM, NodeKind::Idp, &short)
+    node_id(OKTA, NodeKind::Idp, &short)
 }
 
 /// Lowercase, letters and digits kept, every other run of characters one `-`.
@@ -596,6 +591,39 @@ pub async fn collect(
     Ok(c)
 }
 
+/// `heir collect okta`.
+pub struct Okta;
+
+// The doc comments are the `--help` texts, kept as they were: rustdoc's link lint does not apply.
+#[allow(rustdoc::bare_urls)]
+#[derive(clap::Args, Debug)]
+pub struct OktaOpts {
+    /// e.g. https://acme.okta.com (token from OKTA_API_TOKEN).
+    #[arg(long, value_name = "URL")]
+    pub org_url: String,
+}
+
+impl Collector for Okta {
+    fn name(&self) -> &'static str {
+        SOURCE
+    }
+
+    fn about(&self) -> &'static str {
+        "Okta: users, groups, admin roles, apps and assignments, grants, refresh and API tokens"
+    }
+
+    fn args(&self, cmd: clap::Command) -> clap::Command {
+        OktaOpts::augment_args(cmd)
+    }
+
+    fn run(&self, args: &clap::ArgMatches, ctx: &Context) -> Result<Collection, HeirError> {
+        let o: OktaOpts = parse(args)?;
+        let token = env_token(CREDENTIAL_ENV)?;
+        ctx.block_on(collect(&o.org_url, token, ctx.policy.clone(), ctx.progress))
+            .map_err(fetch_error)
+    }
+}
+
 // ------------------------------------------------------------------------------------------------
 // Transform
 
@@ -725,10 +753,11 @@ fn grant_scope(g: &Value) -> Option<String> {
 
 /// Nodes and edges from the raw pages. Pure: same input, same output, in the same order.
 pub fn transform(raw: &OktaRaw) -> Collection {
-    let mut c = Collection::new("okta");
+    let mut c = Collection::new(SOURCE);
+    c.records.read(raw.records());
     let idp = idp_id(&raw.org);
     let mut n = Node::new(idp.clone(), NodeKind::Idp);
-    n.platform = Some(PLATFORM.into());
+    n.platform = Some(OKTA.into());
     n.name = Some(format!("Okta org {}", raw.org));
     n.criticality = Some(10);
     n.tags = vec!["tier0".into()];
@@ -738,10 +767,13 @@ pub fn transform(raw: &OktaRaw) -> Collection {
 
     // Users.
     let mut users: BTreeMap<&str, &Value> = BTreeMap::new();
-    for u in &raw.users {
-        let Some(uid) = s(u, "/id") else { continue };
+    for (i, u) in raw.users.iter().enumerate() {
+        let Some(uid) = s(u, "/id") else {
+            c.records.skip(MISSING_ID, format!("user #{}", i + 1));
+            continue;
+        };
         users.insert(uid, u);
-        let mut n = node(NodeKind::User, uid);
+        let mut n = node_on(OKTA, NodeKind::User, uid);
         let login = s(u, "/profile/login");
         n.name = login.map(str::to_string);
         n.person = s(u, "/profile/email").or(login).map(str::to_string);
@@ -764,9 +796,12 @@ pub fn transform(raw: &OktaRaw) -> Collection {
     }
 
     // Groups and memberships.
-    for g in &raw.groups {
-        let Some(gid) = s(g, "/id") else { continue };
-        let mut n = node(NodeKind::Group, gid);
+    for (i, g) in raw.groups.iter().enumerate() {
+        let Some(gid) = s(g, "/id") else {
+            c.records.skip(MISSING_ID, format!("group #{}", i + 1));
+            continue;
+        };
+        let mut n = node_on(OKTA, NodeKind::Group, gid);
         n.name = s(g, "/profile/name").map(str::to_string);
         for (k, ptr) in [("type", "/type"), ("description", "/profile/description")] {
             copy(&mut n.props, k, g, ptr);
@@ -775,18 +810,30 @@ pub fn transform(raw: &OktaRaw) -> Collection {
     }
     for (gid, members) in &raw.group_members {
         for m in members {
-            let Some(uid) = s(m, "/id") else { continue };
+            let Some(uid) = s(m, "/id") else {
+                c.records.skip(MISSING_ID, format!("member of group {gid}"));
+                continue;
+            };
             c.edge(Edge::new(
-                id(PLATFORM, NodeKind::User, uid),
-                id(PLATFORM, NodeKind::Group, gid),
+                node_id(OKTA, NodeKind::User, uid),
+                node_id(OKTA, NodeKind::Group, gid),
                 EdgeKind::MemberOf,
             ));
         }
     }
 
+    for (pid, rules) in &raw.policy_rules {
+        for r in rules.iter().filter(|r| !is_active(r)) {
+            c.records.skip(INACTIVE, s(r, "/id").unwrap_or(pid));
+        }
+    }
+
     // Admin roles held by users.
     for (uid, roles) in &raw.user_roles {
-        if let Some(e) = role_edge(&id(PLATFORM, NodeKind::User, uid), &idp, roles) {
+        for r in roles.iter().filter(|r| !is_active(r)) {
+            c.records.skip(INACTIVE, s(r, "/id").unwrap_or(uid));
+        }
+        if let Some(e) = role_edge(&node_id(OKTA, NodeKind::User, uid), &idp, roles) {
             c.edge(e);
         }
     }
@@ -794,14 +841,18 @@ pub fn transform(raw: &OktaRaw) -> Collection {
     // Apps and service apps.
     let mut apps: BTreeMap<&str, &Value> = BTreeMap::new();
     let mut by_client: BTreeMap<&str, &Value> = BTreeMap::new();
-    for app in &raw.apps {
-        let Some(aid) = s(app, "/id") else { continue };
+    for (i, app) in raw.apps.iter().enumerate() {
+        let Some(aid) = s(app, "/id") else {
+            c.records.skip(MISSING_ID, format!("app #{}", i + 1));
+            continue;
+        };
         apps.insert(aid, app);
         if let Some(cid) = s(app, "/credentials/oauthClient/client_id") {
             by_client.insert(cid, app);
         }
         let service = is_service_app(app);
-        let mut n = node(
+        let mut n = node_on(
+            OKTA,
             if service {
                 NodeKind::ServiceAccount
             } else {
@@ -844,9 +895,13 @@ pub fn transform(raw: &OktaRaw) -> Collection {
     // App assignments: the account each one yields on the app's platform.
     for (aid, assigned) in &raw.app_users {
         let Some(app) = apps.get(aid.as_str()) else {
+            for _ in assigned {
+                c.records
+                    .skip("assignment to an app not listed", aid.as_str());
+            }
             continue;
         };
-        let app_node = id(PLATFORM, NodeKind::App, aid);
+        let app_node = node_id(OKTA, NodeKind::App, aid);
         let platform = app_platform(s(app, "/name"), s(app, "/label"));
         let policy = access_policy_id(app);
         let requires = match policy.as_ref().and_then(|p| raw.policy_rules.get(p)) {
@@ -854,12 +909,16 @@ pub fn transform(raw: &OktaRaw) -> Collection {
             None => Some(Vec::new()),
         };
         for au in assigned {
-            let Some(uid) = s(au, "/id") else { continue };
+            let Some(uid) = s(au, "/id") else {
+                c.records
+                    .skip(MISSING_ID, format!("assignment to app {aid}"));
+                continue;
+            };
             let okta_user = users.get(uid);
             let native = s(au, "/externalId")
                 .or_else(|| s(au, "/credentials/userName"))
                 .unwrap_or(uid);
-            let acct = format!("{platform}:user:{native}");
+            let acct = node_id(&platform, NodeKind::User, native);
             let mut n = Node::new(acct.clone(), NodeKind::User);
             n.platform = Some(platform.clone());
             n.name = s(au, "/credentials/userName")
@@ -884,7 +943,7 @@ pub fn transform(raw: &OktaRaw) -> Collection {
             c.node(n);
             if let Some(req) = &requires {
                 let mut e = edge(
-                    &id(PLATFORM, NodeKind::User, uid),
+                    &node_id(OKTA, NodeKind::User, uid),
                     &acct,
                     EdgeKind::Sso,
                     props([
@@ -913,15 +972,32 @@ pub fn transform(raw: &OktaRaw) -> Collection {
         if !is_service_app(app) {
             continue;
         }
-        let sa = id(PLATFORM, NodeKind::ServiceAccount, aid);
+        let sa = node_id(OKTA, NodeKind::ServiceAccount, aid);
         let cid = client_id_of(app).unwrap_or(aid);
         let roles = raw.client_roles.get(cid).map(Vec::as_slice).unwrap_or(&[]);
-        let grants: Vec<&Value> = raw
-            .app_grants
-            .get(aid)
-            .map(|g| g.iter().filter(|g| is_active(g)).collect())
-            .unwrap_or_default();
+        let all_grants = raw.app_grants.get(aid).map(Vec::as_slice).unwrap_or(&[]);
+        for g in all_grants.iter().filter(|g| !is_active(g)) {
+            c.records.skip(INACTIVE, s(g, "/id").unwrap_or(aid));
+        }
+        for r in roles.iter().filter(|r| !is_active(r)) {
+            c.records.skip(INACTIVE, s(r, "/id").unwrap_or(cid));
+        }
+        let grants: Vec<&Value> = all_grants.iter().filter(|g| is_active(g)).collect();
         let scopes: Vec<String> = grants.iter().filter_map(|g| grant_scope(g)).collect();
+        for g in grants.iter().filter(|g| grant_scope(g).is_none()) {
+            c.records
+                .skip("grant without a scope", s(g, "/id").unwrap_or(aid));
+        }
+        // The grants and roles only say something when the service app can call the Okta API:
+        // then they become one edge to the org; otherwise they are read and left out.
+        let to_org = !scopes.is_empty() && scope_target(&scopes, &idp, &sa).0 == idp;
+        if !to_org {
+            let unused = grants.iter().filter(|g| grant_scope(g).is_some()).count()
+                + roles.iter().filter(|r| is_active(r)).count();
+            for _ in 0..unused {
+                c.records.skip("service app without an Okta API scope", aid);
+            }
+        }
         if !scopes.is_empty() {
             let (to, mut p) = scope_target(&scopes, &idp, &sa);
             if let Some(Edge { props: rp, .. }) = role_edge(&sa, &idp, roles) {
@@ -946,8 +1022,12 @@ pub fn transform(raw: &OktaRaw) -> Collection {
             }
         }
         for sec in raw.app_secrets.get(aid).map(Vec::as_slice).unwrap_or(&[]) {
-            let Some(sid) = s(sec, "/id") else { continue };
-            let mut n = node(NodeKind::Token, sid);
+            let Some(sid) = s(sec, "/id") else {
+                c.records
+                    .skip(MISSING_ID, format!("client secret of app {aid}"));
+                continue;
+            };
+            let mut n = node_on(OKTA, NodeKind::Token, sid);
             n.name = Some(format!(
                 "client secret of {}",
                 s(app, "/label").unwrap_or(aid)
@@ -965,7 +1045,7 @@ pub fn transform(raw: &OktaRaw) -> Collection {
             }
             c.node(n);
             c.edge(Edge::new(
-                id(PLATFORM, NodeKind::Token, sid),
+                node_id(OKTA, NodeKind::Token, sid),
                 sa.clone(),
                 EdgeKind::AuthenticatesAs,
             ));
@@ -985,9 +1065,9 @@ pub fn transform(raw: &OktaRaw) -> Collection {
         } else {
             NodeKind::App
         };
-        let app_node = id(PLATFORM, kind, aid);
+        let app_node = node_id(OKTA, kind, aid);
         if app.is_none() && placeholders.insert(cid.to_string()) {
-            let mut n = node(NodeKind::App, cid);
+            let mut n = node_on(OKTA, NodeKind::App, cid);
             n.name = Some(format!("OAuth client {cid}"));
             n.props.insert("client_id".into(), Value::from(cid));
             n.props.insert(
@@ -998,9 +1078,9 @@ pub fn transform(raw: &OktaRaw) -> Collection {
             );
             c.node(n);
         }
-        let backend = id(PLATFORM, NodeKind::Workload, cid);
+        let backend = node_id(OKTA, NodeKind::Workload, cid);
         if backends.insert(cid.to_string()) {
-            let mut n = node(NodeKind::Workload, cid);
+            let mut n = node_on(OKTA, NodeKind::Workload, cid);
             n.name = Some(format!(
                 "back end of OAuth client {}",
                 app.and_then(|a| s(a, "/label")).unwrap_or(cid)
@@ -1018,16 +1098,20 @@ pub fn transform(raw: &OktaRaw) -> Collection {
     // Users' consent grants.
     let mut grants_by: BTreeMap<(String, String, String), Vec<String>> = BTreeMap::new();
     for (uid, grants) in &raw.user_grants {
-        let user = id(PLATFORM, NodeKind::User, uid);
+        let user = node_id(OKTA, NodeKind::User, uid);
         for g in grants {
-            let Some(gid) = s(g, "/id") else { continue };
-            let Some(cid) = s(g, "/clientId") else {
+            let Some(gid) = s(g, "/id") else {
+                c.records.skip(MISSING_ID, format!("grant of user {uid}"));
                 continue;
             };
-            let gnode = id(PLATFORM, NodeKind::OauthGrant, gid);
+            let Some(cid) = s(g, "/clientId") else {
+                c.records.skip(MISSING_CLIENT, gid);
+                continue;
+            };
+            let gnode = node_id(OKTA, NodeKind::OauthGrant, gid);
             let scopes: Vec<String> = grant_scope(g).into_iter().collect();
             let (app_node, backend) = client_node(&mut c, cid);
-            let mut n = node(NodeKind::OauthGrant, gid);
+            let mut n = node_on(OKTA, NodeKind::OauthGrant, gid);
             n.name = Some(format!(
                 "{} granted to {} by {}",
                 scopes.first().map_or("a scope", String::as_str),
@@ -1074,15 +1158,20 @@ pub fn transform(raw: &OktaRaw) -> Collection {
 
     // Refresh tokens issued to each OAuth client.
     for tokens in raw.app_tokens.values() {
-        for t in tokens {
-            let Some(tid) = s(t, "/id") else { continue };
-            let Some(cid) = s(t, "/clientId") else {
+        for (i, t) in tokens.iter().enumerate() {
+            let Some(tid) = s(t, "/id") else {
+                c.records
+                    .skip(MISSING_ID, format!("refresh token #{}", i + 1));
                 continue;
             };
-            let tnode = id(PLATFORM, NodeKind::Token, tid);
+            let Some(cid) = s(t, "/clientId") else {
+                c.records.skip(MISSING_CLIENT, tid);
+                continue;
+            };
+            let tnode = node_id(OKTA, NodeKind::Token, tid);
             let scopes = strings(t, "/scopes");
             let (app_node, backend) = client_node(&mut c, cid);
-            let mut n = node(NodeKind::Token, tid);
+            let mut n = node_on(OKTA, NodeKind::Token, tid);
             let user = s(t, "/userId");
             n.name = Some(format!(
                 "refresh token of {} for {}",
@@ -1131,10 +1220,13 @@ pub fn transform(raw: &OktaRaw) -> Collection {
     }
 
     // API tokens: the full power of the admin who created them.
-    for t in &raw.api_tokens {
-        let Some(tid) = s(t, "/id") else { continue };
-        let tnode = id(PLATFORM, NodeKind::Token, tid);
-        let mut n = node(NodeKind::Token, tid);
+    for (i, t) in raw.api_tokens.iter().enumerate() {
+        let Some(tid) = s(t, "/id") else {
+            c.records.skip(MISSING_ID, format!("API token #{}", i + 1));
+            continue;
+        };
+        let tnode = node_id(OKTA, NodeKind::Token, tid);
+        let mut n = node_on(OKTA, NodeKind::Token, tid);
         n.name = Some(format!("Okta API token '{}'", s(t, "/name").unwrap_or(tid)));
         n.token_type = Some(TokenType::ApiKey);
         n.revocation = Some(Revocation::Central);
@@ -1153,7 +1245,7 @@ pub fn transform(raw: &OktaRaw) -> Collection {
         if let Some(uid) = s(t, "/userId") {
             let mut e = Edge::new(
                 tnode,
-                id(PLATFORM, NodeKind::User, uid),
+                node_id(OKTA, NodeKind::User, uid),
                 EdgeKind::AuthenticatesAs,
             );
             let zones = strings(t, "/network/include");

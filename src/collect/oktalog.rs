@@ -25,47 +25,48 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde_json::Value;
 
+use super::collector::{
+    env_token, fetch_error, input_error, parse, read_input, Collector, Context,
+};
 use super::http::{urlencode, FetchError, Paging, Policy};
-use super::okta::app_platform;
-use super::{id, Collection, Progress};
-use crate::model::{Edge, EdgeKind, Node, NodeKind, Props, Revocation, Timestamp, TokenType};
+use super::json::{known, node_on, shape};
+use super::okta::{app_platform, CREDENTIAL_ENV};
+use super::{Collection, Progress};
+use crate::error::HeirError;
+use crate::model::naming::{native::OKTA_SSO_SESSION, node_id, platform::OKTA};
+use crate::model::{Edge, EdgeKind, NodeKind, Props, Revocation, Timestamp, TokenType};
 
-const PLATFORM: &str = "okta";
+/// The source name written to the document (its nodes are on the `okta` platform).
+pub const SOURCE: &str = "oktalog";
 
 /// Okta's default access/ID token lifetime, used as the expiry of tokens the log shows minted.
 const DEFAULT_JWT_LIFETIME_MS: i64 = 3_600_000;
 
-fn s<'a>(v: &'a Value, ptr: &str) -> Option<&'a str> {
-    v.pointer(ptr)
-        .and_then(Value::as_str)
-        .filter(|x| !x.is_empty() && *x != "unknown" && *x != "null")
-}
-
 fn published(e: &Value) -> Option<Timestamp> {
-    s(e, "/published").and_then(|t| Timestamp::parse(t).ok())
+    known(e, "/published").and_then(|t| Timestamp::parse(t).ok())
 }
 
 /// A successful outcome (events without an outcome count as successful).
 fn ok(e: &Value) -> bool {
-    match s(e, "/outcome/result") {
+    match known(e, "/outcome/result") {
         None => true,
         Some(r) => r == "SUCCESS" || r == "ALLOW",
     }
 }
 
 fn session_id(e: &Value) -> Option<&str> {
-    s(e, "/authenticationContext/externalSessionId")
+    known(e, "/authenticationContext/externalSessionId")
 }
 
 /// The user behind an event: the actor, when it is a user.
 fn actor_user(e: &Value) -> Option<(String, Option<String>, Option<String>)> {
-    if s(e, "/actor/type") != Some("User") {
+    if known(e, "/actor/type") != Some("User") {
         return None;
     }
     Some((
-        s(e, "/actor/id")?.to_string(),
-        s(e, "/actor/alternateId").map(str::to_string),
-        s(e, "/actor/displayName").map(str::to_string),
+        known(e, "/actor/id")?.to_string(),
+        known(e, "/actor/alternateId").map(str::to_string),
+        known(e, "/actor/displayName").map(str::to_string),
     ))
 }
 
@@ -89,6 +90,38 @@ fn token_grant(event_type: &str) -> Option<&str> {
         }
     }
     None
+}
+
+/// Skip reasons.
+const UNSUCCESSFUL: &str = "unsuccessful outcome";
+const NO_SESSION: &str = "no session id";
+const NO_TIME: &str = "no time";
+const NO_APP: &str = "no app target";
+const ENDS_UNKNOWN: &str = "ends a session not in the log";
+
+/// An event its own arm could not use, and what would make it used after all.
+struct Pending<'a> {
+    event: &'a Value,
+    reason: &'static str,
+    rescue: Rescue,
+}
+
+enum Rescue {
+    Nothing,
+    /// Used if this session is in the log (the event is its last use, or its end).
+    Session(String),
+    /// Used if a session of one of these users is in the log (a clear).
+    Users(Vec<String>),
+}
+
+/// An event as an example of a skip: its uuid and type (never its contents).
+fn example(e: &Value) -> String {
+    match (known(e, "/uuid"), known(e, "/eventType")) {
+        (Some(u), Some(t)) => format!("{u} ({t})"),
+        (Some(u), None) => u.to_string(),
+        (None, Some(t)) => format!("an event without uuid ({t})"),
+        (None, None) => "an event without uuid".to_string(),
+    }
 }
 
 #[derive(Default)]
@@ -131,27 +164,41 @@ fn edge_props(e: &Value, app: Option<&str>, client: Option<&str>) -> Props {
             p.insert(k.to_string(), Value::from(v));
         }
     };
-    put("ip", s(e, "/client/ipAddress"));
-    put("user_agent", s(e, "/client/userAgent/rawUserAgent"));
+    put("ip", known(e, "/client/ipAddress"));
+    put("user_agent", known(e, "/client/userAgent/rawUserAgent"));
     put("app", app);
     put("client_id", client);
-    put("okta_event", s(e, "/eventType"));
-    put("event_uuid", s(e, "/uuid"));
+    put("okta_event", known(e, "/eventType"));
+    put("event_uuid", known(e, "/uuid"));
     p
 }
 
 /// Sessions, app sessions and tokens from System Log events. Pure; the events may come in any
 /// order (they are read in `published` order).
 pub fn transform(events: &[Value]) -> Collection {
-    let mut c = Collection::new("oktalog");
-    c.platforms = vec![PLATFORM.to_string()];
+    let mut c = Collection::new(SOURCE);
+    c.platforms = vec![OKTA.to_string()];
+    c.records.read(events.len());
 
-    let mut evs: Vec<&Value> = events.iter().filter(|e| e.is_object()).collect();
+    let mut evs: Vec<&Value> = Vec::new();
+    for (i, e) in events.iter().enumerate() {
+        if e.is_object() {
+            evs.push(e);
+        } else {
+            c.records.skip(
+                "not a JSON object",
+                format!("event #{} ({})", i + 1, shape(e)),
+            );
+        }
+    }
     evs.sort_by(|a, b| {
         let ka = published(a).map_or(i64::MAX, Timestamp::as_millis);
         let kb = published(b).map_or(i64::MAX, Timestamp::as_millis);
-        ka.cmp(&kb)
-            .then_with(|| s(a, "/uuid").unwrap_or("").cmp(s(b, "/uuid").unwrap_or("")))
+        ka.cmp(&kb).then_with(|| {
+            known(a, "/uuid")
+                .unwrap_or("")
+                .cmp(known(b, "/uuid").unwrap_or(""))
+        })
     });
 
     let mut sessions: BTreeMap<String, Session> = BTreeMap::new();
@@ -159,48 +206,75 @@ pub fn transform(events: &[Value]) -> Collection {
     let mut ends: Vec<(String, Timestamp, String)> = Vec::new();
     let mut clears: Vec<(String, Timestamp, Option<String>)> = Vec::new();
     let mut children: Vec<Child> = Vec::new();
+    // Events their own arm did not use, settled once every session is known (see `Pending`).
+    let mut pending: Vec<Pending> = Vec::new();
 
     for e in evs {
-        let Some(event_type) = s(e, "/eventType") else {
+        let Some(event_type) = known(e, "/eventType") else {
+            c.records.skip("no eventType", example(e));
             continue;
         };
         let at = published(e);
         let esid = session_id(e).map(str::to_string);
         // Use of a session: any successful event carrying its id, except the one ending it.
         let ends_it = event_type == "user.session.end";
+        let mut uses = None;
         if let (Some(sid), Some(t), true, false) = (&esid, at, ok(e), ends_it) {
             let seen = last_seen.entry(sid.clone()).or_insert(t);
             *seen = (*seen).max(t);
+            uses = Some(sid.clone());
         }
+        let mut skip = |reason: &'static str, rescue: Rescue| {
+            pending.push(Pending {
+                event: e,
+                reason,
+                rescue: match rescue {
+                    Rescue::Nothing => uses.clone().map_or(Rescue::Nothing, Rescue::Session),
+                    other => other,
+                },
+            })
+        };
+        // Why an arm that needs a successful event of a session cannot use this one.
+        let unusable = if !ok(e) {
+            Some(UNSUCCESSFUL)
+        } else if esid.is_none() {
+            Some(NO_SESSION)
+        } else {
+            None
+        };
         let touch = |sessions: &mut BTreeMap<String, Session>, sid: &str| {
             let entry = sessions.entry(sid.to_string()).or_default();
             if entry.user.is_none() {
                 entry.user = actor_user(e);
             }
             if entry.ip.is_none() {
-                entry.ip = s(e, "/client/ipAddress").map(str::to_string);
-                entry.user_agent = s(e, "/client/userAgent/rawUserAgent").map(str::to_string);
-                entry.country = s(e, "/client/geographicalContext/country").map(str::to_string);
+                entry.ip = known(e, "/client/ipAddress").map(str::to_string);
+                entry.user_agent = known(e, "/client/userAgent/rawUserAgent").map(str::to_string);
+                entry.country = known(e, "/client/geographicalContext/country").map(str::to_string);
             }
         };
         match event_type {
             "user.session.start" => {
                 let (Some(sid), true) = (&esid, ok(e)) else {
+                    skip(unusable.unwrap_or(NO_SESSION), Rescue::Nothing);
                     continue;
                 };
                 let entry = sessions.entry(sid.clone()).or_default();
                 if entry.started.is_none() {
                     entry.started = at;
-                    entry.start_uuid = s(e, "/uuid").map(str::to_string);
+                    entry.start_uuid = known(e, "/uuid").map(str::to_string);
                     entry.user = actor_user(e).or(entry.user.take());
                     // The sign-in's own client describes the session better than later events.
-                    entry.ip = s(e, "/client/ipAddress").map(str::to_string);
-                    entry.user_agent = s(e, "/client/userAgent/rawUserAgent").map(str::to_string);
-                    entry.country = s(e, "/client/geographicalContext/country").map(str::to_string);
+                    entry.ip = known(e, "/client/ipAddress").map(str::to_string);
+                    entry.user_agent =
+                        known(e, "/client/userAgent/rawUserAgent").map(str::to_string);
+                    entry.country =
+                        known(e, "/client/geographicalContext/country").map(str::to_string);
                 }
             }
             "user.authentication.auth_via_mfa" => {
                 let (Some(sid), true) = (&esid, ok(e)) else {
+                    skip(unusable.unwrap_or(NO_SESSION), Rescue::Nothing);
                     continue;
                 };
                 touch(&mut sessions, sid);
@@ -210,12 +284,16 @@ pub fn transform(events: &[Value]) -> Collection {
             }
             "user.authentication.sso" => {
                 let (Some(sid), true) = (&esid, ok(e)) else {
+                    skip(unusable.unwrap_or(NO_SESSION), Rescue::Nothing);
                     continue;
                 };
-                let Some(app) = targets(e).find(|t| s(t, "/type") == Some("AppInstance")) else {
+                let Some(app) = targets(e).find(|t| known(t, "/type") == Some("AppInstance"))
+                else {
+                    skip(NO_APP, Rescue::Nothing);
                     continue;
                 };
-                let Some(app_id) = s(app, "/id") else {
+                let Some(app_id) = known(app, "/id") else {
+                    skip(NO_APP, Rescue::Nothing);
                     continue;
                 };
                 touch(&mut sessions, sid);
@@ -225,60 +303,81 @@ pub fn transform(events: &[Value]) -> Collection {
                     event: e,
                     what: Minted::App {
                         app: app_id.to_string(),
-                        label: s(app, "/displayName")
-                            .or_else(|| s(app, "/alternateId"))
+                        label: known(app, "/displayName")
+                            .or_else(|| known(app, "/alternateId"))
                             .map(str::to_string),
                     },
                 });
             }
-            "user.session.end" => {
-                if let (Some(sid), Some(t)) = (&esid, at) {
+            "user.session.end" => match (&esid, at) {
+                (Some(sid), Some(t)) => {
                     ends.push((sid.clone(), t, event_type.to_string()));
+                    // Used when the session it ends is in the log.
+                    skip(ENDS_UNKNOWN, Rescue::Session(sid.clone()));
                 }
-            }
+                (None, _) => skip(NO_SESSION, Rescue::Nothing),
+                (Some(_), None) => skip(NO_TIME, Rescue::Nothing),
+            },
             "user.session.clear" => {
-                let Some(t) = at else { continue };
-                for u in targets(e).filter(|t| s(t, "/type") == Some("User")) {
-                    if let Some(uid) = s(u, "/id") {
+                let Some(t) = at else {
+                    skip(NO_TIME, Rescue::Nothing);
+                    continue;
+                };
+                let mut cleared = Vec::new();
+                for u in targets(e).filter(|t| known(t, "/type") == Some("User")) {
+                    if let Some(uid) = known(u, "/id") {
+                        cleared.push(uid.to_string());
                         clears.push((
                             uid.to_string(),
                             t,
-                            s(e, "/actor/alternateId").map(str::to_string),
+                            known(e, "/actor/alternateId").map(str::to_string),
                         ));
                     }
+                }
+                if cleared.is_empty() {
+                    skip("no user target", Rescue::Nothing);
+                } else {
+                    // Used when a session of a cleared user is in the log.
+                    skip("clears no session in the log", Rescue::Users(cleared));
                 }
             }
             other => {
                 let Some(kind) = token_grant(other) else {
+                    skip("event type not modelled", Rescue::Nothing);
                     continue;
                 };
                 let (Some(sid), true) = (&esid, ok(e)) else {
+                    skip(unusable.unwrap_or(NO_SESSION), Rescue::Nothing);
                     continue;
                 };
                 let token = targets(e)
                     .find(|t| {
-                        s(t, "/type").is_some_and(|ty| ty.to_ascii_lowercase().contains("token"))
-                            && s(t, "/id").is_some()
+                        known(t, "/type")
+                            .is_some_and(|ty| ty.to_ascii_lowercase().contains("token"))
+                            && known(t, "/id").is_some()
                     })
-                    .and_then(|t| s(t, "/id"))
-                    .or_else(|| s(e, "/uuid"));
-                let Some(token) = token else { continue };
-                let client = if s(e, "/actor/type").is_some_and(|t| t != "User") {
-                    s(e, "/actor/id").map(|cid| {
+                    .and_then(|t| known(t, "/id"))
+                    .or_else(|| known(e, "/uuid"));
+                let Some(token) = token else {
+                    skip("no token id", Rescue::Nothing);
+                    continue;
+                };
+                let client = if known(e, "/actor/type").is_some_and(|t| t != "User") {
+                    known(e, "/actor/id").map(|cid| {
                         (
                             cid.to_string(),
-                            s(e, "/actor/displayName")
-                                .or_else(|| s(e, "/actor/alternateId"))
+                            known(e, "/actor/displayName")
+                                .or_else(|| known(e, "/actor/alternateId"))
                                 .map(str::to_string),
                         )
                     })
                 } else {
                     targets(e)
-                        .find(|t| s(t, "/type") == Some("AppInstance"))
+                        .find(|t| known(t, "/type") == Some("AppInstance"))
                         .and_then(|t| {
                             Some((
-                                s(t, "/id")?.to_string(),
-                                s(t, "/displayName").map(str::to_string),
+                                known(t, "/id")?.to_string(),
+                                known(t, "/displayName").map(str::to_string),
                             ))
                         })
                 };
@@ -291,10 +390,11 @@ pub fn transform(events: &[Value]) -> Collection {
                         token: token.to_string(),
                         kind: kind.to_string(),
                         client,
-                        scopes: s(e, "/debugContext/debugData/grantedScopes")
+                        scopes: known(e, "/debugContext/debugData/grantedScopes")
                             .map(|x| x.split_whitespace().map(str::to_string).collect())
                             .unwrap_or_default(),
-                        grant_type: s(e, "/debugContext/debugData/grantType").map(str::to_string),
+                        grant_type: known(e, "/debugContext/debugData/grantType")
+                            .map(str::to_string),
                     },
                 });
             }
@@ -322,6 +422,21 @@ pub fn transform(events: &[Value]) -> Collection {
         }
     }
 
+    // Events their own arm could not use still count as used when they touched a session the
+    // log has (its last use, its end, a clear of its user); the others are skipped.
+    for p in pending {
+        let used = match &p.rescue {
+            Rescue::Nothing => false,
+            Rescue::Session(sid) => sessions.contains_key(sid),
+            Rescue::Users(uids) => sessions
+                .values()
+                .any(|s| s.user.as_ref().is_some_and(|u| uids.contains(&u.0))),
+        };
+        if !used {
+            c.records.skip(p.reason, example(p.event));
+        }
+    }
+
     // Stub accounts and apps the edges point at (the okta collector fills in the rest on merge).
     let mut users: BTreeMap<String, (Option<String>, Option<String>)> = BTreeMap::new();
     for entry in sessions.values() {
@@ -332,8 +447,7 @@ pub fn transform(events: &[Value]) -> Collection {
         }
     }
     for (uid, (alt, display)) in &users {
-        let mut n = Node::new(id(PLATFORM, NodeKind::User, uid), NodeKind::User);
-        n.platform = Some(PLATFORM.into());
+        let mut n = node_on(OKTA, NodeKind::User, uid);
         n.name = alt.clone();
         n.person = alt.clone().filter(|a| a.contains('@'));
         if let Some(d) = display {
@@ -357,17 +471,15 @@ pub fn transform(events: &[Value]) -> Collection {
         }
     }
     for (aid, label) in &apps {
-        let mut n = Node::new(id(PLATFORM, NodeKind::App, aid), NodeKind::App);
-        n.platform = Some(PLATFORM.into());
+        let mut n = node_on(OKTA, NodeKind::App, aid);
         n.name = label.clone();
         c.node(n);
     }
 
     // Okta sessions.
     for (sid, entry) in &sessions {
-        let sn = id(PLATFORM, NodeKind::Session, sid);
-        let mut n = Node::new(sn.clone(), NodeKind::Session);
-        n.platform = Some(PLATFORM.into());
+        let mut n = node_on(OKTA, NodeKind::Session, sid);
+        let sn = n.id.clone();
         let who = entry.user.as_ref().and_then(|u| u.1.clone());
         n.name = Some(match &who {
             Some(w) => format!("Okta session ({w})"),
@@ -417,7 +529,7 @@ pub fn transform(events: &[Value]) -> Collection {
         if let Some((uid, _, _)) = &entry.user {
             c.edge(Edge::new(
                 sn,
-                id(PLATFORM, NodeKind::User, uid),
+                node_id(OKTA, NodeKind::User, uid),
                 EdgeKind::AuthenticatesAs,
             ));
         }
@@ -426,16 +538,13 @@ pub fn transform(events: &[Value]) -> Collection {
     // What each session minted.
     let mut app_sessions: BTreeMap<String, usize> = BTreeMap::new();
     for ch in &children {
-        let parent = id(PLATFORM, NodeKind::Session, &ch.session);
+        let parent = node_id(OKTA, NodeKind::Session, &ch.session);
         match &ch.what {
             Minted::App { app, label } => {
                 let platform = app_platform(None, label.as_deref());
-                let child = id(
-                    &platform,
-                    NodeKind::Session,
-                    &format!("okta-{}-{app}", ch.session),
-                );
-                let app_node = id(PLATFORM, NodeKind::App, app);
+                let native = format!("{OKTA_SSO_SESSION}{}-{app}", ch.session);
+                let child = node_id(&platform, NodeKind::Session, &native);
+                let app_node = node_id(OKTA, NodeKind::App, app);
                 match app_sessions.get(&child) {
                     Some(&i) => {
                         // Another sign-on into the same app from the same Okta session.
@@ -449,8 +558,7 @@ pub fn transform(events: &[Value]) -> Collection {
                         n.props.insert("sso_count".into(), Value::from(count + 1));
                     }
                     None => {
-                        let mut n = Node::new(child.clone(), NodeKind::Session);
-                        n.platform = Some(platform.clone());
+                        let mut n = node_on(&platform, NodeKind::Session, &native);
                         n.name = Some(format!(
                             "{} session from Okta SSO",
                             label.as_deref().unwrap_or(app)
@@ -484,9 +592,8 @@ pub fn transform(events: &[Value]) -> Collection {
                 scopes,
                 grant_type,
             } => {
-                let tn = id(PLATFORM, NodeKind::Token, token);
-                let mut n = Node::new(tn.clone(), NodeKind::Token);
-                n.platform = Some(PLATFORM.into());
+                let mut n = node_on(OKTA, NodeKind::Token, token);
+                let tn = n.id.clone();
                 let (token_type, revocation) = match kind.as_str() {
                     "refresh_token" => (TokenType::Refresh, Revocation::Central),
                     "access_token" => (TokenType::Access, Revocation::TtlOnly),
@@ -529,7 +636,7 @@ pub fn transform(events: &[Value]) -> Collection {
                 if let Some((cid, _)) = client {
                     let mut e = Edge::new(
                         tn.clone(),
-                        id(PLATFORM, NodeKind::App, cid),
+                        node_id(OKTA, NodeKind::App, cid),
                         EdgeKind::CanAccess,
                     );
                     if !scopes.is_empty() {
@@ -551,10 +658,7 @@ pub fn transform(events: &[Value]) -> Collection {
     c
 }
 
-/// Reads `GET /api/v1/logs?since=…&sortOrder=ASCENDING&limit=1000` page by page. A polling query
-/// (no `until`) always has a next link, so the walk stops at an empty page, at a next link already
-/// followed, or once the events reach the time the collection started. A failure for good after
-/// some pages keeps what arrived and records the problem; a rejected credential is an error.
+/// [`fetch_live`] + [`transform`]; a page that failed for good is a problem of the collection.
 pub async fn collect_live(
     org_url: &str,
     token: String,
@@ -562,6 +666,25 @@ pub async fn collect_live(
     policy: Policy,
     progress: &Progress,
 ) -> Result<Collection, FetchError> {
+    let (events, problems) = fetch_live(org_url, token, since, policy, progress).await?;
+    let mut c = transform(&events);
+    c.problems.extend(problems);
+    progress.finish();
+    Ok(c)
+}
+
+/// Reads `GET /api/v1/logs?since=…&sortOrder=ASCENDING&limit=1000` page by page. A polling query
+/// (no `until`) always has a next link, so the walk stops at an empty page, at a next link already
+/// followed, or once the events reach the time the collection started. A failure for good after
+/// some pages keeps what arrived and returns the problem next to the events; a rejected
+/// credential is an error.
+pub async fn fetch_live(
+    org_url: &str,
+    token: String,
+    since: Option<Timestamp>,
+    policy: Policy,
+    progress: &Progress,
+) -> Result<(Vec<Value>, Vec<String>), FetchError> {
     let client = super::okta::client(org_url, token, policy)?;
     let mut path = "/api/v1/logs?".to_string();
     if let Some(t) = since {
@@ -608,15 +731,19 @@ pub async fn collect_live(
             }
         }
     }
-    let mut c = transform(&events);
-    c.problems.extend(problems);
-    progress.finish();
-    Ok(c)
+    Ok((events, problems))
 }
 
 /// An exported System Log: a JSON array of events, or events one per line (NDJSON; concatenated
 /// JSON objects are accepted too).
 pub fn collect_file(text: &str) -> Result<Collection, String> {
+    Ok(transform(&parse_export(text)?))
+}
+
+/// The events of an exported System Log ([`collect_file`]'s shapes). A file that is not a System
+/// Log at all is an error naming the problem; events are not judged here but by [`transform`],
+/// which counts what it cannot use.
+pub fn parse_export(text: &str) -> Result<Vec<Value>, String> {
     let trimmed = text.trim_start_matches('\u{feff}').trim();
     if trimmed.is_empty() {
         return Err(
@@ -658,14 +785,7 @@ pub fn collect_file(text: &str) -> Result<Collection, String> {
                 "event {} is not a JSON object but {}\n  fix: each System Log event is an \
                  object with `eventType`, `published`, `actor`…",
                 i + 1,
-                match e {
-                    Value::Null => "null",
-                    Value::Bool(_) => "a boolean",
-                    Value::Number(_) => "a number",
-                    Value::String(_) => "a string",
-                    Value::Array(_) => "an array",
-                    Value::Object(_) => "an object",
-                }
+                shape(e)
             ));
         }
     }
@@ -676,5 +796,56 @@ pub fn collect_file(text: &str) -> Result<Collection, String> {
             events.len()
         ));
     }
-    Ok(transform(&events))
+    Ok(events)
+}
+
+/// `heir collect oktalog`.
+pub struct OktaLog;
+
+#[derive(clap::Args, Debug)]
+pub struct OktaLogOpts {
+    /// Read the System Log live from this org (token from OKTA_API_TOKEN).
+    #[arg(
+        long,
+        value_name = "URL",
+        conflicts_with = "file",
+        required_unless_present = "file"
+    )]
+    pub org_url: Option<String>,
+    /// Only events at or after this time (RFC 3339), live mode.
+    #[arg(long, value_name = "RFC3339", value_parser = Timestamp::parse)]
+    pub since: Option<Timestamp>,
+    /// An exported System Log (JSON array or NDJSON).
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<std::path::PathBuf>,
+}
+
+impl Collector for OktaLog {
+    fn name(&self) -> &'static str {
+        SOURCE
+    }
+
+    fn about(&self) -> &'static str {
+        "Okta System Log: sessions and what was minted from them (live or from an export)"
+    }
+
+    fn args(&self, cmd: clap::Command) -> clap::Command {
+        <OktaLogOpts as clap::Args>::augment_args(cmd)
+    }
+
+    fn run(&self, args: &clap::ArgMatches, ctx: &Context) -> Result<Collection, HeirError> {
+        let o: OktaLogOpts = parse(args)?;
+        match (&o.file, &o.org_url) {
+            (Some(f), _) => {
+                let events = parse_export(&read_input(f)?).map_err(|e| input_error(f, e))?;
+                Ok(transform(&events))
+            }
+            (None, Some(url)) => {
+                let token = env_token(CREDENTIAL_ENV)?;
+                let live = collect_live(url, token, o.since, ctx.policy.clone(), ctx.progress);
+                ctx.block_on(live).map_err(fetch_error)
+            }
+            (None, None) => Err(HeirError::Usage("give --org-url or --file".into())),
+        }
+    }
 }

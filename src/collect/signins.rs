@@ -15,15 +15,17 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
+use super::collector::{fetch_error, input_error, parse, read_input, Collector, Context};
 use super::entra::{self, EntraAuth};
 use super::http::{FetchError, Paging, Policy};
-use super::{id, Collection, Progress};
-use crate::model::{Edge, EdgeKind, Node, NodeKind, Props, Revocation, Timestamp, TokenType};
+use super::json::{node_on, put, s};
+use super::{Collection, Progress};
+use crate::error::HeirError;
+use crate::model::naming::{native::FOCI_REFRESH_TOKEN, node_id, platform::ENTRA};
+use crate::model::{Edge, EdgeKind, Node, NodeKind, Revocation, Timestamp, TokenType};
 
 /// The source name written to the document (its nodes are on the `entra` platform).
 pub const SOURCE: &str = "signins";
-
-const PLATFORM: &str = entra::PLATFORM;
 
 /// Access tokens are issued for 60–90 minutes by default (CAE-capable clients: up to 28 h); the
 /// upper default bound is used as the estimated expiry of an access token seen in a sign-in.
@@ -32,20 +34,8 @@ const ACCESS_TOKEN_MINUTES: i64 = 90;
 /// `clientAppUsed` of native and mobile apps, which get refresh tokens.
 const NATIVE_CLIENT: &str = "Mobile Apps and Desktop clients";
 
-fn s<'a>(v: &'a Value, ptr: &str) -> Option<&'a str> {
-    v.pointer(ptr)
-        .and_then(Value::as_str)
-        .filter(|x| !x.is_empty())
-}
-
 fn node(kind: NodeKind, native: &str) -> Node {
-    super::node_on(PLATFORM, kind, native)
-}
-
-fn put(p: &mut Props, k: &str, v: Option<&str>) {
-    if let Some(v) = v {
-        p.insert(k.to_string(), Value::from(v));
-    }
+    node_on(ENTRA, kind, native)
 }
 
 /// A successful sign-in with what the transform needs.
@@ -133,23 +123,45 @@ fn issued(from: &str, to: &str, r: &SignIn) -> Edge {
 /// order; failed sign-ins and records without an id, a time or a user are left out.
 pub fn transform(records: &[Value]) -> Collection {
     let mut c = Collection::new(SOURCE);
-    c.platforms = vec![PLATFORM.to_string()];
+    c.platforms = vec![ENTRA.to_string()];
+    c.records.read(records.len());
     let mut seen = BTreeSet::new();
-    let mut ok: Vec<SignIn> = records
-        .iter()
-        .filter(|r| succeeded(r))
-        .filter_map(|rec| {
-            Some(SignIn {
-                rec,
-                id: s(rec, "/id")?,
-                at: Timestamp::parse(s(rec, "/createdDateTime")?).ok()?,
-                user: s(rec, "/userId")?,
-                app: s(rec, "/appId"),
-            })
-        })
-        .collect();
+    let mut ok: Vec<SignIn> = Vec::new();
+    for (i, rec) in records.iter().enumerate() {
+        let name = || s(rec, "/id").map_or_else(|| format!("record #{}", i + 1), str::to_string);
+        if !succeeded(rec) {
+            // A failed sign-in minted nothing: it is not lineage (`heir hunt` reads attempts).
+            c.records.skip("failed sign-in", name());
+            continue;
+        }
+        let Some(id) = s(rec, "/id") else {
+            c.records.skip("no id", name());
+            continue;
+        };
+        let Some(at) = s(rec, "/createdDateTime").and_then(|t| Timestamp::parse(t).ok()) else {
+            c.records.skip("no valid createdDateTime", name());
+            continue;
+        };
+        let Some(user) = s(rec, "/userId") else {
+            c.records.skip("no userId", name());
+            continue;
+        };
+        ok.push(SignIn {
+            rec,
+            id,
+            at,
+            user,
+            app: s(rec, "/appId"),
+        });
+    }
     ok.sort_by(|a, b| (a.at, a.id).cmp(&(b.at, b.id)));
-    ok.retain(|r| seen.insert(r.id));
+    ok.retain(|r| {
+        let first = seen.insert(r.id);
+        if !first {
+            c.records.skip("duplicate id", r.id);
+        }
+        first
+    });
 
     // Session key → its sign-ins, in time order.
     let mut sessions: BTreeMap<(&str, &str), Vec<&SignIn>> = BTreeMap::new();
@@ -172,7 +184,7 @@ pub fn transform(records: &[Value]) -> Collection {
         let upn = first.str("/userPrincipalName");
 
         // The user the session authenticates as (a stub the entra collector fills in).
-        let uid = id(PLATFORM, NodeKind::User, first.user);
+        let uid = node_id(ENTRA, NodeKind::User, first.user);
         if users_written.insert(first.user) {
             let mut u = node(NodeKind::User, first.user);
             u.name = upn.map(str::to_string);
@@ -240,9 +252,10 @@ pub fn transform(records: &[Value]) -> Collection {
 
         // The session's FOCI family refresh token, minted at the first family sign-in.
         let family: Vec<&&SignIn> = list.iter().filter(|r| r.foci()).collect();
-        let foci_id = id(PLATFORM, NodeKind::Token, &format!("foci:{key}"));
+        let foci_native = format!("{FOCI_REFRESH_TOKEN}{key}");
+        let foci_id = node_id(ENTRA, NodeKind::Token, &foci_native);
         if let (Some(f0), Some(fl)) = (family.first(), family.last()) {
-            let mut t = node(NodeKind::Token, &format!("foci:{key}"));
+            let mut t = node(NodeKind::Token, &foci_native);
             t.name = Some(format!(
                 "Microsoft family refresh token (FOCI) of {}",
                 upn.unwrap_or(first.user)
@@ -368,10 +381,8 @@ fn path(since: Option<Timestamp>, non_interactive: bool) -> String {
     }
 }
 
-/// Reads sign-ins from Graph (`graph_url` such as [`entra::GRAPH_BETA_URL`]: only beta records
-/// carry `sessionId`, and only beta lists non-interactive sign-ins, which are read as a second
-/// query when the base ends in `/beta`) from `since` on, and transforms them. A failing
-/// interactive listing is `Err`; a failing non-interactive one is a problem in the collection.
+/// [`fetch_live`] + [`transform`]: a failing non-interactive listing is a problem of the
+/// collection.
 pub async fn collect_live(
     graph_url: &str,
     auth: EntraAuth,
@@ -379,6 +390,26 @@ pub async fn collect_live(
     policy: Policy,
     progress: &Progress,
 ) -> Result<Collection, FetchError> {
+    let (records, mut problems) = fetch_live(graph_url, auth, since, policy, progress).await?;
+    let mut c = transform(&records);
+    problems.append(&mut c.problems);
+    c.problems = problems;
+    progress.finish();
+    Ok(c)
+}
+
+/// Reads sign-ins from Graph (`graph_url` such as [`entra::GRAPH_BETA_URL`]: only beta records
+/// carry `sessionId`, and only beta lists non-interactive sign-ins, which are read as a second
+/// query when the base ends in `/beta`) from `since` on, and transforms them. A failing
+/// interactive listing is `Err`; a failing non-interactive one is returned as a problem next to
+/// the records.
+pub async fn fetch_live(
+    graph_url: &str,
+    auth: EntraAuth,
+    since: Option<Timestamp>,
+    policy: Policy,
+    progress: &Progress,
+) -> Result<(Vec<Value>, Vec<String>), FetchError> {
     progress.step("token");
     let client = entra::connect(graph_url, &auth, policy).await?;
     progress.step("sign-ins");
@@ -408,11 +439,7 @@ pub async fn collect_live(
             )),
         }
     }
-    let mut c = transform(&records);
-    problems.append(&mut c.problems);
-    c.problems = problems;
-    progress.finish();
-    Ok(c)
+    Ok((records, problems))
 }
 
 const SHAPES: &str = "a JSON array of sign-in records, a Graph page `{\"value\": [...]}`, or one \
@@ -425,7 +452,9 @@ pub fn collect_file(text: &str) -> Result<Collection, String> {
     Ok(transform(&records))
 }
 
-fn parse_records(text: &str) -> Result<Vec<Value>, String> {
+/// The records of a sign-in export ([`collect_file`]'s shapes); a file that is not a sign-in
+/// export is an error naming the problem.
+pub fn parse_records(text: &str) -> Result<Vec<Value>, String> {
     let trimmed = text.trim_start_matches('\u{feff}').trim();
     if trimmed.is_empty() {
         return Err(format!(
@@ -493,6 +522,58 @@ fn parse_records(text: &str) -> Result<Vec<Value>, String> {
         }
     }
     Ok(records)
+}
+
+/// `heir collect signins`.
+pub struct Signins;
+
+#[derive(clap::Args, Debug)]
+pub struct SigninsOpts {
+    /// Read sign-in logs live from Microsoft Graph (this base URL; the beta endpoint carries
+    /// session ids).
+    #[arg(
+        long,
+        value_name = "URL",
+        conflicts_with = "file",
+        required_unless_present = "file"
+    )]
+    pub graph_url: Option<String>,
+    /// Only sign-ins at or after this time (RFC 3339), live mode.
+    #[arg(long, value_name = "RFC3339", value_parser = Timestamp::parse)]
+    pub since: Option<Timestamp>,
+    /// An exported sign-in log (JSON array, `{"value": [...]}` or NDJSON).
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<std::path::PathBuf>,
+}
+
+impl Collector for Signins {
+    fn name(&self) -> &'static str {
+        SOURCE
+    }
+
+    fn about(&self) -> &'static str {
+        "Entra sign-in logs grouped by session (live or from an export)"
+    }
+
+    fn args(&self, cmd: clap::Command) -> clap::Command {
+        <SigninsOpts as clap::Args>::augment_args(cmd)
+    }
+
+    fn run(&self, args: &clap::ArgMatches, ctx: &Context) -> Result<Collection, HeirError> {
+        let o: SigninsOpts = parse(args)?;
+        match (&o.file, &o.graph_url) {
+            (Some(f), _) => {
+                let records = parse_records(&read_input(f)?).map_err(|e| input_error(f, e))?;
+                Ok(transform(&records))
+            }
+            (None, Some(url)) => {
+                let auth = entra::auth_from_env().map_err(HeirError::Environment)?;
+                let live = collect_live(url, auth, o.since, ctx.policy.clone(), ctx.progress);
+                ctx.block_on(live).map_err(fetch_error)
+            }
+            (None, None) => Err(HeirError::Usage("give --graph-url or --file".into())),
+        }
+    }
 }
 
 #[cfg(test)]

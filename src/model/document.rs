@@ -45,6 +45,27 @@ pub struct Source {
     /// Further platforms this source covers besides `name` (e.g. `oktalog` covers `okta`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub platforms: Vec<String>,
+    /// What the collector or importer did with its input: a document built from 13 log events of
+    /// which 12 were used says so, instead of looking as complete as one built from all of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub records: Option<Records>,
+}
+
+/// Record accounting of one collection: records read, used, and skipped by reason. `read` is
+/// `used` plus every skipped count; a reason names why a record could not become graph data.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Records {
+    /// Records in the input: API objects returned, or log events in the export.
+    pub read: u64,
+    /// Records that became (part of) a node or an edge.
+    pub used: u64,
+    /// Skipped records, counted by reason (`"unsuccessful outcome": 3`).
+    #[serde(default)]
+    pub skipped: std::collections::BTreeMap<String, u64>,
+    /// The first few skipped records by reason, as ids (never secret values), to go and look.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub examples: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 fn yes() -> bool {

@@ -229,7 +229,14 @@ fn strip_location(msg: &str) -> String {
 }
 
 const TOP_FIELDS: &[&str] = &["version", "sources", "nodes", "edges"];
-const SOURCE_FIELDS: &[&str] = &["name", "collected_at", "complete", "reason", "platforms"];
+const SOURCE_FIELDS: &[&str] = &[
+    "name",
+    "collected_at",
+    "complete",
+    "reason",
+    "platforms",
+    "records",
+];
 /// The fields a node may have (the diagnostic walk and the tests read this list).
 pub const NODE_FIELDS: &[&str] = &[
     "id",

@@ -41,6 +41,15 @@ pub mod native {
     pub const AZURE_RESOURCE: &str = "/subscriptions/";
     /// Google Cloud service-account keys: `projects/<p>/serviceAccounts/<email>/keys/<key>`.
     pub const GCP_PROJECT_PATH: &str = "projects/";
+    /// An app's own session minted by Okta SSO, on the app's platform:
+    /// `<app platform>:session:okta-<externalSessionId>-<appInstanceId>` (the `oktalog` importer).
+    pub const OKTA_SSO_SESSION: &str = "okta-";
+    /// The Microsoft FOCI family as a whole: `entra:app:foci`.
+    pub const FOCI_FAMILY: &str = "foci";
+    /// A sign-in session's FOCI family refresh token: `entra:token:foci:<sessionId>`.
+    pub const FOCI_REFRESH_TOKEN: &str = "foci:";
+    /// A third-party app's credentials, held by its publisher: `entra:token:publisher:<appId>`.
+    pub const PUBLISHER_CREDENTIALS: &str = "publisher:";
 }
 
 /// The conventional id of the object `native` of `kind` on `platform`.
