@@ -23,8 +23,8 @@
 //! `https://api.github.com`.
 //!
 //! ## Layout
-//! One file per platform row ([`okta`], [`microsoft`], [`google`], [`github`], [`slack`], [`aws`],
-//! [`k8s`]) and the [`generic`] row; the phases, the table and the helpers the rows share are here.
+//! One file per platform row (`okta`, `microsoft`, `google`, `github`, `slack`, `aws`, `k8s`) and
+//! the `generic` row; the phases, the table and the helpers the rows share are here.
 
 use serde_json::Value;
 
