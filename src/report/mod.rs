@@ -7,6 +7,7 @@ pub mod markdown;
 pub mod plan;
 pub mod sprawl;
 pub mod table;
+pub mod text;
 
 use std::io::{self, Write};
 
