@@ -138,7 +138,8 @@ pub(super) fn contain(s: &Subject) -> Option<Mechanism> {
 pub(super) fn revoke(s: &Subject, c: &Ctx) -> Option<Mechanism> {
     let id = s.native_id;
     let now = &c.now;
-    let is_key = s.token_type == Some(TokenType::AccessKey) || id.starts_with("AKIA");
+    let is_key =
+        s.token_type == Some(TokenType::AccessKey) || id.starts_with(native::AWS_LONG_TERM_KEY);
     Some(match s.token_type {
         _ if is_key => {
             let u = or(user_name(s), "{userName}");

@@ -52,7 +52,7 @@ fn suspend_installation(iid: &str) -> String {
 
 fn is_installation(s: &Subject) -> bool {
     s.prop(&["installation_id", "installationId"]).is_some()
-        || s.native_id.starts_with("ghs")
+        || s.native_id.starts_with(native::GITHUB_INSTALLATION_TOKEN)
         || s.native_id.contains("installation")
 }
 

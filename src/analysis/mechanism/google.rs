@@ -39,7 +39,7 @@ fn sa_key(s: &Subject) -> (String, String, String) {
         .account_of(&[NodeKind::ServiceAccount])
         .map(str::to_string)
         .or_else(|| s.prop(&["serviceAccount", "service_account", "email"]));
-    if let Some(rest) = id.strip_prefix("projects/") {
+    if let Some(rest) = id.strip_prefix(native::GCP_PROJECT_PATH) {
         let mut parts = rest.split('/');
         if let (Some(p), Some("serviceAccounts"), Some(sa), Some("keys"), Some(k)) = (
             parts.next(),
@@ -183,8 +183,8 @@ pub(super) fn inspect(p: &Place) -> Option<Mechanism> {
     let reports = |app: &str| {
         format!("GET /admin/reports/v1/activity/users/all/applications/{app}?startTime={since}")
     };
-    let is_mail = id.starts_with("mailbox/") || id.eq_ignore_ascii_case("gmail");
-    let is_drive = id.starts_with("shared-drive/") || id.eq_ignore_ascii_case("drive");
+    let is_mail = id.starts_with(native::MAILBOX) || id.eq_ignore_ascii_case("gmail");
+    let is_drive = id.starts_with(native::SHARED_DRIVE) || id.eq_ignore_ascii_case("drive");
     let tenant = format!(
         "{}&eventName=authorize (new OAuth grants); then {} (admin actions, including \
          AUTHORIZE_API_CLIENT_ACCESS: new domain-wide delegation); then {} (sign-ins); then {} \
@@ -195,7 +195,7 @@ pub(super) fn inspect(p: &Place) -> Option<Mechanism> {
         reports("drive")
     );
     Some(if is_mail {
-        let user = id.strip_prefix("mailbox/").unwrap_or("{userKey}");
+        let user = id.strip_prefix(native::MAILBOX).unwrap_or("{userKey}");
         Mechanism::new(
             "review mail filters and forwarding",
             format!(

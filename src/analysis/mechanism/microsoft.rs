@@ -182,7 +182,7 @@ pub(super) fn revoke(s: &Subject, c: &Ctx) -> Option<Mechanism> {
 
 pub(super) fn inspect(p: &Place) -> Option<Mechanism> {
     let (id, since) = (p.id, &p.since);
-    if let Some(mailbox) = id.strip_prefix("mailbox/") {
+    if let Some(mailbox) = id.strip_prefix(native::MAILBOX) {
         if mailbox != "all" && mailbox.contains('@') {
             return Some(Mechanism::new(
                 "review inbox rules, forwarding and mailbox access",
@@ -205,7 +205,7 @@ pub(super) fn inspect(p: &Place) -> Option<Mechanism> {
             ),
         ));
     }
-    if id.starts_with("/subscriptions/") {
+    if id.starts_with(native::AZURE_RESOURCE) {
         return Some(Mechanism::new(
             "review control-plane changes on the Azure resource",
             format!("az monitor activity-log list --resource-id {id} --start-time {since}"),

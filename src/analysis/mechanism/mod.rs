@@ -18,7 +18,8 @@
 //! `docs/plan.md` says what each phase is for. Where a call's details are not confirmed (a parameter
 //! name, an id mapping), the step's text says so, because a responder must know which call may need
 //! adjusting. Secret values never appear: a step names ids, and uses a `{placeholder}` only for what
-//! heir cannot know. Graph paths are relative to `https://graph.microsoft.com/v1.0`, Okta paths to
+//! heir cannot know. Native ids are read with the prefixes of `model::naming::native`, the constants
+//! the collectors write them with. Graph paths are relative to `https://graph.microsoft.com/v1.0`, Okta paths to
 //! the org URL, Google Directory / Reports paths to `https://admin.googleapis.com`, GitHub paths to
 //! `https://api.github.com`.
 //!
@@ -28,6 +29,7 @@
 
 use serde_json::Value;
 
+use crate::model::naming::{native, platform};
 use crate::model::{NodeKind, Props, Revocation, Timestamp, TokenType};
 
 mod aws;
@@ -191,10 +193,10 @@ pub fn effective_revocation(s: &Subject) -> Revocation {
     }
     let platform = Platform::of(s.platform);
     if platform == Platform::Aws && s.kind == NodeKind::Token {
-        if s.native_id.starts_with("AKIA") {
+        if s.native_id.starts_with(native::AWS_LONG_TERM_KEY) {
             return Revocation::None;
         }
-        if s.native_id.starts_with("ASIA") {
+        if s.native_id.starts_with(native::AWS_TEMPORARY_KEY) {
             return Revocation::TtlOnly;
         }
     }
@@ -243,10 +245,11 @@ pub enum Platform {
     Other,
 }
 
-/// Accepted platform spellings, compared case-insensitively.
+/// Accepted platform spellings, compared case-insensitively: the names collectors write
+/// (`model::naming::platform`) and the other names people give the same platforms.
 const ALIASES: &[(&str, Platform)] = &[
-    ("okta", Platform::Okta),
-    ("entra", Platform::Microsoft),
+    (platform::OKTA, Platform::Okta),
+    (platform::ENTRA, Platform::Microsoft),
     ("entraid", Platform::Microsoft),
     ("azuread", Platform::Microsoft),
     ("aad", Platform::Microsoft),
@@ -254,14 +257,14 @@ const ALIASES: &[(&str, Platform)] = &[
     ("o365", Platform::Microsoft),
     ("azure", Platform::Microsoft),
     ("microsoft", Platform::Microsoft),
-    ("google", Platform::Google),
-    ("gcp", Platform::Google),
+    (platform::GOOGLE, Platform::Google),
+    (platform::GCP, Platform::Google),
     ("gws", Platform::Google),
     ("workspace", Platform::Google),
-    ("github", Platform::GitHub),
-    ("slack", Platform::Slack),
-    ("aws", Platform::Aws),
-    ("k8s", Platform::Kubernetes),
+    (platform::GITHUB, Platform::GitHub),
+    (platform::SLACK, Platform::Slack),
+    (platform::AWS, Platform::Aws),
+    (platform::K8S, Platform::Kubernetes),
     ("kubernetes", Platform::Kubernetes),
 ];
 

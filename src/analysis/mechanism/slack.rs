@@ -46,8 +46,8 @@ fn uninstall(s: &Subject) -> String {
 
 fn is_bot(s: &Subject) -> bool {
     s.account_of(&[NodeKind::ServiceAccount]).is_some()
-        || s.native_id.starts_with("bot")
-        || s.native_id.starts_with("xoxb")
+        || s.native_id.starts_with(native::SLACK_BOT_USER)
+        || s.native_id.starts_with(native::SLACK_BOT_TOKEN)
 }
 
 pub(super) fn contain(s: &Subject) -> Option<Mechanism> {

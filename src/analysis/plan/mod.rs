@@ -28,6 +28,7 @@ use serde::Serialize;
 
 use super::blast::{BlastQuery, BlastResult};
 use super::mechanism::{Mechanism, Subject};
+use crate::model::naming::native_id_any_separator;
 use crate::model::{Attacker, EdgeKind, NodeKind, Timestamp, TrustGraph};
 
 mod contain;
@@ -257,18 +258,10 @@ pub fn plan(g: &TrustGraph, r: &BlastResult, opts: &PlanOptions) -> Plan {
     }
 }
 
+/// A node's native id, for the API calls the steps name (see `native_id_any_separator`).
 fn native_id(g: &TrustGraph, i: NodeIndex) -> &str {
-    let id = g.id(i);
     let n = g.node(i);
-    let prefix_len = n.platform().len() + 1 + n.kind.as_str().len() + 1;
-    if id.len() > prefix_len
-        && id.starts_with(n.platform())
-        && id[n.platform().len() + 1..].starts_with(n.kind.as_str())
-    {
-        &id[prefix_len..]
-    } else {
-        id.rsplit(':').next().unwrap_or(id)
-    }
+    native_id_any_separator(g.id(i), n.platform(), n.kind)
 }
 
 fn out_neighbours(g: &TrustGraph, i: NodeIndex, kind: EdgeKind) -> Vec<NodeIndex> {

@@ -7,13 +7,14 @@ use petgraph::graph::NodeIndex;
 use serde_json::Value;
 
 use super::breadth::Breadth;
-use super::review::{lower_first, native_id, plural, Env};
+use super::review::{lower_first, plural, Env};
 use super::Review;
 use crate::analysis::mechanism::{effective_revocation, Platform};
+use crate::model::naming::{after_second_colon, native};
 use crate::model::{EdgeKind, Node, NodeKind, Revocation, TokenType};
 
 pub(super) fn fix_orphaned(n: &Node) -> String {
-    let id = native_id(&n.id);
+    let id = after_second_colon(&n.id);
     match Platform::of(n.platform()) {
         Platform::Aws => {
             let user = id.rsplit('/').next().unwrap_or(id);
@@ -65,7 +66,7 @@ pub(super) fn fix_orphaned(n: &Node) -> String {
 /// How to retire (revoke or delete) one credential for good.
 pub(super) fn fix_retire(r: &Review<'_>, c: NodeIndex) -> String {
     let n = r.node(c);
-    let id = native_id(&n.id);
+    let id = after_second_colon(&n.id);
     let owner = r
         .targets_of(c, EdgeKind::AuthenticatesAs)
         .first()
@@ -73,11 +74,12 @@ pub(super) fn fix_retire(r: &Review<'_>, c: NodeIndex) -> String {
     let prop = |k: &str| n.props.get(k).and_then(Value::as_str).map(str::to_string);
     match (Platform::of(n.platform()), n.token_type, n.kind) {
         (Platform::Aws, _, _)
-            if id.starts_with("AKIA") || n.token_type == Some(TokenType::AccessKey) =>
+            if id.starts_with(native::AWS_LONG_TERM_KEY)
+                || n.token_type == Some(TokenType::AccessKey) =>
         {
             let user = owner
                 .map(|o| {
-                    native_id(&o.id)
+                    after_second_colon(&o.id)
                         .rsplit('/')
                         .next()
                         .unwrap_or("")
@@ -94,14 +96,14 @@ pub(super) fn fix_retire(r: &Review<'_>, c: NodeIndex) -> String {
         }
         (Platform::Google, Some(TokenType::PrivateKey), _) => {
             let key = id.rsplit('/').next().unwrap_or(id);
-            let sa = owner.map_or("{serviceAccount}", |o| native_id(&o.id));
+            let sa = owner.map_or("{serviceAccount}", |o| after_second_colon(&o.id));
             format!(
                 "`gcloud iam service-accounts keys disable {key} --iam-account {sa}`, then `gcloud \
                  iam service-accounts keys delete {key} --iam-account {sa}`."
             )
         }
         (Platform::Google, _, _) => {
-            let user = owner.map_or("{userKey}", |o| native_id(&o.id));
+            let user = owner.map_or("{userKey}", |o| after_second_colon(&o.id));
             format!(
                 "`DELETE /admin/directory/v1/users/{user}/tokens/{{clientId}}` (the user's token \
                  for that client)."
@@ -129,7 +131,7 @@ pub(super) fn fix_retire(r: &Review<'_>, c: NodeIndex) -> String {
             format!("`DELETE /api/v1/api-tokens/{id}` (Admin > Security > API > Tokens).")
         }
         (Platform::Okta, Some(TokenType::ClientSecret), _) => {
-            let app = owner.map_or("{appId}", |o| native_id(&o.id));
+            let app = owner.map_or("{appId}", |o| after_second_colon(&o.id));
             format!(
                 "add a new secret (`POST /api/v1/apps/{app}/credentials/secrets`), deploy it, \
                  then deactivate and delete this one."
@@ -262,7 +264,7 @@ pub(super) fn fix_third_party(platforms: &[&str]) -> String {
 }
 
 pub(super) fn fix_mfa(n: &Node) -> String {
-    let who = native_id(&n.id);
+    let who = after_second_colon(&n.id);
     let how = match Platform::of(n.platform()) {
         Platform::Okta => format!(
             "enrol a phishing-resistant factor (Okta FastPass / FIDO2) and require it in the \
@@ -301,7 +303,10 @@ pub(super) fn fix_password(sa: &Node) -> String {
         Platform::Aws => format!(
             "Delete its console password (`aws iam delete-login-profile --user-name {}`); \
              workloads use roles, not passwords.",
-            native_id(&sa.id).rsplit('/').next().unwrap_or("{userName}")
+            after_second_colon(&sa.id)
+                .rsplit('/')
+                .next()
+                .unwrap_or("{userName}")
         ),
         Platform::Google => "Service accounts have no password: replace this with an attached \
              service account or workload identity federation."
@@ -397,7 +402,7 @@ pub(super) fn fix_long_lived(r: &Review<'_>, c: NodeIndex) -> String {
     let rot = r.opts.rotation_days;
     let prevent = match (Platform::of(n.platform()), n.token_type, n.kind) {
         (Platform::Aws, _, _)
-            if native_id(&n.id).starts_with("AKIA")
+            if after_second_colon(&n.id).starts_with(native::AWS_LONG_TERM_KEY)
                 || n.token_type == Some(TokenType::AccessKey) =>
         {
             format!(

@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::catalog::rule_of;
 use super::{Finding, Review, Severity};
 use crate::analysis::mechanism::{Platform, Subject};
+use crate::model::naming::after_second_colon;
 use crate::model::{EdgeKind, Node, Timestamp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -200,7 +201,7 @@ impl<'a> Review<'a> {
             kind: n.kind,
             token_type: n.token_type,
             revocation: n.revocation,
-            native_id: native_id(&n.id),
+            native_id: after_second_colon(&n.id),
             name: n.name.as_deref(),
             account: None,
             client: None,
@@ -234,11 +235,6 @@ pub(super) fn plural(n: usize) -> &'static str {
     } else {
         "s"
     }
-}
-
-/// The native id: the node id after `platform:kind:`.
-pub(super) fn native_id(id: &str) -> &str {
-    id.splitn(3, ':').nth(2).unwrap_or(id)
 }
 
 pub(super) fn same_platform(a: &str, b: &str) -> bool {

@@ -6,8 +6,9 @@ use petgraph::graph::NodeIndex;
 
 use crate::analysis::mechanism::Platform;
 use crate::analysis::sprawl::fixes::fix_static_cloud;
-use crate::analysis::sprawl::review::{date, label, list, native_id, plural};
+use crate::analysis::sprawl::review::{date, label, list, plural};
 use crate::analysis::sprawl::{Review, Severity};
+use crate::model::naming::{after_second_colon, native};
 use crate::model::{EdgeKind, NodeKind, TokenType};
 
 impl Review<'_> {
@@ -84,11 +85,15 @@ impl Review<'_> {
         };
         match (p, n.token_type) {
             (Platform::Aws, Some(TokenType::AccessKey))
-                if !native_id(&n.id).starts_with("ASIA") =>
+                if !after_second_colon(&n.id).starts_with(native::AWS_TEMPORARY_KEY) =>
             {
                 Some(p)
             }
-            (Platform::Aws, _) if native_id(&n.id).starts_with("AKIA") => Some(p),
+            (Platform::Aws, _)
+                if after_second_colon(&n.id).starts_with(native::AWS_LONG_TERM_KEY) =>
+            {
+                Some(p)
+            }
             (Platform::Google, Some(TokenType::PrivateKey)) if to_sa() => Some(p),
             (Platform::Microsoft, Some(TokenType::PrivateKey | TokenType::ClientSecret))
                 if to_sa() =>
