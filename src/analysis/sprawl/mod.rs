@@ -132,7 +132,7 @@ impl std::fmt::Display for Severity {
     }
 }
 
-/// One finding: the contract of `heir sprawl` (contracts.md) plus optional extensions.
+/// One finding: the contract of `heir sprawl` (`docs/contracts.md`) plus optional extensions.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct Finding {
     /// Rule id (kebab-case), see [`RULES`].
