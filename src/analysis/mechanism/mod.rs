@@ -6,9 +6,9 @@
 //! What "revoke this session" means is a property of the platform, not of the plan: Okta kills an
 //! IdP session and its refresh tokens in one call, Entra moves a watermark, AWS cannot revoke STS
 //! credentials at all and has to deny them by issue time. So each platform is one row of a
-//! [`Table`] — one function per phase — and the plan asks the row instead of branching on platform
+//! `Table` — one function per phase — and the plan asks the row instead of branching on platform
 //! names. Reviewing what heir tells a responder to do on Okta is reading the Okta functions next to
-//! the reference they came from; adding a platform is adding a row. A row answers `None` for what it
+//! Okta's API reference; adding a platform is adding a row. A row answers `None` for what it
 //! has no specific mechanism for, and the generic row answers instead, so every step still says
 //! what to do.
 //!
