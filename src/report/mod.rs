@@ -8,6 +8,7 @@ pub mod plan;
 pub mod schema;
 pub mod sprawl;
 pub mod table;
+pub mod text;
 
 use std::io::{self, Write};
 
