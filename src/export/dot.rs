@@ -279,6 +279,33 @@ pub fn blast_picture(g: &TrustGraph, r: &BlastResult) -> Graph {
     picture(g, &title, nodes, edges, &marks)
 }
 
+/// Gives each node of `picture` whose heir id is a key of `ids` an `id` attribute with the value
+/// (Graphviz writes it as the SVG group's `id`), so a page can find a node's group without
+/// reading ids back out of Graphviz's `<title>` text, which Graphviz re-escapes in its own way.
+/// Only for pictures that are rendered for the HTML report: the DOT exports stay as they are.
+pub fn set_node_ids(picture: &mut Graph, ids: &std::collections::HashMap<String, String>) {
+    let quoted: std::collections::HashMap<String, &str> =
+        ids.iter().map(|(k, v)| (quote(k), v.as_str())).collect();
+    fn walk(stmts: &mut [Stmt], quoted: &std::collections::HashMap<String, &str>) {
+        for stmt in stmts {
+            match stmt {
+                Stmt::Node(n) => {
+                    if let Id::Escaped(q) = &n.id.0 {
+                        if let Some(v) = quoted.get(q) {
+                            n.attributes.push(attr("id", v));
+                        }
+                    }
+                }
+                Stmt::Subgraph(sub) => walk(&mut sub.stmts, quoted),
+                _ => {}
+            }
+        }
+    }
+    match picture {
+        Graph::DiGraph { stmts, .. } | Graph::Graph { stmts, .. } => walk(stmts, &quoted),
+    }
+}
+
 /// A picture as DOT text, by graphviz-rust's printer (two-space indent, one statement a line),
 /// ending with a newline as a text file should.
 pub fn print(graph: &Graph) -> String {
