@@ -563,6 +563,18 @@ fn incident_report_works_in_a_browser() {
     );
     b.screenshot("report-incident.png");
 
+    // The zoom button switches between fitting the page and Graphviz's own size, and back.
+    let width = "document.querySelector('#picture svg').getBoundingClientRect().width";
+    let fit = b.eval(width).as_f64().unwrap();
+    b.click("#zoom");
+    let actual = b.eval(width).as_f64().unwrap();
+    assert!(
+        actual > fit,
+        "actual size ({actual}) is not larger than fit ({fit})"
+    );
+    b.click("#zoom");
+    assert_eq!(b.eval(width).as_f64().unwrap(), fit);
+
     // A real click on the most critical node shows its chain, as the blast answer has it.
     let target = b.eval(
         "(() => { const d = JSON.parse(document.getElementById('heir-data').textContent);

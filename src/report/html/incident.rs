@@ -457,7 +457,8 @@ fn picture(b: &mut String, inc: &Incident<'_>) {
                 "<p class=\"small no-print\">Click a node (or focus it and press Enter) to see its facts, its chain \
                  from the stolen artefact, its window and the controls that held. Thick red border: stolen; \
                  bold: critical paths; dashed red: refused by a control.</p>\n\
-                 <div class=\"picture-wrap\"><figure class=\"picture\">",
+                 <p class=\"picture-tools no-print\"><button type=\"button\" id=\"zoom\">Actual size</button></p>\n\
+                 <div class=\"picture-wrap\"><figure class=\"picture\" id=\"figure\">",
             );
             b.push_str(&super::svg::sanitize(svg));
             b.push_str(

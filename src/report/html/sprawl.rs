@@ -128,7 +128,7 @@ pub fn write(out: &mut dyn Write, r: &SprawlReport) -> io::Result<()> {
         let _ = writeln!(
             b,
             "<tr data-severity=\"{}\" data-owasp=\"{}\"><td><span class=\"sev {}\">{}</span></td>\
-             <td>{}<br><span class=\"small\">{}</span></td><td><code>{}</code>{}<br><span class=\"small\">{} · {}</span></td>\
+             <td class=\"nowrap\">{}<br><span class=\"small\">{}</span></td><td class=\"target\"><code>{}</code>{}<br><span class=\"small\">{} · {}</span></td>\
              <td>{}</td><td>{}</td></tr>",
             f.severity.as_str(),
             esc(&f.owasp),

@@ -101,6 +101,19 @@
     });
   }
 
+  /* Fit to the page's width (the default: the whole radius at a glance) or Graphviz's own size
+     (readable labels, scrolled), by setting the SVG's width from its viewBox. */
+  var zoom = document.getElementById('zoom');
+  var figure = document.getElementById('figure');
+  var svg = figure && figure.querySelector('svg');
+  if (zoom && svg && svg.viewBox && svg.viewBox.baseVal) {
+    zoom.addEventListener('click', function () {
+      var actual = figure.classList.toggle('actual');
+      svg.style.width = actual ? (svg.viewBox.baseVal.width * 4 / 3) + 'px' : '';
+      zoom.textContent = actual ? 'Fit to width' : 'Actual size';
+    });
+  }
+
   /* The runbook: each tick is kept under this report's key and the step's. */
   var boxes = document.querySelectorAll('input[data-step]');
   var progress = document.getElementById('runbook-progress');
