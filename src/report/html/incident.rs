@@ -305,7 +305,13 @@ pub fn write(out: &mut dyn Write, inc: &Incident<'_>) -> io::Result<()> {
         r.reached.len()
     );
     let data = answers(inc);
-    let view = view(inc, &ids);
+    // The cards are for the picture's nodes: without a picture there is nothing to click, and an
+    // admin-sized radius would otherwise put a card per reached node in the page.
+    let shown = match inc.picture {
+        Picture::Svg(_) => ids,
+        Picture::Absent(_) => IndexMap::new(),
+    };
+    let view = view(inc, &shown);
     page(
         out,
         &title,
@@ -906,6 +912,8 @@ mod tests {
         );
         assert!(page.contains("id=\"no-picture\">No picture: Graphviz `dot` is not installed"));
         assert!(!page.contains("<svg"));
+        // No picture, no cards.
+        assert!(page.contains("\"nodes\":{}"));
     }
 
     #[test]
