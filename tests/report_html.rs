@@ -879,3 +879,35 @@ fn the_json_island_is_the_commands_answers() {
     assert_eq!(island["inherited"][0]["from"], json!(STOLEN));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A radius larger than a picture can show is not drawn: the page says so and still has the
+/// rest (Graphviz would take minutes on it, and the picture would be unreadable).
+#[test]
+fn a_radius_too_large_to_draw_is_said_so() {
+    let dir = scratch("large");
+    let mut nodes = vec![
+        json!({"id": "okta:session:s", "kind": "session", "platform": "okta", "expires_at": "2026-11-20T20:00:00Z"}),
+        json!({"id": "okta:user:u", "kind": "user", "platform": "okta"}),
+    ];
+    let mut edges =
+        vec![json!({"from": "okta:session:s", "to": "okta:user:u", "kind": "authenticates_as"})];
+    for k in 0..1600 {
+        let id = format!("github:resource:repo-{k}");
+        nodes.push(json!({"id": id, "kind": "resource", "platform": "github", "criticality": 7}));
+        edges.push(json!({"from": "okta:user:u", "to": id, "kind": "can_access"}));
+    }
+    let graph = dir.join("large.json");
+    std::fs::write(
+        &graph,
+        serde_json::to_vec(&json!({"version": 1, "nodes": nodes, "edges": edges})).unwrap(),
+    )
+    .unwrap();
+    let page = incident_report(&dir, &graph, "okta:session:s", None);
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("The blast radius has 1602 nodes, more than a readable picture holds"));
+    assert!(!html.contains("<svg"));
+    // The first 200 chains are listed, the rest counted.
+    assert_eq!(html.matches("class=\"critical-node\"").count(), 200);
+    assert!(html.contains("… and 1400 more critical node(s)"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
