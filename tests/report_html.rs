@@ -8,6 +8,7 @@
 //!
 //! Without Chromium the browser tests say so and pass, except in CI (`CI=true`), where a missing
 //! browser fails: `scripts/test.sh` installs it.
+#![cfg(unix)]
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -153,9 +154,20 @@ struct Browser {
 fn pipe() -> (std::fs::File, std::fs::File) {
     use std::os::fd::FromRawFd;
     let mut fds = [0; 2];
-    // SAFETY: `fds` has room for the two descriptors pipe2 writes.
-    let rc = unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) };
-    assert_eq!(rc, 0, "pipe2: {}", std::io::Error::last_os_error());
+    // SAFETY: `fds` has room for the two descriptors pipe writes; fcntl only sets their flags.
+    // (pipe2 would set close-on-exec at once, but macOS lacks it; a descriptor leaked into a
+    // process another test spawns in between only holds a pipe end open.)
+    unsafe {
+        assert_eq!(
+            libc::pipe(fds.as_mut_ptr()),
+            0,
+            "pipe: {}",
+            std::io::Error::last_os_error()
+        );
+        for fd in fds {
+            libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC);
+        }
+    }
     // SAFETY: both descriptors were just created and are owned by nobody else.
     unsafe {
         (
