@@ -421,6 +421,32 @@ mod tests {
     }
 
     #[test]
+    fn node_ids_are_added_only_where_asked() {
+        let mut graph = Graph::DiGraph {
+            id: Id::Plain("heir".into()),
+            strict: false,
+            stmts: vec![
+                Stmt::Node(DotNode::new(
+                    NodeId(id("a\"b"), None),
+                    vec![attr("label", "A")],
+                )),
+                Stmt::Subgraph(Subgraph {
+                    id: Id::Plain("cluster_0".into()),
+                    stmts: vec![Stmt::Node(DotNode::new(NodeId(id("c"), None), vec![]))],
+                }),
+            ],
+        };
+        let ids = [("a\"b".to_string(), "hn0".to_string())]
+            .into_iter()
+            .collect();
+        set_node_ids(&mut graph, &ids);
+        assert_eq!(
+            print(&graph),
+            "digraph heir {\n  \"a\\\"b\"[label=\"A\" id=\"hn0\"]\n  subgraph cluster_0 {\n    \"c\"\n  }\n}\n"
+        );
+    }
+
+    #[test]
     fn too_large_names_the_count_and_the_ways_out() {
         let said = TooLarge { nodes: 1_014_535 }.to_string();
         assert!(said.contains("1014535 nodes"), "{said}");

@@ -150,24 +150,26 @@ fn view(inc: &Incident<'_>, ids: &IndexMap<NodeIndex, String>) -> Value {
         r.reached.iter().map(|x| (x.node, x)).collect();
     let sources: HashSet<NodeIndex> = r.query.from.iter().copied().collect();
     let dead: HashSet<NodeIndex> = r.dead_sources.iter().copied().collect();
+    // Each refused edge with the node it leaves, looked up once.
+    let refused: Vec<(NodeIndex, &crate::analysis::blast::Blocked)> = r
+        .blocked
+        .iter()
+        .filter_map(|b| g.index(&g.edge(b.edge).from).map(|f| (f, b)))
+        .collect();
+    let held_by = |pred: &dyn Fn(NodeIndex, NodeIndex) -> bool| -> Vec<Value> {
+        refused
+            .iter()
+            .filter(|(from, b)| pred(*from, b.node))
+            .map(|(_, b)| {
+                let e = g.edge(b.edge);
+                let by: Vec<&str> = b.by.iter().map(|x| x.as_str()).collect();
+                json!({"by": by.join(", "), "from": e.from, "to": e.to, "kind": e.kind.as_str()})
+            })
+            .collect()
+    };
     let mut nodes = serde_json::Map::new();
     for (&i, hid) in ids {
         let n = g.node(i);
-        let held_by = |pred: &dyn Fn(NodeIndex, NodeIndex) -> bool| -> Vec<Value> {
-            r.blocked
-                .iter()
-                .filter(|b| {
-                    let e = g.edge(b.edge);
-                    let from = g.index(&e.from);
-                    from.is_some_and(|f| pred(f, b.node))
-                })
-                .map(|b| {
-                    let e = g.edge(b.edge);
-                    let by: Vec<&str> = b.by.iter().map(|x| x.as_str()).collect();
-                    json!({"by": by.join(", "), "from": e.from, "to": e.to, "kind": e.kind.as_str()})
-                })
-                .collect()
-        };
         let (status, window_text, chain, held) = if let Some(x) = reached.get(&i) {
             let path = r.path(x);
             let edges = r.path_edges(x);
@@ -236,11 +238,7 @@ fn view(inc: &Incident<'_>, ids: &IndexMap<NodeIndex, String>) -> Value {
             }),
         );
     }
-    let from: Vec<&str> = r.query.from.iter().map(|&i| g.id(i)).collect();
-    let at = r.query.at.to_string();
-    let mut parts = from.clone();
-    parts.push(&at);
-    json!({ "key": key(&parts), "nodes": nodes })
+    json!({ "key": key_of(inc), "nodes": nodes })
 }
 
 /// The machine-readable answers: the blast radius and the plan in their JSON contracts, the
@@ -330,6 +328,7 @@ pub fn write(out: &mut dyn Write, inc: &Incident<'_>) -> io::Result<()> {
     )
 }
 
+/// The report's name in local storage: the stolen ids and the evaluation time.
 fn key_of(inc: &Incident<'_>) -> String {
     let r = inc.blast;
     let from: Vec<&str> = r.query.from.iter().map(|&i| inc.graph.id(i)).collect();
