@@ -7,10 +7,10 @@
 
 use std::io::{self, Write};
 
-#[cfg(doc)]
-use crate::analysis::blast::BlastReport;
 use crate::analysis::blast::{BlastResult, Blocked, Reached};
 use crate::model::{Timestamp, TrustGraph};
+#[cfg(doc)]
+use crate::report::blast::BlastReport;
 use crate::store::ids::json_plain;
 use crate::sys::par;
 use crate::sys::read_ahead;
@@ -145,7 +145,7 @@ impl Pretty<'_> {
         self.buf.push(b']');
     }
 
-    /// A reached row, as [`crate::analysis::blast::ReachedEntry`] serialises.
+    /// A reached row, as [`crate::report::blast::ReachedEntry`] serialises.
     fn reached(&mut self, g: &TrustGraph, result: &BlastResult, r: &Reached) {
         let l = 3;
         let facts = g.facts(r.node);
@@ -191,7 +191,7 @@ impl Pretty<'_> {
         self.buf.push(b'}');
     }
 
-    /// A blocked row, as [`crate::analysis::blast::BlockedEntry`] serialises.
+    /// A blocked row, as [`crate::report::blast::BlockedEntry`] serialises.
     fn blocked(&mut self, g: &TrustGraph, b: &Blocked) {
         let l = 3;
         let (from, to) = g.graph.edge_endpoints(b.edge).expect("edge of this graph");
