@@ -34,10 +34,6 @@ use heir::model::{Attacker, NodeKind, Timestamp, TrustGraph};
 use petgraph::graph::NodeIndex;
 use serde_json::{json, Value};
 
-// The binary's allocator, so that in-process load times are the ones a command pays.
-#[global_allocator]
-static ALLOCATOR: heir::sys::alloc::Allocator = heir::sys::alloc::Allocator;
-
 const DEFAULT_AT: &str = "2026-11-20T10:00:00Z";
 
 /// SplitMix64, the same generator as `heir synth` and `scripts/bench/harness.py`.

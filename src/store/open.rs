@@ -120,21 +120,15 @@ fn read_text(file: &mut std::fs::File, len: u64, threads: usize) -> std::io::Res
 #[cfg(unix)]
 fn read_parallel(file: &std::fs::File, len: usize, threads: usize) -> Option<Vec<u8>> {
     use std::os::unix::fs::FileExt;
-    use std::os::unix::io::AsRawFd;
-    let mut buf: Vec<u8> = Vec::with_capacity(len);
-    let base = buf.as_mut_ptr() as usize;
-    let fd = file.as_raw_fd();
-    // Parts on 2 MiB boundaries, the allocator's huge pages: no page is faulted by two threads.
+    // A large zeroed block comes from the kernel already zero, so the reads below are the first
+    // to touch its pages, each part's on its own thread.
+    let mut buf = vec![0u8; len];
     let part = len.div_ceil(threads.min(8)).next_multiple_of(2 << 20);
     let whole = std::thread::scope(|s| {
-        let parts: Vec<_> = (0..len)
-            .step_by(part)
-            .map(|start| {
-                let n = part.min(len - start);
-                // SAFETY: the parts are disjoint ranges of the buffer's capacity, each written
-                // by one thread only, and the buffer outlives the scope.
-                s.spawn(move || unsafe { pread_exact(fd, (base + start) as *mut u8, n, start) })
-            })
+        let parts: Vec<_> = buf
+            .chunks_mut(part)
+            .enumerate()
+            .map(|(k, chunk)| s.spawn(move || file.read_exact_at(chunk, (k * part) as u64).is_ok()))
             .collect();
         parts.into_iter().all(|p| p.join().unwrap_or(false))
     });
@@ -142,39 +136,7 @@ fn read_parallel(file: &std::fs::File, len: usize, threads: usize) -> Option<Vec
     if !whole || file.read_at(&mut [0u8], len as u64).ok()? != 0 {
         return None;
     }
-    // SAFETY: every byte below `len` was written by a completed read.
-    unsafe { buf.set_len(len) };
     Some(buf)
-}
-
-/// Reads exactly `n` bytes at `offset` into `dst`; false on an error or end of file.
-///
-/// # Safety
-/// `dst` must be valid for writes of `n` bytes.
-#[cfg(unix)]
-unsafe fn pread_exact(fd: i32, dst: *mut u8, n: usize, offset: usize) -> bool {
-    let mut done = 0;
-    while done < n {
-        // SAFETY: within the `n` writable bytes at `dst` (the caller's promise).
-        let got = unsafe {
-            libc::pread(
-                fd,
-                dst.add(done).cast(),
-                n - done,
-                (offset + done) as libc::off_t,
-            )
-        };
-        match got {
-            0 => return false,
-            g if g < 0 => {
-                if std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
-                    return false;
-                }
-            }
-            g => done += g as usize,
-        }
-    }
-    true
 }
 
 /// Documents from this size are read on several threads.

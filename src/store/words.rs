@@ -22,8 +22,9 @@ pub(crate) enum Words {
 }
 
 // SAFETY: a `Mapped` variant points into a read-only mapping that its `Arc` keeps alive, so
-// sharing or moving it between threads is sharing an immutable slice.
+// moving it to another thread moves a borrow of immutable bytes along with their owner.
 unsafe impl Send for Words {}
+// SAFETY: as for `Send`: through `&Words` the words are only ever read.
 unsafe impl Sync for Words {}
 
 impl Words {
