@@ -273,4 +273,50 @@ mod tests {
         assert!(read_text(&mut f, text.len() as u64, 2).unwrap() == text);
         std::fs::remove_dir_all(&dir).unwrap();
     }
+
+    /// What a snapshot records beside the graph, seen through the graph's crate-private hooks:
+    /// whether any id needs escaping in JSON (so the JSON writer may copy ids as they are), and
+    /// an id index read in place from the mapping rather than decoded. A parsed graph claims
+    /// neither. (`tests/load_paths.rs` checks that the answers are the same either way.)
+    #[test]
+    fn a_snapshot_knows_its_ids_and_reads_them_in_place() {
+        let dir = std::env::temp_dir().join(format!("heir-hooks-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let policy = SnapshotPolicy {
+            enabled: true,
+            min_bytes: 0,
+        };
+        let quiet = |_: &str| {};
+        let acme = std::fs::read_to_string("examples/acme.json").unwrap();
+        // Every reference renamed: a quote and a control character (JSON escapes) in an id.
+        let hostile = acme.replace(
+            "okta:user:00uRdWwUZlPOgGurL1es",
+            "okta:user:dana\\\"k\\u0001",
+        );
+        assert_ne!(hostile, acme);
+        let at = crate::model::Timestamp::parse("2026-11-20T10:00:00Z").unwrap();
+        let large = serde_json::to_string(&crate::synth::synth(400, 3, at)).unwrap();
+        for (name, text, plain) in [
+            ("plain.json", &acme, true),
+            ("hostile.json", &hostile, false),
+            ("large.json", &large, true),
+        ] {
+            let path = dir.join(name);
+            std::fs::write(&path, text).unwrap();
+            let p = path.to_str().unwrap();
+            let parsed = open(p, &policy, &quiet).unwrap();
+            let snapped = open(p, &policy, &quiet).unwrap();
+            assert_eq!(parsed.origin, Origin::Parsed, "{name}");
+            assert!(matches!(snapped.origin, Origin::Snapshot(_)), "{name}");
+            assert!(!parsed.graph.ids_known_plain(), "{name}");
+            assert_eq!(snapped.graph.ids_known_plain(), plain, "{name}");
+            assert!(!parsed.graph.ids_read_in_place(), "{name}");
+            assert_eq!(
+                snapped.graph.ids_read_in_place(),
+                cfg!(target_endian = "little"),
+                "{name}"
+            );
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
