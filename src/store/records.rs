@@ -26,8 +26,8 @@ pub enum Spans {
     /// Built while parsing.
     Table(Vec<Span>),
     /// Read in place from the rows of the snapshot the graph was loaded from: copying them out
-    /// was 51 MB of fresh memory per command on a million-node document, for the few dozen
-    /// records a report reads.
+    /// would write fresh memory in proportion to the whole document, for the few dozen records a
+    /// report reads.
     Rows(SnapshotRows),
 }
 
@@ -147,7 +147,7 @@ pub enum Records {
 /// document has three million of these and a report reads a few dozen. All-zero bytes are an
 /// empty table, so it comes from zeroed memory and costs nothing until a record is read — and
 /// since the boxes made are also listed, dropping the table never walks it (a `OnceLock` per
-/// record was 51 MB written at every load, and read again at exit).
+/// record would be written at every load and read again at exit).
 pub struct RecordCache<T> {
     cells: Vec<AtomicPtr<T>>,
     /// Every box stored in a cell, freed on drop.
