@@ -390,10 +390,17 @@ proptest! {
     }
 }
 
+/// A cache directory of this test process's own, so the tests neither read nor leave snapshots
+/// in the user's cache.
+fn cache() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("heir-cache-{}", std::process::id()))
+}
+
 fn policy() -> SnapshotPolicy {
     SnapshotPolicy {
         enabled: true,
         min_bytes: 0,
+        dir: Some(cache()),
     }
 }
 
@@ -420,6 +427,7 @@ fn a_snapshot_gives_the_same_graph_and_is_dropped_when_the_document_changes() {
     let off = SnapshotPolicy {
         enabled: false,
         min_bytes: 0,
+        dir: Some(cache()),
     };
     assert_eq!(open(p, &off, &quiet).unwrap().origin, Origin::Parsed);
 
@@ -591,6 +599,7 @@ fn heir(args: &[&str], min_bytes: &str) -> (String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_heir"))
         .args(args)
         .env("HEIR_SNAPSHOT_MIN_BYTES", min_bytes)
+        .env("HEIR_CACHE_DIR", cache())
         .output()
         .unwrap();
     assert!(
@@ -632,12 +641,26 @@ fn answers_from_a_snapshot_are_byte_identical() {
     ];
     // Reference: no snapshot at all.
     let reference: Vec<String> = commands.iter().map(|c| heir(c, "999999999999").0).collect();
-    let snap = format!("{p}.heirsnap");
-    assert!(!std::path::Path::new(&snap).exists());
+    let snapshots = || -> Vec<String> {
+        std::fs::read_dir(cache())
+            .map(|d| d.map(|e| e.unwrap().file_name().into_string().unwrap()))
+            .into_iter()
+            .flatten()
+            .filter(|n| n.starts_with("acme.json-") && n.ends_with(".heirsnap"))
+            .collect()
+    };
+    let before = snapshots();
     heir(&["validate", p], "0");
-    assert!(std::path::Path::new(&snap).exists());
+    let after = snapshots();
+    assert_eq!(after.len(), before.len() + 1, "one snapshot in the cache");
     let (_, stderr) = heir(&["validate", p], "0");
     assert!(stderr.contains(".heirsnap"), "{stderr}");
+    // The document's folder is evidence: nothing was written beside it.
+    let beside: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(beside, vec![std::ffi::OsString::from("acme.json")]);
     for (c, want) in commands.iter().zip(&reference) {
         assert_eq!(&heir(c, "0").0, want, "{c:?}");
     }

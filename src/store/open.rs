@@ -14,7 +14,7 @@ use crate::model::load::{load_str, LoadError, Syntax, Warnings};
 /// How a graph was obtained, for `validate` and progress messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
-    /// Read from `<document>.heirsnap`.
+    /// Read from a snapshot in the user's cache directory (`snapshot::path_for`).
     Snapshot(String),
     /// Parsed from the document text.
     Parsed,
@@ -31,10 +31,13 @@ pub struct Opened {
 
 /// Snapshot settings: `HEIR_SNAPSHOT=off` disables reading and writing them;
 /// `HEIR_SNAPSHOT_MIN_BYTES` sets the document size from which one is written (default 1 MiB:
-/// below that, parsing takes a few milliseconds and a snapshot would save nothing noticeable).
+/// below that, parsing takes a few milliseconds and a snapshot would save nothing noticeable);
+/// they live in the user's cache directory ([`snapshot::cache_dir`]), never beside the document.
 pub struct SnapshotPolicy {
     pub enabled: bool,
     pub min_bytes: u64,
+    /// Where snapshots are read and written; `None`: nowhere (no snapshot).
+    pub dir: Option<std::path::PathBuf>,
 }
 
 impl SnapshotPolicy {
@@ -47,7 +50,11 @@ impl SnapshotPolicy {
             .ok()
             .and_then(|v| v.parse().ok())
             .unwrap_or(1 << 20);
-        SnapshotPolicy { enabled, min_bytes }
+        SnapshotPolicy {
+            enabled,
+            min_bytes,
+            dir: snapshot::cache_dir(),
+        }
     }
 }
 
@@ -169,9 +176,12 @@ pub fn open(
     let mut file = std::fs::File::open(Path::new(path)).map_err(|e| io_error(path, e))?;
     let meta = file.metadata().map_err(|e| io_error(path, e))?;
     let key = Key::of(&meta);
-    let snap_path = snapshot::path_for(Path::new(path));
-    if policy.enabled {
-        if let Ok(mapped) = super::mapped::Mapped::open(&snap_path) {
+    let snap_path = match (&policy.dir, policy.enabled) {
+        (Some(dir), true) => snapshot::path_for(Path::new(path), dir),
+        _ => None,
+    };
+    if let Some(snap_path) = &snap_path {
+        if let Ok(mapped) = super::mapped::Mapped::open(snap_path) {
             let reader = file.try_clone().map_err(|e| io_error(path, e))?;
             let mapped = std::sync::Arc::new(mapped);
             if let Some((graph, warnings)) = snapshot::decode(mapped, key, reader, path) {
@@ -209,9 +219,14 @@ pub fn open(
         ));
     }
     let mut wrote_snapshot = None;
-    if policy.enabled && meta.len() >= policy.min_bytes && unchanged {
+    let wanted = snap_path.filter(|_| meta.len() >= policy.min_bytes && unchanged);
+    if let Some(snap_path) = wanted {
         if let Some(bytes) = snapshot::encode(&graph, key, &warnings) {
-            match crate::sys::fs::write_atomic(&snap_path, &bytes) {
+            let written = snap_path
+                .parent()
+                .map_or(Ok(()), std::fs::create_dir_all)
+                .and_then(|()| crate::sys::fs::write_atomic(&snap_path, &bytes));
+            match written {
                 Ok(()) => {
                     if large {
                         progress(&format!(
@@ -285,6 +300,7 @@ mod tests {
         let policy = SnapshotPolicy {
             enabled: true,
             min_bytes: 0,
+            dir: Some(std::env::temp_dir().join(format!("heir-cache-{}", std::process::id()))),
         };
         let quiet = |_: &str| {};
         let acme = std::fs::read_to_string("examples/acme.json").unwrap();
