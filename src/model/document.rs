@@ -114,6 +114,11 @@ pub struct Node {
     pub token_type: Option<TokenType>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scopes: Vec<String>,
+    /// Other ids this object is known by on its platform (login, email, ARN, UPN). Federation edges
+    /// written by another collector name whatever the IdP knows; `heir merge` rewrites an edge
+    /// naming an alias to this node's canonical id, so the join needs no mapping table.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
     #[serde(default, skip_serializing_if = "Props::is_empty")]
     pub props: Props,
 }
@@ -138,6 +143,7 @@ impl Node {
             mfa: None,
             token_type: None,
             scopes: Vec::new(),
+            aliases: Vec::new(),
             props: Props::new(),
         }
     }

@@ -174,10 +174,12 @@ impl EdgeKind {
         match self {
             EdgeKind::AuthenticatesAs => (&[Session, Token, OauthGrant], ACCOUNT),
             EdgeKind::Issued => (CRED, &[Session, Token, OauthGrant]),
-            EdgeKind::Sso => (ACCOUNT, ACCOUNT),
+            // An IdP account signs in to a cloud's federation provider (`aws:idp:<SAML ARN>`),
+            // which then assumes the roles trusting it.
+            EdgeKind::Sso => (ACCOUNT, &[User, ServiceAccount, Idp]),
             EdgeKind::MemberOf => (&[User, ServiceAccount, Group, Role], &[Group, Role]),
             EdgeKind::CanAssume => (
-                &[User, ServiceAccount, Role, Group, Workload],
+                &[User, ServiceAccount, Role, Group, Workload, Idp],
                 &[Role, ServiceAccount, User],
             ),
             EdgeKind::CanAccess => (
