@@ -39,7 +39,8 @@ pub struct Source {
     /// False when some of the data could not be collected: analyses over it say so.
     #[serde(default = "yes")]
     pub complete: bool,
-    /// Why the collection is incomplete.
+    /// Why the collection is incomplete; on a complete one, what the collector does not evaluate
+    /// (an importer's stated limits).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// Further platforms this source covers besides `name` (e.g. `oktalog` covers `okta`).

@@ -196,7 +196,12 @@ impl EdgeKind {
                 ],
                 &[App, Resource, Idp],
             ),
-            EdgeKind::AdminOf => (&[User, ServiceAccount, Group, Role], &[App, Idp, Resource]),
+            // Control of another identity (AWS iam:CreateAccessKey on a user, iam:PutRolePolicy on
+            // a role, GCP key admin on a service account): new credentials at will.
+            EdgeKind::AdminOf => (
+                &[User, ServiceAccount, Group, Role],
+                &[App, Idp, Resource, User, ServiceAccount, Role],
+            ),
             EdgeKind::Owns => (
                 &[User, ServiceAccount, Group],
                 &[ServiceAccount, App, Resource],
