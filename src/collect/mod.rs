@@ -19,6 +19,7 @@ pub mod csvtext;
 pub mod entra;
 pub mod http;
 pub mod json;
+pub mod k8s;
 pub mod okta;
 pub mod oktalog;
 pub mod records;
@@ -48,6 +49,7 @@ pub fn registry() -> &'static [&'static dyn Collector] {
         &entra::Entra,
         &signins::Signins,
         &aws::Aws,
+        &k8s::K8s,
     ]
 }
 
