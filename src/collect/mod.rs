@@ -17,6 +17,7 @@ pub mod aws;
 pub mod collector;
 pub mod csvtext;
 pub mod entra;
+pub mod gcp;
 pub mod http;
 pub mod json;
 pub mod k8s;
@@ -50,6 +51,7 @@ pub fn registry() -> &'static [&'static dyn Collector] {
         &signins::Signins,
         &aws::Aws,
         &k8s::K8s,
+        &gcp::Gcp,
     ]
 }
 
