@@ -19,6 +19,7 @@ pub mod csvtext;
 pub mod entra;
 pub mod gcp;
 pub mod http;
+pub mod inventory;
 pub mod json;
 pub mod k8s;
 pub mod okta;
@@ -52,6 +53,7 @@ pub fn registry() -> &'static [&'static dyn Collector] {
         &aws::Aws,
         &k8s::K8s,
         &gcp::Gcp,
+        &inventory::Csv,
     ]
 }
 
