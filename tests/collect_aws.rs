@@ -43,12 +43,13 @@ fn aws_transform_matches_golden() {
     golden("aws/aws.golden.json", &doc);
 }
 
-/// 3 managed policies + 3 groups + 4 users + 7 roles + 5 credential-report rows, all used.
+/// 3 managed policies + 3 groups + 5 users (one in the partner account 111122223333) + 7 roles
+/// + 5 credential-report rows, all used.
 #[test]
 fn accounting_on_the_fixtures_is_exact() {
     let doc = document();
     let r = doc.sources[0].records.clone().unwrap();
-    assert_eq!((r.read, r.used), (22, 22));
+    assert_eq!((r.read, r.used), (23, 23));
     assert!(r.skipped.is_empty());
     let reason = doc.sources[0].reason.clone().unwrap();
     assert!(doc.sources[0].complete);
@@ -139,7 +140,12 @@ fn federation_trusts_become_join_ids() {
         .iter()
         .find(|e| e.to.ends_with("role/partner-audit"))
         .unwrap();
-    assert_eq!(partner.from, "aws:user:arn:aws:iam::111122223333:root");
+    // The partner account is collected too: its root principal means its principals allowed
+    // sts:AssumeRole on the role by their own policies.
+    assert_eq!(
+        partner.from,
+        "aws:user:arn:aws:iam::111122223333:user/auditor"
+    );
     assert_eq!(partner.props["cross_account"], true);
     assert_eq!(partner.props["external_id"], false);
     // Service principals are no edges.
@@ -229,7 +235,7 @@ fn the_command_writes_the_document_and_prints_accounting_last() {
     let err = stderr(&o);
     assert_eq!(
         err.lines().last().unwrap(),
-        "aws: read 22 · used 22 · skipped 0"
+        "aws: read 23 · used 23 · skipped 0"
     );
     ok(&["validate", &out]);
 }
