@@ -6,6 +6,9 @@
 //! mapping table; the plan's mechanisms read the native id back to fill in the exact API call.
 //! Collectors build ids with [`node_id`] and analyses take them apart with [`native_id`], so the
 //! contract between them is these functions and constants, not string parsing on each side.
+//! The plan and the sprawl review each read native ids in one older way of their own
+//! ([`native_id_any_separator`], [`after_second_colon`]): the same answer on every conventional
+//! id, kept here by name so their output on hand-written ids does not change.
 
 use super::kinds::NodeKind;
 
@@ -111,6 +114,31 @@ pub fn native_id<'a>(id: &'a str, platform: &str, kind: NodeKind) -> &'a str {
         .unwrap_or_else(|| id.rsplit(':').next().unwrap_or(id))
 }
 
+/// The native part as the plan has always read it, for the API calls it names: `id` past
+/// `platform`, one separator, `kind` and one more separator, whatever characters the separators
+/// are (`okta-user-00u1` is `00u1` for an Okta user). Ids of any other shape give their last `:`
+/// part, as with [`native_id`]. The two agree on every id that follows the convention; this one
+/// is kept apart so that plans of hand-written documents with other separators do not change.
+pub fn native_id_any_separator<'a>(id: &'a str, platform: &str, kind: NodeKind) -> &'a str {
+    let kind = kind.as_str();
+    let prefix_len = platform.len() + 1 + kind.len() + 1;
+    let native = (id.len() > prefix_len && id.starts_with(platform))
+        .then(|| id.get(platform.len() + 1..))
+        .flatten()
+        .filter(|rest| rest.starts_with(kind))
+        .and_then(|_| id.get(prefix_len..));
+    native.unwrap_or_else(|| id.rsplit(':').next().unwrap_or(id))
+}
+
+/// The native part as the sprawl review has always read it, for the fixes it writes: everything
+/// after the first two `:`, whatever the platform and kind parts say (`a:b:c:d` is `c:d`); an id
+/// with fewer than two `:` is its own native id. It agrees with [`native_id`] on every id that
+/// follows the convention (ARNs included); off it, `legacy:thing:4:2` is `4:2` here and `2` there,
+/// and it is kept apart so that fixes for hand-written documents do not change.
+pub fn after_second_colon(id: &str) -> &str {
+    id.splitn(3, ':').nth(2).unwrap_or(id)
+}
+
 /// The platform an id names when the node does not say: its first part.
 pub fn platform_of_id(id: &str) -> &str {
     id.split(':').next().unwrap_or("")
@@ -154,6 +182,60 @@ mod tests {
             ),
             sa
         );
+    }
+
+    #[test]
+    fn the_plan_and_sprawl_readings_agree_with_the_convention_where_it_holds() {
+        let arn = "arn:aws:iam::123456789012:role/deploy";
+        let id = node_id(platform::AWS, NodeKind::Role, arn);
+        assert_eq!(
+            native_id_any_separator(&id, platform::AWS, NodeKind::Role),
+            arn
+        );
+        assert_eq!(after_second_colon(&id), arn);
+        let id = node_id(platform::OKTA, NodeKind::User, "00u1abc");
+        assert_eq!(
+            native_id_any_separator(&id, platform::OKTA, NodeKind::User),
+            "00u1abc"
+        );
+        assert_eq!(after_second_colon(&id), "00u1abc");
+    }
+
+    #[test]
+    fn the_plan_and_sprawl_readings_differ_off_the_convention() {
+        // Any one character separates for the plan; the convention wants `:`.
+        assert_eq!(
+            native_id_any_separator("okta-user-00u1", "okta", NodeKind::User),
+            "00u1"
+        );
+        assert_eq!(
+            native_id("okta-user-00u1", "okta", NodeKind::User),
+            "okta-user-00u1"
+        );
+        assert_eq!(
+            native_id_any_separator("okta:apps:0oa1", "okta", NodeKind::App),
+            ":0oa1"
+        );
+        assert_eq!(native_id("okta:apps:0oa1", "okta", NodeKind::App), "0oa1");
+        // Too short, or another platform: the last part, as for the convention.
+        assert_eq!(
+            native_id_any_separator("okta:user:", "okta", NodeKind::User),
+            ""
+        );
+        assert_eq!(
+            native_id_any_separator("legacy-thing:42", "okta", NodeKind::User),
+            "42"
+        );
+        // A separator that is not one byte long is not split inside.
+        assert_eq!(
+            native_id_any_separator("okta→user→x", "okta", NodeKind::User),
+            "okta→user→x"
+        );
+        // The sprawl reading takes all after the second `:`, or the whole id.
+        assert_eq!(after_second_colon("legacy-thing:42"), "legacy-thing:42");
+        assert_eq!(after_second_colon("legacy:thing:4:2"), "4:2");
+        assert_eq!(native_id("legacy:thing:4:2", "okta", NodeKind::User), "2");
+        assert_eq!(after_second_colon("okta:user:"), "");
     }
 
     #[test]

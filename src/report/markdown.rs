@@ -2,17 +2,11 @@
 
 use std::io::{self, Write};
 
+// Re-exported where it always was, for callers of `report::markdown::cell`.
+pub use super::text::cell;
 use super::{window, Output, Sink};
 
 pub struct Markdown;
-
-/// Text safe inside a Markdown table cell.
-pub fn cell(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace('\n', " ")
-        .replace('`', "'")
-}
 
 impl Sink for Markdown {
     fn write(&mut self, out: &mut dyn Write, report: &Output<'_>) -> io::Result<()> {

@@ -2,12 +2,15 @@
 //! are shown (ripgrep's `Sink`, in spirit). A format that makes no sense for a report says so
 //! instead of printing something half-right.
 
+pub mod blast;
 pub mod blast_json;
+pub mod html;
 pub mod markdown;
 pub mod plan;
 pub mod schema;
 pub mod sprawl;
 pub mod table;
+pub mod text;
 
 use std::io::{self, Write};
 

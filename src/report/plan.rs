@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use serde_json::json;
 
-use super::markdown::cell;
+use super::text::{capitalise, cell};
 use super::{fit, Output, Sink};
 use crate::analysis::plan::{Phase, Plan};
 use crate::model::{NodeKind, TrustGraph};
@@ -251,14 +251,6 @@ pub fn markdown(out: &mut dyn Write, g: &TrustGraph, p: &Plan) -> io::Result<()>
         }
     }
     Ok(())
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-        None => String::new(),
-    }
 }
 
 /// The CAEP event type for a revoked session.

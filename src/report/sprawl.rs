@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use serde_json::{json, Value};
 
 use super::fit;
-use super::markdown::cell;
+use super::text::{capitalise, cell};
 use crate::analysis::sprawl::{Finding, Severity, SprawlReport, OWASP_INDEX, RULES};
 
 const WIDTH: usize = 80;
@@ -178,7 +178,7 @@ pub fn markdown(out: &mut dyn Write, r: &SprawlReport) -> io::Result<()> {
         if group.is_empty() {
             continue;
         }
-        writeln!(out, "### {} ({})\n", title(sev.as_str()), group.len())?;
+        writeln!(out, "### {} ({})\n", capitalise(sev.as_str()), group.len())?;
         for f in group {
             k += 1;
             let rule = crate::analysis::sprawl::rule(&f.rule);
@@ -358,14 +358,6 @@ fn plural(n: usize) -> &'static str {
         ""
     } else {
         "s"
-    }
-}
-
-fn title(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
-        None => String::new(),
     }
 }
 

@@ -312,7 +312,7 @@ const NODE_ROW: usize = 1 + 1 + 1 + 4 + 8 + 8 + 8 + 4;
 /// Bytes of a packed edge row: from, to, kind, requirements, span.
 const EDGE_ROW: usize = 4 + 4 + 1 + 1 + 8 + 4;
 /// Snapshots from this size are decoded on two threads. Below, starting the second thread costs
-/// about what it saves (the 10k-node benchmark's 1.4 MB snapshot decodes in well under 1 ms).
+/// about what it saves.
 const PARALLEL_DECODE: usize = 4 << 20;
 
 /// The id index (its words read in place, see `Words`) and each node's rank in id order.

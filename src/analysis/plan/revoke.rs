@@ -1,0 +1,270 @@
+//! Phase 2, revoke: the live stolen credentials and every credential the attacker reached, in the
+//! order that keeps revoked credentials revoked (see the module documentation of `plan`).
+//!
+//! Three questions, one function each: which credentials a central revocation takes with it
+//! ([`Coverage`]), in which order the remaining ones are revoked ([`order`]), and what each step
+//! says ([`step`]).
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, HashSet};
+
+use petgraph::graph::NodeIndex;
+
+use super::{out_neighbours, subject, Ctx, Phase, Step};
+use crate::analysis::mechanism;
+use crate::model::{EdgeKind, Revocation, Timestamp, TrustGraph};
+
+/// Revoke order among steps that are ready: value, then window, then id (ascending).
+type OrderKey = (u64, i64, Reverse<String>);
+
+/// One step per credential that no central revocation covers, parents before children.
+pub(super) fn steps(cx: &Ctx) -> Vec<Step> {
+    let candidates = candidates(cx);
+    let coverage = Coverage::of(cx.g, &candidates);
+    let independent = coverage.independent(&candidates);
+    let minted_from = minted_from(cx.g, &independent);
+    order(cx, &independent, &coverage, &minted_from)
+        .into_iter()
+        .map(|c| step(cx, c, &coverage, &minted_from))
+        .collect()
+}
+
+/// The live stolen credentials, then every credential reached.
+fn candidates(cx: &Ctx) -> Vec<NodeIndex> {
+    let (g, q, r) = (cx.g, cx.q, cx.r);
+    let mut candidates: Vec<NodeIndex> = q
+        .from
+        .iter()
+        .copied()
+        .filter(|s| g.node(*s).kind.is_credential() && !r.dead_sources.contains(s))
+        .collect();
+    candidates.extend(
+        r.reached
+            .iter()
+            .map(|x| x.node)
+            .filter(|&n| g.node(n).kind.is_credential()),
+    );
+    candidates
+}
+
+/// Which candidates a central revocation of another one takes with it: its same-platform
+/// `issued` descendants.
+struct Coverage {
+    /// Child -> the first central candidate found to cover it.
+    covered_by: HashMap<NodeIndex, NodeIndex>,
+    /// Central candidate -> the children it covers.
+    covers: HashMap<NodeIndex, Vec<NodeIndex>>,
+}
+
+impl Coverage {
+    fn of(g: &TrustGraph, candidates: &[NodeIndex]) -> Self {
+        let cand_set: HashSet<NodeIndex> = candidates.iter().copied().collect();
+        let mut covered_by: HashMap<NodeIndex, NodeIndex> = HashMap::new();
+        let mut covers: HashMap<NodeIndex, Vec<NodeIndex>> = HashMap::new();
+        for &c in candidates {
+            if g.node(c).revocation != Some(Revocation::Central) {
+                continue;
+            }
+            let platform = g.node(c).platform();
+            let mut stack = vec![c];
+            let mut seen = HashSet::from([c]);
+            while let Some(x) = stack.pop() {
+                for child in out_neighbours(g, x, EdgeKind::Issued) {
+                    if cand_set.contains(&child)
+                        && g.node(child).platform() == platform
+                        && seen.insert(child)
+                    {
+                        covered_by.entry(child).or_insert(c);
+                        covers.entry(c).or_default().push(child);
+                        stack.push(child);
+                    }
+                }
+            }
+        }
+        Coverage { covered_by, covers }
+    }
+
+    /// The candidates that get a step of their own: those no other candidate's central revocation
+    /// covers. A parent covered by another central parent hands its covered children up the chain.
+    fn independent(&self, candidates: &[NodeIndex]) -> Vec<NodeIndex> {
+        let top = |mut c: NodeIndex| {
+            while let Some(&p) = self.covered_by.get(&c) {
+                if p == c {
+                    break;
+                }
+                c = p;
+            }
+            c
+        };
+        candidates
+            .iter()
+            .copied()
+            .filter(|c| !self.covered_by.contains_key(c) || top(*c) == *c)
+            .collect()
+    }
+
+    /// The children a central revocation of `c` takes with it.
+    fn kids_of(&self, c: NodeIndex) -> &[NodeIndex] {
+        self.covers.get(&c).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// For every step, the steps issued from it: its `issued` descendants that are steps themselves,
+/// through covered intermediates too.
+fn minted_from(g: &TrustGraph, independent: &[NodeIndex]) -> HashMap<NodeIndex, Vec<NodeIndex>> {
+    let indep_set: HashSet<NodeIndex> = independent.iter().copied().collect();
+    let mut minted_from: HashMap<NodeIndex, Vec<NodeIndex>> = HashMap::new();
+    for &c in independent {
+        let mut stack = out_neighbours(g, c, EdgeKind::Issued);
+        let mut seen = HashSet::new();
+        while let Some(x) = stack.pop() {
+            if !seen.insert(x) || x == c {
+                continue;
+            }
+            if indep_set.contains(&x) {
+                minted_from.entry(c).or_default().push(x);
+            } else {
+                stack.extend(out_neighbours(g, x, EdgeKind::Issued));
+            }
+        }
+    }
+    minted_from
+}
+
+/// Kahn over `issued` among the steps, best value first among what is ready.
+fn order(
+    cx: &Ctx,
+    independent: &[NodeIndex],
+    coverage: &Coverage,
+    minted_from: &HashMap<NodeIndex, Vec<NodeIndex>>,
+) -> Vec<NodeIndex> {
+    let g = cx.g;
+    let mut indegree: HashMap<NodeIndex, usize> = independent.iter().map(|&c| (c, 0)).collect();
+    for children in minted_from.values() {
+        for x in children {
+            *indegree.get_mut(x).expect("independent") += 1;
+        }
+    }
+    let key = |c: NodeIndex| -> OrderKey {
+        let value = cx.value_of(c, &cx.cut_set(c, coverage.kids_of(c)));
+        let (persistent, until) = cx
+            .window_of
+            .get(&c)
+            .copied()
+            .unwrap_or((false, g.node(c).expires_at));
+        let window = if persistent {
+            i64::MAX
+        } else {
+            until.map_or(i64::MAX - 1, Timestamp::as_millis)
+        };
+        (value, window, Reverse(g.id(c).to_string()))
+    };
+    let mut ready: BinaryHeap<(OrderKey, usize)> = BinaryHeap::new();
+    let index_of: HashMap<NodeIndex, usize> = independent
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| (c, i))
+        .collect();
+    for &c in independent {
+        if indegree[&c] == 0 {
+            ready.push((key(c), index_of[&c]));
+        }
+    }
+    let mut revoke_order: Vec<NodeIndex> = Vec::new();
+    let mut done = vec![false; independent.len()];
+    loop {
+        if ready.is_empty() {
+            // Lineage can loop (a refresh token re-minting the session it came from): break the
+            // cycle at its most valuable member, stolen artefacts first.
+            let stuck = (0..independent.len())
+                .filter(|&i| !done[i])
+                .max_by_key(|&i| (cx.q.from.contains(&independent[i]), key(independent[i])));
+            match stuck {
+                Some(i) => ready.push((key(independent[i]), i)),
+                None => break,
+            }
+        }
+        let Some((_, i)) = ready.pop() else { break };
+        if done[i] {
+            continue;
+        }
+        done[i] = true;
+        let c = independent[i];
+        revoke_order.push(c);
+        for &child in minted_from.get(&c).map(Vec::as_slice).unwrap_or(&[]) {
+            let d = indegree.get_mut(&child).expect("independent");
+            *d = d.saturating_sub(1);
+            if *d == 0 && !done[index_of[&child]] {
+                ready.push((key(child), index_of[&child]));
+            }
+        }
+    }
+    revoke_order
+}
+
+/// The step revoking `c`, with what it cuts off, what it covers, and why it is where it is.
+fn step(
+    cx: &Ctx,
+    c: NodeIndex,
+    coverage: &Coverage,
+    minted_from: &HashMap<NodeIndex, Vec<NodeIndex>>,
+) -> Step {
+    let (g, q) = (cx.g, cx.q);
+    let mut st = cx.step(Phase::Revoke, c, mechanism::revoke(&subject(g, c), q.at));
+    let n = g.node(c);
+    let set = cx.cut_set(c, coverage.kids_of(c));
+    let value = cx.value_of(c, &set);
+    st.value = Some(value);
+    st.cuts = cx.ids_of(&set);
+    let mut kids: Vec<String> = coverage
+        .covers
+        .get(&c)
+        .map(|v| v.iter().map(|&k| g.id(k).to_string()).collect())
+        .unwrap_or_default();
+    kids.sort();
+    kids.dedup();
+    st.covers = kids;
+    st.expires_at = n.expires_at;
+    let mut why: Vec<String> = Vec::new();
+    if q.from.contains(&c) {
+        why.push("it is the stolen artefact".into());
+    }
+    if let Some(m) = minted_from.get(&c) {
+        why.push(format!(
+            "it mints {} credential(s) revoked after it, which would otherwise be re-minted",
+            m.len()
+        ));
+    }
+    if !st.covers.is_empty() {
+        why.push(format!(
+            "one central call also kills {} child credential(s) on {}",
+            st.covers.len(),
+            n.platform()
+        ));
+    }
+    why.push(format!(
+        "cuts off criticality {value} ({} node(s) reachable only through it{})",
+        st.cuts.len(),
+        if st.covers.is_empty() {
+            ""
+        } else {
+            " and the children it takes"
+        }
+    ));
+    match cx.window_of.get(&c) {
+        Some((true, _)) => why.push("the attacker's access through it is persistent".into()),
+        Some((false, Some(t))) => why.push(format!("attacker window until {t}")),
+        _ => {}
+    }
+    if n.revocation == Some(Revocation::TtlOnly) {
+        why.push(format!(
+            "cannot be revoked: compensate until it expires{}",
+            n.expires_at.map(|t| format!(" at {t}")).unwrap_or_default()
+        ));
+    }
+    if !q.from.contains(&c) {
+        why.push("the attacker could have copied it while they held the path to it".into());
+    }
+    st.reason = why.join("; ");
+    st
+}
