@@ -315,6 +315,48 @@ fn dot_draws_plan_orders_and_sprawl_reports_stale_keys() {
         assert!(text.contains(id), "{id} not in the plan: {text}");
     }
     let sprawl = ok(&["sprawl", &ex, "--at", AT, "--format", "json"]);
+    let v: Value = serde_json::from_str(&sprawl).unwrap();
+    let found = |rule: &str, target: &str| {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == rule && f["target"].as_str().unwrap().ends_with(target))
+    };
+    // Stale keys: Charlie's was never used; ci-bot's is six years old; both static.
+    assert!(
+        found("stale-credential", "user/Charlie/access-key-1"),
+        "{sprawl}"
+    );
+    assert!(
+        found("long-lived-credential", "user/ci-bot/access-key-1"),
+        "{sprawl}"
+    );
+    // Wide trusts: a wildcard GitHub subject, another account without an external id.
+    assert!(
+        found("risky-federation-trust", "role/gha-any-branch"),
+        "{sprawl}"
+    );
+    assert!(
+        found("risky-federation-trust", "role/partner-audit"),
+        "{sprawl}"
+    );
+    // Kubernetes: the legacy token secret and the cluster-admin service account; GCP: the key.
+    assert!(
+        found("long-lived-credential", "default/build-robot-secret"),
+        "{sprawl}"
+    );
+    assert!(
+        found("overprivileged-nhi", "default/build-robot"),
+        "{sprawl}"
+    );
+    assert!(
+        found(
+            "long-lived-credential",
+            "keys/90c48f61c65cd56224a12ab18e6ee9ca9c3aee7c"
+        ),
+        "{sprawl}"
+    );
     for key in ["user/ci-bot/access-key-1", "user/Charlie/access-key-1"] {
         assert!(
             sprawl.contains(key),

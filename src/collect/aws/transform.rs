@@ -513,6 +513,15 @@ pub fn transform(pages: &[Value], report: &[ReportRow]) -> Collection {
                     "status",
                     Value::from(if active { "Active" } else { "Inactive" }),
                 ),
+                // The report's `N/A`: the key was never used (the stale-credential rule).
+                (
+                    "never_used",
+                    if r.get(&col("last_used_date")) == Some("N/A") {
+                        Value::from(true)
+                    } else {
+                        Value::Null
+                    },
+                ),
                 ("last_used_service", Value::from(service)),
                 ("last_used_region", Value::from(region)),
                 (
