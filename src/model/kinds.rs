@@ -174,10 +174,12 @@ impl EdgeKind {
         match self {
             EdgeKind::AuthenticatesAs => (&[Session, Token, OauthGrant], ACCOUNT),
             EdgeKind::Issued => (CRED, &[Session, Token, OauthGrant]),
-            EdgeKind::Sso => (ACCOUNT, ACCOUNT),
+            // An IdP account signs in to a cloud's federation provider (`aws:idp:<SAML ARN>`),
+            // which then assumes the roles trusting it.
+            EdgeKind::Sso => (ACCOUNT, &[User, ServiceAccount, Idp]),
             EdgeKind::MemberOf => (&[User, ServiceAccount, Group, Role], &[Group, Role]),
             EdgeKind::CanAssume => (
-                &[User, ServiceAccount, Role, Group, Workload],
+                &[User, ServiceAccount, Role, Group, Workload, Idp],
                 &[Role, ServiceAccount, User],
             ),
             EdgeKind::CanAccess => (
@@ -194,7 +196,12 @@ impl EdgeKind {
                 ],
                 &[App, Resource, Idp],
             ),
-            EdgeKind::AdminOf => (&[User, ServiceAccount, Group, Role], &[App, Idp, Resource]),
+            // Control of another identity (AWS iam:CreateAccessKey on a user, iam:PutRolePolicy on
+            // a role, GCP key admin on a service account): new credentials at will.
+            EdgeKind::AdminOf => (
+                &[User, ServiceAccount, Group, Role],
+                &[App, Idp, Resource, User, ServiceAccount, Role],
+            ),
             EdgeKind::Owns => (
                 &[User, ServiceAccount, Group],
                 &[ServiceAccount, App, Resource],
