@@ -324,3 +324,62 @@ fn a_lineage_cycle_still_gets_every_credential_revoked() {
         .collect();
     assert_eq!(revoke, vec!["s", "t"]);
 }
+
+/// Runs `f` on its own thread and fails the test if it does not finish within `secs`: a plan
+/// that loops must fail the suite, not hang it. (A thread that never returns is left behind;
+/// the test process still exits when the harness is done.)
+fn within<T: Send + 'static>(secs: u64, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(secs))
+        .unwrap_or_else(|_| panic!("did not finish within {secs} s"))
+}
+
+#[test]
+fn two_central_credentials_that_issued_each_other_get_one_step_and_no_hang() {
+    // Device d1 holds session a; a and b (both central, same platform) minted each other; nothing
+    // above covers both. Each covers the other, so the chain up from either used to loop forever.
+    let doc = serde_json::json!({
+        "version": 1,
+        "nodes": [
+            {"id": "okta:device:d1", "kind": "device"},
+            {"id": "okta:session:a", "kind": "session", "revocation": "central"},
+            {"id": "okta:session:b", "kind": "session", "revocation": "central"},
+            {"id": "okta:user:u", "kind": "user", "criticality": 5}
+        ],
+        "edges": [
+            {"from": "okta:device:d1", "to": "okta:session:a", "kind": "holds"},
+            {"from": "okta:session:a", "to": "okta:session:b", "kind": "issued"},
+            {"from": "okta:session:b", "to": "okta:session:a", "kind": "issued"},
+            {"from": "okta:session:a", "to": "okta:user:u", "kind": "authenticates_as"}
+        ]
+    });
+    let p = within(20, move || {
+        let (doc, _) = heir::model::load::load_str(
+            "loop.json",
+            &doc.to_string(),
+            heir::model::load::Syntax::Json,
+        )
+        .unwrap();
+        let g = TrustGraph::new(doc);
+        let q = BlastQuery {
+            from: vec![g.index("okta:device:d1").unwrap()],
+            at: Timestamp::from_millis(AT),
+            attacker: Attacker::OnDevice,
+        };
+        plan(&g, &blast(&g, &q), &PlanOptions::default())
+    });
+    let revoke: Vec<(&str, &[String])> = p
+        .steps
+        .iter()
+        .filter(|s| s.phase == Phase::Revoke)
+        .map(|s| (s.target.as_str(), s.covers.as_slice()))
+        .collect();
+    // One call ends the loop: the lower-positioned member takes the step and covers the other.
+    assert_eq!(
+        revoke,
+        vec![("okta:session:a", &["okta:session:b".to_string()][..])]
+    );
+}

@@ -21,7 +21,7 @@ type OrderKey = (u64, i64, Reverse<String>);
 pub(super) fn steps(cx: &Ctx) -> Vec<Step> {
     let candidates = candidates(cx);
     let coverage = Coverage::of(cx.g, &candidates);
-    let independent = coverage.independent(&candidates);
+    let independent = coverage.independent(&candidates, &cx.q.from);
     let minted_from = minted_from(cx.g, &independent);
     order(cx, &independent, &coverage, &minted_from)
         .into_iter()
@@ -86,15 +86,30 @@ impl Coverage {
 
     /// The candidates that get a step of their own: those no other candidate's central revocation
     /// covers. A parent covered by another central parent hands its covered children up the chain.
-    fn independent(&self, candidates: &[NodeIndex]) -> Vec<NodeIndex> {
-        let top = |mut c: NodeIndex| {
-            while let Some(&p) = self.covered_by.get(&c) {
-                if p == c {
-                    break;
+    ///
+    /// Lineage can loop (a refresh token re-minting the session it came from): two central
+    /// credentials on one platform that issued each other each cover the other, and the chain
+    /// up from either never ends. Such a loop is one revocation, not two and not none: its
+    /// representative — a stolen artefact first, then the lowest graph position, so the answer
+    /// does not depend on the order candidates were found in — takes the step, and the others
+    /// are among what it covers (its walk down reaches every member of the loop).
+    fn independent(&self, candidates: &[NodeIndex], stolen: &[NodeIndex]) -> Vec<NodeIndex> {
+        let top = |c: NodeIndex| -> NodeIndex {
+            let mut chain = vec![c];
+            let mut x = c;
+            while let Some(&p) = self.covered_by.get(&x) {
+                if let Some(start) = chain.iter().position(|&y| y == p) {
+                    // A loop: chain[start..] are its members.
+                    return chain[start..]
+                        .iter()
+                        .copied()
+                        .min_by_key(|y| (!stolen.contains(y), y.index()))
+                        .unwrap_or(p);
                 }
-                c = p;
+                chain.push(p);
+                x = p;
             }
-            c
+            x
         };
         candidates
             .iter()
