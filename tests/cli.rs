@@ -737,3 +737,85 @@ fn sprawl_cli_formats_and_gate() {
         String::from_utf8_lossy(&clean.stderr)
     );
 }
+
+/// The example and its siblings: a stolen parent (refresh token, session, access key,
+/// App private key) with one live and one expired ttl_only child, per platform. The live child
+/// gets its own revoke step with its expiry; the expired one is only hunted; no step claims to
+/// kill either.
+const UNEVEN: &[(&str, &str, &str, &str)] = &[
+    (
+        "entra",
+        "entra:token:rt-teams",
+        "entra:token:at-graph-2",
+        "entra:token:at-graph-1",
+    ),
+    (
+        "okta",
+        "okta:session:102MayaSessionQx7",
+        "okta:token:at-expenses-2",
+        "okta:token:at-expenses-1",
+    ),
+    (
+        "aws",
+        "aws:token:AKIA4XK7PLQ2ZB3MNC6D",
+        "aws:token:ASIA5J2MWQ8RTE6YHB4P",
+        "aws:token:ASIA2R7TQW9XKD4HVN3E",
+    ),
+    (
+        "github",
+        "github:token:acme-deployer-private-key",
+        "github:token:ghs-installation-48213377-b2",
+        "github:token:ghs-installation-48213377-a1",
+    ),
+];
+
+#[test]
+fn uneven_revocation_plans_match_golden_per_platform() {
+    for &(platform, from, live, expired) in UNEVEN {
+        let file = format!("tests/fixtures/uneven/{platform}.json");
+        let args = |format: &'static str| {
+            [
+                "plan",
+                file.as_str(),
+                "--from",
+                from,
+                "--at",
+                "2026-10-02T12:30:00Z",
+                "--format",
+                format,
+            ]
+        };
+        golden(&format!("plan-uneven-{platform}.txt"), &ok(&args("table")));
+        let out = ok(&args("json"));
+        golden(&format!("plan-uneven-{platform}.json"), &out);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let steps = v["steps"].as_array().unwrap();
+        for s in steps {
+            let covers = s["covers"].as_array().cloned().unwrap_or_default();
+            assert!(
+                !covers.iter().any(|c| c == live || c == expired),
+                "{platform}: step {} claims to kill a ttl_only child",
+                s["order"]
+            );
+        }
+        let revoke_of = |id: &str| {
+            steps
+                .iter()
+                .find(|s| s["phase"] == "revoke" && s["target"] == id)
+                .cloned()
+        };
+        let own = revoke_of(live).unwrap_or_else(|| panic!("{platform}: no step for {live}"));
+        assert!(own["expires_at"].is_string(), "{platform}: {own}");
+        assert!(own["compensating"].is_string(), "{platform}: {own}");
+        assert!(
+            revoke_of(expired).is_none(),
+            "{platform}: the expired {expired} has a revoke step"
+        );
+        assert!(
+            steps
+                .iter()
+                .any(|s| s["phase"] == "hunt" && s["target"] == expired),
+            "{platform}: the expired {expired} is not hunted"
+        );
+    }
+}

@@ -74,6 +74,7 @@ fn documents() -> Vec<(String, String)> {
         "tests/fixtures",
         "tests/fixtures/okta",
         "tests/fixtures/entra",
+        "tests/fixtures/uneven",
     ] {
         let mut files: Vec<_> = std::fs::read_dir(dir)
             .unwrap()

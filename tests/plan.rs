@@ -8,8 +8,8 @@ use std::collections::{BTreeSet, HashSet, VecDeque};
 use common::{build_with_revocation, spec_strategy, AT};
 use heir::analysis::blast::{blast, BlastQuery};
 use heir::analysis::cut::{min_vertex_cut, CutProblem, INFINITE};
-use heir::analysis::plan::{plan, Phase, Plan, PlanOptions};
-use heir::model::{Attacker, Document, EdgeKind, Revocation, Timestamp, TrustGraph};
+use heir::analysis::plan::{plan, revocation_of, Phase, Plan, PlanOptions};
+use heir::model::{Attacker, Document, EdgeKind, Revocation, Timestamp, TokenType, TrustGraph};
 use proptest::prelude::*;
 
 fn plan_for(g: &TrustGraph, from: &[usize], first_wave: Option<u8>) -> Plan {
@@ -30,6 +30,44 @@ fn plan_for(g: &TrustGraph, from: &[usize], first_wave: Option<u8>) -> Plan {
             first_wave,
         },
     )
+}
+
+/// Like `build_with_revocation`, but the way collectors write graphs: a few platforms (so
+/// same-platform lineage is common), token types, and `revocation` often left out so the plan
+/// must infer it (an access token is ttl_only, an Entra refresh token central, an AKIA key none).
+fn build_uneven(spec: &common::Spec, seed: u64) -> TrustGraph {
+    let mut doc = common::build(spec).to_document();
+    let mut x = seed | 1;
+    let mut next = |n: u64| {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (x >> 33) % n
+    };
+    const PLATFORMS: [&str; 4] = ["entra", "okta", "aws", "github"];
+    const TYPES: [Option<TokenType>; 6] = [
+        None,
+        Some(TokenType::Access),
+        Some(TokenType::Refresh),
+        Some(TokenType::Id),
+        Some(TokenType::AccessKey),
+        Some(TokenType::Cookie),
+    ];
+    for n in doc.nodes.iter_mut() {
+        n.platform = Some(PLATFORMS[next(4) as usize].to_string());
+        if n.kind.is_credential() {
+            n.token_type = TYPES[next(6) as usize];
+            n.revocation = match next(6) {
+                0 => Some(Revocation::TtlOnly),
+                1 => Some(Revocation::Central),
+                2 => Some(Revocation::PerApp),
+                3 => Some(Revocation::None),
+                _ => None,
+            };
+            n.issued_at = Some(Timestamp::from_millis(AT - next(4) as i64 * common::HOUR));
+        }
+    }
+    TrustGraph::new(doc)
 }
 
 fn without(g: &TrustGraph, remove: &HashSet<String>) -> TrustGraph {
@@ -124,6 +162,60 @@ proptest! {
                     prop_assert!(a < b || has_issued_path(&g, &e.to, &e.from),
                         "{} revoked after its child {}", e.from, e.to);
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn no_step_claims_to_kill_a_ttl_only_credential_and_each_live_one_has_its_step(
+        spec in spec_strategy(),
+        seed in any::<u64>(),
+        pick in 0usize..100,
+    ) {
+        let g = build_uneven(&spec, seed);
+        let creds: Vec<usize> = (0..spec.nodes.len())
+            .filter(|&i| g.facts(petgraph::graph::NodeIndex::new(i)).kind.is_credential())
+            .collect();
+        prop_assume!(!creds.is_empty());
+        let source = creds[pick % creds.len()];
+        let q = BlastQuery {
+            from: vec![g.index(&format!("n{source}")).unwrap()],
+            at: Timestamp::from_millis(AT),
+            attacker: Attacker::OffDevice,
+        };
+        let r = blast(&g, &q);
+        let p = plan(&g, &r, &PlanOptions::default());
+        let ttl_only = |id: &str| revocation_of(&g, g.index(id).unwrap()) == Revocation::TtlOnly;
+        for s in &p.steps {
+            for k in &s.covers {
+                prop_assert!(!ttl_only(k), "step {} ({}) claims to kill ttl_only {}", s.order, s.target, k);
+            }
+        }
+        // Every ttl_only credential that still works by itself, stolen or reached, has its own
+        // revoke step with its expiry and a compensating control.
+        let live_ttl = r
+            .reached
+            .iter()
+            .map(|x| x.node)
+            .chain(q.from.iter().copied().filter(|s| !r.dead_sources.contains(s)))
+            .filter(|&i| {
+                g.facts(i).kind.is_credential()
+                    && revocation_of(&g, i) == Revocation::TtlOnly
+                    && g.facts(i).alive_at(AT)
+            });
+        for i in live_ttl {
+            let id = g.id(i);
+            let step = p.steps.iter().find(|s| s.phase == Phase::Revoke && s.target == id);
+            prop_assert!(step.is_some(), "live ttl_only {} has no revoke step", id);
+            let step = step.unwrap();
+            prop_assert_eq!(step.expires_at, g.node(i).expires_at);
+            prop_assert!(step.compensating.is_some(), "ttl_only {} without compensation", id);
+        }
+        // A ttl_only credential dead by itself gets no revoke step: it is only hunted.
+        for s in p.steps.iter().filter(|s| s.phase == Phase::Revoke) {
+            let i = g.index(&s.target).unwrap();
+            if revocation_of(&g, i) == Revocation::TtlOnly {
+                prop_assert!(g.facts(i).alive_at(AT), "dead ttl_only {} has a revoke step", s.target);
             }
         }
     }

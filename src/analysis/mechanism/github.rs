@@ -76,7 +76,7 @@ pub(super) fn contain(s: &Subject) -> Option<Mechanism> {
 /// working elsewhere (classic PATs outside SAML orgs, public data), SSH keys a revoked
 /// fine-grained PAT created keep working, and OAuth grants are revocable only by the app owner
 /// or the user.
-pub(super) fn revoke(s: &Subject, _c: &Ctx) -> Option<Mechanism> {
+pub(super) fn revoke(s: &Subject, c: &Ctx) -> Option<Mechanism> {
     let id = s.native_id;
     let o = org(s);
     Some(match (s.kind, s.token_type) {
@@ -112,6 +112,20 @@ pub(super) fn revoke(s: &Subject, _c: &Ctx) -> Option<Mechanism> {
                 )
             }
         },
+        _ if is_installation(s) && c.rev == Revocation::TtlOnly => Mechanism::new(
+            "revoke the installation token with itself (compensating control)",
+            format!(
+                "DELETE /installation/token (authenticated with the token itself: the copy the \
+                 workload it was minted for holds is the attacker's too); if no copy is at \
+                 hand: {}",
+                suspend_installation(&installation(s))
+            ),
+        )
+        .compensating(
+            "an installation access token lives one hour and no admin call lists or revokes \
+             it: only the token itself can end it early, and a suspended installation gets no \
+             new ones",
+        ),
         _ if is_installation(s) => Mechanism::new(
             "suspend the app installation",
             suspend_installation(&installation(s)),

@@ -533,18 +533,90 @@ fn entra_access_token_compensates_with_cae_and_conditional_access() {
         "PATCH /servicePrincipals/c5f83a1d-6b9e-4c2f-8a7d-3e1b0f9c6d24 {\"accountEnabled\": false}"
     );
     assert!(m.compensating.is_some());
+    // A user's access token for a resource without CAE: nothing ends it early, and the step
+    // must not pretend revokeSignInSessions does.
     let s = Subject {
         account: Some((NodeKind::User, "u1", None)),
+        expires_at: Some(t("2026-10-02T13:15:00Z")),
         ..s
     };
     let m = revoke(&s, t(NOW));
     assert!(
         m.how
-            .starts_with("POST /users/u1/revokeSignInSessions; then Entra admin center"),
+            .starts_with("Entra admin center > Protection > Conditional Access"),
         "{}",
         m.how
     );
-    assert!(m.compensating.unwrap().contains("CAE"));
+    let c = m.compensating.unwrap();
+    assert!(c.contains("not this one"), "{c}");
+    assert!(c.ends_with("it expires at 2026-10-02T13:15:00Z"), "{c}");
+    // The same token for a CAE-capable resource: the critical event ends it within minutes.
+    let cae = props(serde_json::json!({"cae": true}));
+    let s = Subject { props: &cae, ..s };
+    let m = revoke(&s, t(NOW));
+    assert!(
+        m.how
+            .starts_with("POST /users/u1/revokeSignInSessions (a CAE critical event"),
+        "{}",
+        m.how
+    );
+    assert!(m
+        .compensating
+        .unwrap()
+        .contains("continuous access evaluation"));
+}
+
+#[test]
+fn ttl_only_tokens_name_their_platform_control_and_expiry() {
+    let p = Props::new();
+    let exp = Some(t("2026-10-02T13:15:00Z"));
+    // Okta: the authorization server's access-token lifetime bounds it.
+    let s = Subject {
+        token_type: Some(TokenType::Access),
+        account: Some((NodeKind::User, "00u1", None)),
+        client: Some("0oa9"),
+        expires_at: exp,
+        ..subject("okta", NodeKind::Token, "at-1", &p)
+    };
+    let m = revoke(&s, t(NOW));
+    assert!(m
+        .how
+        .starts_with("DELETE /api/v1/users/00u1/clients/0oa9/tokens; then"));
+    assert!(m.how.contains("accessTokenLifetimeMinutes"), "{}", m.how);
+    assert!(m.compensating.unwrap().contains("access-token lifetime"));
+    // GitHub: an installation token ends only with itself.
+    let inst = props(serde_json::json!({"installation_id": "48213377"}));
+    let s = Subject {
+        props: &inst,
+        token_type: Some(TokenType::Access),
+        revocation: Some(Revocation::TtlOnly),
+        account: None,
+        client: None,
+        expires_at: exp,
+        ..subject(
+            "github",
+            NodeKind::Token,
+            "ghs-installation-48213377-0942",
+            &p,
+        )
+    };
+    let m = revoke(&s, t(NOW));
+    assert!(m.how.starts_with("DELETE /installation/token"), "{}", m.how);
+    assert!(m.how.contains("PUT /app/installations/48213377/suspended"));
+    assert!(m.compensating.is_some());
+    // Elsewhere: its expiry, and watch until then.
+    let s = Subject {
+        revocation: Some(Revocation::TtlOnly),
+        expires_at: exp,
+        ..subject("vault", NodeKind::Token, "tok-1", &p)
+    };
+    let m = revoke(&s, t(NOW));
+    assert!(
+        m.how
+            .starts_with("expires 2026-10-02T13:15:00Z — watch until then"),
+        "{}",
+        m.how
+    );
 }
 
 #[test]

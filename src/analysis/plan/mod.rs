@@ -11,7 +11,10 @@
 //!
 //! A `central` revocation takes its same-platform children with it: they are listed in `covers`
 //! and get no step of their own. Children on other platforms (a Slack session minted through Okta
-//! SSO) live on in their app and keep their own step.
+//! SSO) live on in their app and keep their own step. So does a `ttl_only` child (a bearer access
+//! token, an STS session): the resource checks it by itself until it expires, whatever happened
+//! to its parent, so it is never covered, the attacker keeps what it reaches (it is one more root
+//! of the reach graph), and it gets its own step with its expiry and a compensating control.
 //!
 //! `plan` is a short driver: one function per phase (`contain`, `revoke`, `inspect`, `hunt`,
 //! `recover`), each reading the shared `Ctx` — the graph, the blast radius, its reach graph
@@ -27,9 +30,9 @@ use petgraph::Direction;
 use serde::Serialize;
 
 use super::blast::{BlastQuery, BlastResult};
-use super::mechanism::{Mechanism, Subject};
+use super::mechanism::{effective_revocation, Mechanism, Subject};
 use crate::model::naming::native_id_any_separator;
-use crate::model::{Attacker, EdgeKind, NodeKind, Timestamp, TrustGraph};
+use crate::model::{Attacker, EdgeKind, NodeKind, Revocation, Timestamp, TrustGraph};
 
 mod contain;
 mod first_wave;
@@ -153,6 +156,9 @@ struct Ctx<'a> {
     since: Option<Timestamp>,
     /// Reached node -> (persistent, until).
     window_of: HashMap<NodeIndex, (bool, Option<Timestamp>)>,
+    /// Every credential of the radius -> the revocability the plan acts on
+    /// ([`revocation_of`]): asked once, the same answer for coverage, cuts and step text.
+    revocation: HashMap<NodeIndex, Revocation>,
 }
 
 impl<'a> Ctx<'a> {
@@ -166,15 +172,42 @@ impl<'a> Ctx<'a> {
             .iter()
             .map(|x| (x.node, (x.persistent, x.until)))
             .collect();
+        let revocation: HashMap<NodeIndex, Revocation> = q
+            .from
+            .iter()
+            .copied()
+            .chain(r.reached.iter().map(|x| x.node))
+            .filter(|&i| g.node(i).kind.is_credential())
+            .map(|i| (i, revocation_of(g, i)))
+            .collect();
+        // What the attacker holds whatever is revoked: every reached ttl_only credential that
+        // still works by itself. Revoking what minted it does not end it.
+        let mut held: Vec<NodeIndex> = revocation
+            .iter()
+            .filter(|&(&i, &rev)| {
+                rev == Revocation::TtlOnly && g.facts(i).alive_at(q.at.as_millis())
+            })
+            .map(|(&i, _)| i)
+            .collect();
+        held.sort();
         Ctx {
             g,
             r,
             q,
             opts,
-            reach: Reach::new(g, r),
+            reach: Reach::new(g, r, &held),
             since,
             window_of,
+            revocation,
         }
+    }
+
+    /// The revocability the plan acts on for a credential of the radius.
+    fn revocation(&self, i: NodeIndex) -> Revocation {
+        self.revocation
+            .get(&i)
+            .copied()
+            .unwrap_or_else(|| revocation_of(self.g, i))
     }
 
     /// What revoking `target` (and the children `with` it) cuts off; see [`Reach::cut_set`].
@@ -258,6 +291,13 @@ pub fn plan(g: &TrustGraph, r: &BlastResult, opts: &PlanOptions) -> Plan {
     }
 }
 
+/// The revocability the plan acts on for credential `i`: the node's own `revocation`, else what
+/// its platform and token type imply ([`effective_revocation`], the same answer the step's
+/// mechanism is chosen by). Public so that tests hold the plan to the same reading.
+pub fn revocation_of(g: &TrustGraph, i: NodeIndex) -> Revocation {
+    effective_revocation(&subject(g, i))
+}
+
 /// A node's native id, for the API calls the steps name (see `native_id_any_separator`).
 fn native_id(g: &TrustGraph, i: NodeIndex) -> &str {
     let n = g.node(i);
@@ -288,6 +328,29 @@ fn in_neighbours(g: &TrustGraph, i: NodeIndex, kind: EdgeKind) -> Vec<NodeIndex>
     v
 }
 
+/// The account a credential was minted for when it says none itself: the nearest `issued`
+/// ancestor on the same platform that authenticates as one. An access token redeemed from a
+/// refresh token is the refresh token's user's, and the call that stops new ones (a Conditional
+/// Access block, the user's refresh tokens) needs that user's id, not a placeholder.
+fn minted_for(g: &TrustGraph, i: NodeIndex) -> Option<NodeIndex> {
+    let platform = g.node(i).platform();
+    let mut seen = std::collections::HashSet::from([i]);
+    let mut queue = std::collections::VecDeque::from(in_neighbours(g, i, EdgeKind::Issued));
+    while let Some(p) = queue.pop_front() {
+        if !seen.insert(p) || g.node(p).platform() != platform {
+            continue;
+        }
+        if let Some(a) = out_neighbours(g, p, EdgeKind::AuthenticatesAs)
+            .into_iter()
+            .find(|&a| g.node(a).kind.is_account())
+        {
+            return Some(a);
+        }
+        queue.extend(in_neighbours(g, p, EdgeKind::Issued));
+    }
+    None
+}
+
 /// Everything `mechanism` needs to name the exact call for a node.
 fn subject<'a>(g: &'a TrustGraph, i: NodeIndex) -> Subject<'a> {
     let n = g.node(i);
@@ -299,6 +362,7 @@ fn subject<'a>(g: &'a TrustGraph, i: NodeIndex) -> Subject<'a> {
                 .into_iter()
                 .find(|&o| g.node(o).kind.is_account())
         })
+        .or_else(|| minted_for(g, i))
         .map(|a| (g.node(a).kind, native_id(g, a), g.node(a).name.as_deref()));
     let prop = |keys: &[&str]| {
         keys.iter()
