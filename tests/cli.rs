@@ -819,3 +819,91 @@ fn uneven_revocation_plans_match_golden_per_platform() {
         );
     }
 }
+
+/// A credential the graph gives no end for gets the platform's (here Okta's 2-hour session idle
+/// time, counted from its last use at 11:00): every command sees the same derived window, prints
+/// it as assumed, and a flag stating the tenant's real policy changes the answer everywhere.
+#[test]
+fn derived_windows_are_shared_shown_as_assumed_and_overridable() {
+    let file = "tests/fixtures/liveness/okta-idle.json";
+    let from = "okta:session:102MayaNoExpiry";
+    let at = "2026-10-02T12:30:00Z";
+    let blast = ok(&["blast", file, "--from", from, "--at", at]);
+    golden("blast-liveness-okta-idle.txt", &blast);
+    assert!(blast.contains("~2026-10-02T13:00:00Z"), "{blast}");
+    let md = ok(&[
+        "blast", file, "--from", from, "--at", at, "--format", "markdown",
+    ]);
+    assert!(
+        md.contains("~2026-10-02T13:00:00Z (platform default)"),
+        "{md}"
+    );
+    let inherited: serde_json::Value = serde_json::from_str(&ok(&[
+        "inherited",
+        file,
+        "--from",
+        from,
+        "--at",
+        at,
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    let child = &inherited["inherited"][0];
+    assert_eq!(child["expires_at"], "2026-10-02T13:10:00Z");
+    assert_eq!(child["expires_basis"], "platform-default");
+    assert_eq!(child["live"], true);
+    let plan = ok(&["plan", file, "--from", from, "--at", at, "--format", "json"]);
+    golden("plan-liveness-okta-idle.json", &plan);
+    let plan: serde_json::Value = serde_json::from_str(&plan).unwrap();
+    let step = plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["target"] == "okta:token:at-reports-1" && s["phase"] == "revoke")
+        .expect("the live access token has its step");
+    assert_eq!(step["expires_basis"], "platform-default");
+
+    // The tenant's policy is 1 hour idle: the session died at 12:00, for every command.
+    let out = heir(&[
+        "blast",
+        file,
+        "--from",
+        from,
+        "--at",
+        at,
+        "--okta-session-idle",
+        "1h",
+        "--format",
+        "json",
+    ]);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["dead_sources"], serde_json::json!([from]));
+    let v: serde_json::Value = serde_json::from_str(&ok(&[
+        "inherited",
+        "tests/fixtures/liveness/okta-idle.json",
+        "--from",
+        from,
+        "--at",
+        "2026-10-02T13:30:00Z",
+        "--access-token-lifetime",
+        "2h",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    assert_eq!(v["inherited"][0]["expires_at"], "2026-10-02T14:10:00Z");
+    assert_eq!(v["inherited"][0]["expires_basis"], "policy");
+    assert_eq!(v["inherited"][0]["live"], true);
+    let bad = heir(&[
+        "blast",
+        file,
+        "--from",
+        from,
+        "--okta-session-idle",
+        "2 hours",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("write it like 2h"));
+}

@@ -75,6 +75,7 @@ fn documents() -> Vec<(String, String)> {
         "tests/fixtures/okta",
         "tests/fixtures/entra",
         "tests/fixtures/uneven",
+        "tests/fixtures/liveness",
     ] {
         let mut files: Vec<_> = std::fs::read_dir(dir)
             .unwrap()

@@ -9,6 +9,7 @@ use common::{build_with_revocation, spec_strategy, AT};
 use heir::analysis::blast::{blast, BlastQuery};
 use heir::analysis::cut::{min_vertex_cut, CutProblem, INFINITE};
 use heir::analysis::plan::{plan, revocation_of, Phase, Plan, PlanOptions};
+use heir::model::liveness::{derive_windows, LivenessPolicy};
 use heir::model::{Attacker, Document, EdgeKind, Revocation, Timestamp, TokenType, TrustGraph};
 use proptest::prelude::*;
 
@@ -65,6 +66,11 @@ fn build_uneven(spec: &common::Spec, seed: u64) -> TrustGraph {
                 _ => None,
             };
             n.issued_at = Some(Timestamp::from_millis(AT - next(4) as i64 * common::HOUR));
+            if next(2) == 0 {
+                n.last_used_at = Some(Timestamp::from_millis(
+                    AT - next(5) as i64 * common::HOUR / 2,
+                ));
+            }
         }
     }
     TrustGraph::new(doc)
@@ -216,6 +222,59 @@ proptest! {
             let i = g.index(&s.target).unwrap();
             if revocation_of(&g, i) == Revocation::TtlOnly {
                 prop_assert!(g.facts(i).alive_at(AT), "dead ttl_only {} has a revoke step", s.target);
+            }
+        }
+    }
+
+    #[test]
+    fn blast_inherited_and_plan_agree_on_every_credentials_liveness(
+        spec in spec_strategy(),
+        seed in any::<u64>(),
+        idle_h in prop::option::of(1i64..4),
+        access_min in prop::option::of(10i64..120),
+    ) {
+        let mut g = build_uneven(&spec, seed);
+        let policy = LivenessPolicy {
+            okta_session_idle: idle_h.map(|h| h * common::HOUR),
+            access_token_lifetime: access_min.map(|m| m * 60_000),
+            ..LivenessPolicy::default()
+        };
+        derive_windows(&mut g, &policy);
+        let at = Timestamp::from_millis(AT);
+        let creds: Vec<_> = g
+            .node_indices()
+            .filter(|&i| g.facts(i).kind.is_credential())
+            .collect();
+        for &c in &creds {
+            let live = g.facts(c).alive_at(AT);
+            // blast: a stolen credential is dead exactly when the rule says so.
+            let q = BlastQuery { from: vec![c], at, attacker: Attacker::OnDevice };
+            let r = blast(&g, &q);
+            prop_assert_eq!(r.dead_sources.contains(&c), !live, "blast on {}", g.id(c));
+            // inherited: every child's `live` and end are the rule's.
+            for child in heir::analysis::lineage::inherited(&g, c, None, at).inherited {
+                let ci = g.index(&child.id).unwrap();
+                prop_assert_eq!(child.live, g.facts(ci).alive_at(AT), "inherited {}", child.id);
+                prop_assert_eq!(child.expires_at, g.expires_at(ci));
+                prop_assert_eq!(child.expires_basis, g.expiry_basis(ci));
+            }
+            // plan: a ttl_only credential has a revoke step only while alive, with the same end.
+            let p = plan(&g, &r, &PlanOptions::default());
+            for s in p.steps.iter().filter(|s| s.phase == Phase::Revoke) {
+                let i = g.index(&s.target).unwrap();
+                prop_assert_eq!(s.expires_at, g.expires_at(i));
+                if revocation_of(&g, i) == Revocation::TtlOnly {
+                    prop_assert!(g.facts(i).alive_at(AT), "plan steps a dead {}", s.target);
+                }
+            }
+            // A credential reached other than by minting is alive by the same rule.
+            for x in &r.reached {
+                if g.facts(x.node).kind.is_credential() && !g.facts(x.node).alive_at(AT) {
+                    let minted = g
+                        .in_edges(x.node)
+                        .any(|(_, e)| g.edge_facts(e).kind == EdgeKind::Issued);
+                    prop_assert!(minted, "blast reached dead {} without minting", g.id(x.node));
+                }
             }
         }
     }

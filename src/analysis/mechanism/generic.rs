@@ -91,9 +91,10 @@ pub(super) fn revoke(s: &Subject, c: &Ctx) -> Mechanism {
         ),
         Revocation::TtlOnly => match s.expires_at {
             Some(t) => format!(
-                "expires {t} — watch until then: {platform} cannot end {who}{of} earlier; if \
+                "expires {} — watch until then: {platform} cannot end {who}{of} earlier; if \
                  that cannot wait, block it at the resource it reaches (deny its client, IP \
-                 or account)"
+                 or account)",
+                show(t, s.expiry_basis)
             ),
             None => format!(
                 "{platform}: block {who}{of} at the resource it reaches (deny its client, IP \

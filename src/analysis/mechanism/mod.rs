@@ -29,6 +29,7 @@
 
 use serde_json::Value;
 
+use crate::model::liveness::{show, ExpiryBasis};
 use crate::model::naming::{native, platform};
 use crate::model::{NodeKind, Props, Revocation, Timestamp, TokenType};
 
@@ -65,7 +66,10 @@ pub struct Subject<'a> {
     /// known.
     pub role: Option<&'a str>,
     pub props: &'a Props,
+    /// When it ends as the analyses see it (`TrustGraph::expires_at`).
     pub expires_at: Option<Timestamp>,
+    /// Set when `expires_at` is an assumption (`model::liveness`): the text says so.
+    pub expiry_basis: Option<ExpiryBasis>,
 }
 
 /// How one step is carried out on its platform.
@@ -399,7 +403,7 @@ fn revoke_with(s: &Subject, now: &str) -> Mechanism {
             "it cannot be revoked: block it at the resource it reaches until it expires".to_string()
         });
         m.compensating = Some(match s.expires_at {
-            Some(t) => format!("{text}; it expires at {t}"),
+            Some(t) => format!("{text}; it expires at {}", show(t, s.expiry_basis)),
             None => text,
         });
     } else {

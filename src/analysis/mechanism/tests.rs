@@ -32,6 +32,7 @@ fn subject<'a>(
         role: None,
         props,
         expires_at: None,
+        expiry_basis: None,
     }
 }
 

@@ -31,6 +31,7 @@ use serde::Serialize;
 
 use super::blast::{BlastQuery, BlastResult};
 use super::mechanism::{effective_revocation, Mechanism, Subject};
+use crate::model::liveness::ExpiryBasis;
 use crate::model::naming::native_id_any_separator;
 use crate::model::{Attacker, EdgeKind, NodeKind, Revocation, Timestamp, TrustGraph};
 
@@ -92,6 +93,10 @@ pub struct Step {
     pub compensating: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<Timestamp>,
+    /// Extension: present when `expires_at` is an assumption (`policy` or `platform-default`),
+    /// derived because the graph gives no end (docs/model.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_basis: Option<ExpiryBasis>,
     /// Extension: the value this step cuts off (sum of criticality), for revoke steps.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<u64>,
@@ -250,6 +255,7 @@ impl<'a> Ctx<'a> {
             covers: Vec::new(),
             compensating: m.compensating,
             expires_at: None,
+            expires_basis: None,
             value: None,
         }
     }
@@ -392,6 +398,7 @@ fn subject<'a>(g: &'a TrustGraph, i: NodeIndex) -> Subject<'a> {
         client,
         role,
         props: &n.props,
-        expires_at: n.expires_at,
+        expires_at: g.expires_at(i).filter(|_| n.kind.is_credential()),
+        expiry_basis: g.expiry_basis(i),
     }
 }

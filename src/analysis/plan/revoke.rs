@@ -13,7 +13,7 @@ use petgraph::graph::NodeIndex;
 use super::{out_neighbours, subject, Ctx, Phase, Step};
 use crate::analysis::lineage::inherited;
 use crate::analysis::mechanism;
-use crate::model::{EdgeKind, Revocation, Timestamp, TrustGraph};
+use crate::model::{liveness, EdgeKind, Revocation, Timestamp, TrustGraph};
 
 /// Revoke order among steps that are ready: value, then window, then id (ascending).
 type OrderKey = (u64, i64, Reverse<String>);
@@ -270,7 +270,8 @@ fn step(
     kids.sort();
     kids.dedup();
     st.covers = kids;
-    st.expires_at = n.expires_at;
+    st.expires_at = g.expires_at(c);
+    st.expires_basis = g.expiry_basis(c);
     let mut why: Vec<String> = Vec::new();
     if q.from.contains(&c) {
         why.push("it is the stolen artefact".into());
@@ -297,7 +298,7 @@ fn step(
             " and the children it takes"
         }
     ));
-    let own_end = n
+    let own_end = st
         .expires_at
         .filter(|_| cx.revocation(c) == Revocation::TtlOnly);
     match (cx.window_of.get(&c), own_end) {
@@ -335,7 +336,9 @@ fn step(
     if cx.revocation(c) == Revocation::TtlOnly {
         why.push(format!(
             "cannot be revoked: compensate until it expires{}",
-            n.expires_at.map(|t| format!(" at {t}")).unwrap_or_default()
+            st.expires_at
+                .map(|t| format!(" at {}", liveness::show(t, st.expires_basis)))
+                .unwrap_or_default()
         ));
     }
     if !q.from.contains(&c) {
