@@ -907,3 +907,74 @@ fn derived_windows_are_shared_shown_as_assumed_and_overridable() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("write it like 2h"));
 }
+
+/// The inspect phase names every platform the radius touches, with the query that shows what
+/// the attacker did there: on-device, the infostealer's radius reaches AWS (through keys and an
+/// STS session, no AWS app of its own needed), GitHub and Dana's M365 mailbox.
+#[test]
+fn inspect_names_every_reached_platform_with_its_query() {
+    let out = ok(&[
+        "plan",
+        "examples/infostealer.json",
+        "--from",
+        "okta:session:102Dk9vQm3TZsW8yLpA4rXc",
+        "--at",
+        AT,
+        "--attacker",
+        "on-device",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let inspect: Vec<&serde_json::Value> = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["phase"] == "inspect")
+        .collect();
+    let has = |platform: &str, needle: &str| {
+        inspect
+            .iter()
+            .any(|s| s["platform"] == platform && s["how"].as_str().unwrap_or("").contains(needle))
+    };
+    assert!(
+        has(
+            "aws",
+            "--lookup-attributes AttributeKey=AccessKeyId,AttributeValue=AKIA4XK7PLQ2ZB3MNC6D"
+        ),
+        "no CloudTrail lookup by the stolen key: {inspect:#?}"
+    );
+    assert!(
+        has(
+            "aws",
+            "AttributeKey=AccessKeyId,AttributeValue=ASIA2R7TQW9XKD4HVN3E"
+        ),
+        "no CloudTrail lookup by the STS session"
+    );
+    assert!(
+        has(
+            "github",
+            "/orgs/acme/audit-log?phrase=actor:dana-kim created:>="
+        ),
+        "no GitHub audit log by actor"
+    );
+    let mailbox = inspect
+        .iter()
+        .find(|s| s["target"] == "m365:resource:mailbox/dana.kim@acme.example")
+        .expect("the reached mailbox has its step");
+    let how = mailbox["how"].as_str().unwrap();
+    assert!(how.contains("GET /users/dana.kim@acme.example/mailFolders/inbox/messageRules"));
+    assert!(how.contains("ForwardingSmtpAddress"));
+    // Every platform of the radius has at least one inspect step.
+    let mut platforms: Vec<&str> = v["reach_by_platform"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    platforms.retain(|p| !inspect.iter().any(|s| s["platform"] == *p));
+    assert!(
+        platforms.is_empty(),
+        "platforms without inspect: {platforms:?}"
+    );
+}

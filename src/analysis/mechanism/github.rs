@@ -263,3 +263,37 @@ pub(super) fn persistence(s: &Subject, since: &str) -> Option<Mechanism> {
         _ => return None,
     })
 }
+
+/// The org audit log's `phrase` takes the same qualifiers as the web UI: `actor:` for who,
+/// `created:>=` for since when.
+pub(super) fn activity(a: &Activity, p: &Place) -> Option<Mechanism> {
+    let org = a.org.clone().unwrap_or_else(|| "{org}".to_string());
+    let since = &p.since;
+    let actors: Vec<&str> = a
+        .accounts
+        .iter()
+        .filter(|(k, _, _)| *k == NodeKind::User)
+        .map(|(_, id, name)| name.filter(|n| !n.contains(' ')).unwrap_or(id))
+        .collect();
+    let how = if actors.is_empty() {
+        format!(
+            "GET /orgs/{org}/audit-log?phrase=created:>={since}&include=all (git.clone, \
+             repo.download_zip, integration_installation.create, oauth_authorization.create, \
+             public_key.create, org.add_member)"
+        )
+    } else {
+        actors
+            .iter()
+            .map(|actor| {
+                format!(
+                    "GET /orgs/{org}/audit-log?phrase=actor:{actor} created:>={since}&include=all"
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; then ")
+    };
+    Some(Mechanism::new(
+        "review what was done in the organization since the compromise",
+        how,
+    ))
+}

@@ -350,3 +350,32 @@ pub(super) fn persistence(s: &Subject, since: &str) -> Option<Mechanism> {
         _ => return None,
     })
 }
+
+/// Sign-ins and directory audits, both filtered by the user and the time; consents per user.
+pub(super) fn activity(a: &Activity, p: &Place) -> Option<Mechanism> {
+    let since = &p.since;
+    let users: Vec<&str> = a
+        .accounts
+        .iter()
+        .filter(|(k, _, _)| *k == NodeKind::User)
+        .map(|(_, id, _)| *id)
+        .collect();
+    if users.is_empty() {
+        return None;
+    }
+    let calls: Vec<String> = users
+        .iter()
+        .map(|u| {
+            format!(
+                "GET /auditLogs/signIns?$filter=createdDateTime ge {since} and userId eq '{u}'; \
+                 then GET /auditLogs/directoryAudits?$filter=activityDateTime ge {since} and \
+                 initiatedBy/user/id eq '{u}'; then GET /users/{u}/oauth2PermissionGrants \
+                 (consents given since {since})"
+            )
+        })
+        .collect();
+    Some(Mechanism::new(
+        "review the accounts' sign-ins, directory changes and consents",
+        calls.join("; then "),
+    ))
+}

@@ -230,3 +230,30 @@ pub(super) fn persistence(s: &Subject, since: &str) -> Option<Mechanism> {
         _ => return None,
     })
 }
+
+/// The System Log's SCIM filter takes `actor.id`; consents are listed per user.
+pub(super) fn activity(a: &Activity, p: &Place) -> Option<Mechanism> {
+    let since = &p.since;
+    let users: Vec<&str> = a
+        .accounts
+        .iter()
+        .filter(|(k, _, _)| *k == NodeKind::User)
+        .map(|(_, id, _)| *id)
+        .collect();
+    if users.is_empty() {
+        return None;
+    }
+    let calls: Vec<String> = users
+        .iter()
+        .map(|u| {
+            format!(
+                "GET /api/v1/logs?since={since}&filter=actor.id eq \"{u}\"; then \
+                 GET /api/v1/users/{u}/grants (consents given since {since})"
+            )
+        })
+        .collect();
+    Some(Mechanism::new(
+        "review what the accounts did in the System Log",
+        calls.join("; then "),
+    ))
+}

@@ -753,3 +753,58 @@ fn compensating_exactly_for_ttl_only() {
         }
     }
 }
+
+#[test]
+fn activity_is_filtered_by_what_the_attacker_held() {
+    let p = Props::new();
+    let session = props(serde_json::json!({"role_session_name": "ci-deploy-8841"}));
+    let a = Activity {
+        platform: "aws",
+        accounts: vec![],
+        credentials: vec![
+            ("ASIA2R7TQW9XKD4HVN3E", &session),
+            ("AKIA4XK7PLQ2ZB3MNC6D", &p),
+        ],
+        org: None,
+    };
+    let m = inspect_activity(&a, Some(t("2026-11-20T08:00:00Z"))).unwrap();
+    assert!(m.how.contains(
+        "aws cloudtrail lookup-events --start-time 2026-11-20T08:00:00Z --lookup-attributes \
+         AttributeKey=AccessKeyId,AttributeValue=ASIA2R7TQW9XKD4HVN3E"
+    ));
+    assert!(m
+        .how
+        .contains("AttributeKey=Username,AttributeValue=ci-deploy-8841"));
+    assert!(m.how.contains("AttributeValue=AKIA4XK7PLQ2ZB3MNC6D"));
+
+    let a = Activity {
+        platform: "google",
+        accounts: vec![(NodeKind::User, "maya@contoso.example", None)],
+        credentials: vec![],
+        org: None,
+    };
+    let m = inspect_activity(&a, Some(t("2026-11-20T08:00:00Z"))).unwrap();
+    for app in ["login", "token", "admin", "drive"] {
+        assert!(m.how.contains(&format!(
+            "GET /admin/reports/v1/activity/users/maya@contoso.example/applications/{app}?startTime=2026-11-20T08:00:00Z"
+        )));
+    }
+    let a = Activity {
+        platform: "slack",
+        accounts: vec![(NodeKind::User, "U05KD8M3QZP", None)],
+        credentials: vec![],
+        org: None,
+    };
+    let m = inspect_activity(&a, Some(t("2026-11-20T08:00:00Z"))).unwrap();
+    assert!(m.how.starts_with(
+        "GET https://api.slack.com/audit/v1/logs?actor=U05KD8M3QZP&oldest=1795161600"
+    ));
+    // Nothing to filter by on Entra: the caller falls back to the platform's own review.
+    let a = Activity {
+        platform: "entra",
+        accounts: vec![],
+        credentials: vec![],
+        org: None,
+    };
+    assert!(inspect_activity(&a, None).is_none());
+}
