@@ -38,6 +38,9 @@ pub enum Command {
     Plan(PlanOpts),
     /// Sprawl review: NHI findings mapped to the OWASP NHI Top 10, and every credential ranked.
     Sprawl(SprawlOpts),
+    /// Incident report: one self-contained HTML file with the blast picture, the chains, the
+    /// lineage timeline and the runbook as a checklist.
+    Report(ReportOpts),
     /// Export the graph (or one blast radius) for other tools.
     #[command(subcommand)]
     Export(ExportCommand),
@@ -509,6 +512,8 @@ pub enum SprawlFormat {
     Json,
     Markdown,
     Sarif,
+    /// One self-contained HTML page, with filters.
+    Html,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -576,6 +581,7 @@ fn sprawl_cmd(o: SprawlOpts) -> Result<(), HeirError> {
         SprawlFormat::Json => Box::new(Json),
         SprawlFormat::Markdown => Box::new(Markdown),
         SprawlFormat::Sarif => Box::new(crate::report::Sarif),
+        SprawlFormat::Html => Box::new(crate::report::html::Html),
     };
     emit(sink.as_mut(), &Output::Sprawl(&report))?;
     if let Some(threshold) = o.fail_on {
@@ -687,6 +693,7 @@ pub fn run(cli: Cli) -> Result<(), HeirError> {
         Command::Inherited(o) => inherited_cmd(o),
         Command::Plan(o) => plan_cmd(o),
         Command::Sprawl(o) => sprawl_cmd(o),
+        Command::Report(o) => report_cmd(o),
         Command::Merge(o) => merge_cmd(o),
         Command::Synth(o) => synth_cmd(o),
         Command::Collect(c) => collect::run(c),
@@ -937,6 +944,65 @@ fn plan_cmd(o: PlanOpts) -> Result<(), HeirError> {
         }),
     };
     emit(sink.as_mut(), &Output::Plan(&g, &plan))?;
+    leave(plan);
+    leave(result);
+    leave(g);
+    Ok(())
+}
+
+#[derive(Args, Debug)]
+pub struct ReportOpts {
+    #[command(flatten)]
+    pub query: QueryOpts,
+    /// Compromise time: the lineage timeline and the review windows start here (default: the
+    /// stolen credential's issue time).
+    #[arg(long, value_name = "RFC3339", value_parser = Timestamp::parse)]
+    pub since: Option<Timestamp>,
+    /// The HTML file to write (atomically).
+    #[arg(short = 'o', long = "output", value_name = "FILE.html")]
+    pub output: std::path::PathBuf,
+}
+
+/// The incident report. Without Graphviz `dot` the report is still written, with a note where
+/// the picture would be and a warning here: in an incident the chains and the runbook matter
+/// more than the picture, and the responder may be on a machine they cannot install on.
+fn report_cmd(o: ReportOpts) -> Result<(), HeirError> {
+    use crate::report::html::incident::{draw, write, Incident, Picture};
+    let (g, q) = o.query.load()?;
+    let result = blast(&g, &q);
+    warn_dead(&g, &result);
+    let opts = crate::analysis::plan::PlanOptions {
+        since: o.since,
+        first_wave: Some(crate::report::html::incident::CRITICAL),
+    };
+    let plan = crate::analysis::plan::plan(&g, &result, &opts);
+    let lineage: Vec<_> = result
+        .query
+        .from
+        .iter()
+        .map(|&s| inherited(&g, s, plan.since, result.query.at))
+        .collect();
+    let picture = draw(&g, &result);
+    if let Picture::Absent(why) = &picture {
+        eprintln!("warning: {why}");
+    }
+    let incident = Incident {
+        graph: &g,
+        blast: &result,
+        plan: &plan,
+        lineage: &lineage,
+        hunt: None,
+        picture,
+    };
+    crate::sys::fs::write_atomic_with(&o.output, |w| write(w, &incident))
+        .map_err(|e| HeirError::io(format!("writing {}", o.output.display()), e))?;
+    eprintln!(
+        "incident report written to {} ({} reached, {} steps)",
+        o.output.display(),
+        result.reached.len(),
+        plan.steps.len()
+    );
+    leave(incident);
     leave(plan);
     leave(result);
     leave(g);

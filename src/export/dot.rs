@@ -279,6 +279,33 @@ pub fn blast_picture(g: &TrustGraph, r: &BlastResult) -> Graph {
     picture(g, &title, nodes, edges, &marks)
 }
 
+/// Gives each node of `picture` whose heir id is a key of `ids` an `id` attribute with the value
+/// (Graphviz writes it as the SVG group's `id`), so a page can find a node's group without
+/// reading ids back out of Graphviz's `<title>` text, which Graphviz re-escapes in its own way.
+/// Only for pictures that are rendered for the HTML report: the DOT exports stay as they are.
+pub fn set_node_ids(picture: &mut Graph, ids: &std::collections::HashMap<String, String>) {
+    let quoted: std::collections::HashMap<String, &str> =
+        ids.iter().map(|(k, v)| (quote(k), v.as_str())).collect();
+    fn walk(stmts: &mut [Stmt], quoted: &std::collections::HashMap<String, &str>) {
+        for stmt in stmts {
+            match stmt {
+                Stmt::Node(n) => {
+                    if let Id::Escaped(q) = &n.id.0 {
+                        if let Some(v) = quoted.get(q) {
+                            n.attributes.push(attr("id", v));
+                        }
+                    }
+                }
+                Stmt::Subgraph(sub) => walk(&mut sub.stmts, quoted),
+                _ => {}
+            }
+        }
+    }
+    match picture {
+        Graph::DiGraph { stmts, .. } | Graph::Graph { stmts, .. } => walk(stmts, &quoted),
+    }
+}
+
 /// A picture as DOT text, by graphviz-rust's printer (two-space indent, one statement a line),
 /// ending with a newline as a text file should.
 pub fn print(graph: &Graph) -> String {
@@ -390,6 +417,32 @@ mod tests {
         assert_eq!(
             print(&graph),
             "digraph heir {\n  \"a\\\"]; b -> c [x=\\\"y\"[label=\"l\\\\\"]\n}\n"
+        );
+    }
+
+    #[test]
+    fn node_ids_are_added_only_where_asked() {
+        let mut graph = Graph::DiGraph {
+            id: Id::Plain("heir".into()),
+            strict: false,
+            stmts: vec![
+                Stmt::Node(DotNode::new(
+                    NodeId(id("a\"b"), None),
+                    vec![attr("label", "A")],
+                )),
+                Stmt::Subgraph(Subgraph {
+                    id: Id::Plain("cluster_0".into()),
+                    stmts: vec![Stmt::Node(DotNode::new(NodeId(id("c"), None), vec![]))],
+                }),
+            ],
+        };
+        let ids = [("a\"b".to_string(), "hn0".to_string())]
+            .into_iter()
+            .collect();
+        set_node_ids(&mut graph, &ids);
+        assert_eq!(
+            print(&graph),
+            "digraph heir {\n  \"a\\\"b\"[label=\"A\" id=\"hn0\"]\n  subgraph cluster_0 {\n    \"c\"\n  }\n}\n"
         );
     }
 
