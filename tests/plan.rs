@@ -307,6 +307,16 @@ proptest! {
             .filter(|&n| heir::analysis::plan::revocation_cost(&g, n).is_some())
             .collect();
         prop_assume!(cuttable.len() <= 12);
+        let held: Vec<_> = r
+            .reached
+            .iter()
+            .map(|x| x.node)
+            .filter(|&n| {
+                g.facts(n).kind.is_credential()
+                    && revocation_of(&g, n) == Revocation::TtlOnly
+                    && g.facts(n).alive_at(AT)
+            })
+            .collect();
         let protects: BTreeSet<String> = w.protects.iter().cloned().collect();
         let mut best: Option<u64> = None;
         for mask in 0u32..(1 << cuttable.len()) {
@@ -321,11 +331,13 @@ proptest! {
             if best.is_some_and(|b| cost >= b) {
                 continue;
             }
-            // BFS over crossed edges avoiding removed nodes.
+            // BFS over crossed edges avoiding removed nodes, from the live source and every
+            // live ttl_only credential reached (the attacker keeps those whatever is revoked).
             let mut seen: HashSet<_> = HashSet::new();
             let mut queue: VecDeque<_> = nodes
                 .iter()
                 .take(if r.dead_sources.is_empty() { 1 } else { 0 })
+                .chain(held.iter())
                 .copied()
                 .filter(|n| !removed.contains(n))
                 .collect();

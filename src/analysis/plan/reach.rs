@@ -21,7 +21,7 @@ pub(super) struct Reach {
     pub(super) live_sources: usize,
     /// Positions of reached credentials the attacker keeps whatever is revoked (live `ttl_only`
     /// ones): roots of the reach graph for what a revocation cuts, besides the live sources.
-    held: Vec<usize>,
+    pub(super) held: Vec<usize>,
 }
 
 impl Reach {
