@@ -179,7 +179,7 @@ fn org_of(cx: &Ctx, n: NodeIndex) -> Option<String> {
 fn window_text(cx: &Ctx, a: NodeIndex) -> String {
     match cx.window_of.get(&a) {
         Some((true, _)) => " with persistent control".to_string(),
-        Some((false, Some(t))) => format!(" until {t}"),
+        Some((false, Some(t))) => format!(" until {}", cx.until_text(a, *t)),
         _ => String::new(),
     }
 }

@@ -31,7 +31,7 @@ use serde::Serialize;
 
 use super::blast::{BlastQuery, BlastResult};
 use super::mechanism::{effective_revocation, Mechanism, Subject};
-use crate::model::liveness::ExpiryBasis;
+use crate::model::liveness::{self, ExpiryBasis};
 use crate::model::naming::native_id_any_separator;
 use crate::model::{Attacker, EdgeKind, NodeKind, Revocation, Timestamp, TrustGraph};
 
@@ -161,6 +161,9 @@ struct Ctx<'a> {
     since: Option<Timestamp>,
     /// Reached node -> (persistent, until).
     window_of: HashMap<NodeIndex, (bool, Option<Timestamp>)>,
+    /// Reached nodes whose window is an assumed end (a derived expiry caps it along the
+    /// explaining path): the steps print it as assumed.
+    window_basis: HashMap<NodeIndex, ExpiryBasis>,
     /// Every credential of the radius -> the revocability the plan acts on
     /// ([`revocation_of`]): asked once, the same answer for coverage, cuts and step text.
     revocation: HashMap<NodeIndex, Revocation>,
@@ -177,6 +180,22 @@ impl<'a> Ctx<'a> {
             .iter()
             .map(|x| (x.node, (x.persistent, x.until)))
             .collect();
+        let window_basis: HashMap<NodeIndex, ExpiryBasis> = if g.has_assumed() {
+            r.reached
+                .iter()
+                .filter(|x| !x.persistent)
+                .filter_map(|x| {
+                    let until = x.until?;
+                    r.path(x)
+                        .into_iter()
+                        .filter(|&p| g.expires_at(p) == Some(until))
+                        .find_map(|p| g.expiry_basis(p))
+                        .map(|b| (x.node, b))
+                })
+                .collect()
+        } else {
+            HashMap::new()
+        };
         let revocation: HashMap<NodeIndex, Revocation> = q
             .from
             .iter()
@@ -203,8 +222,14 @@ impl<'a> Ctx<'a> {
             reach: Reach::new(g, r, &held),
             since,
             window_of,
+            window_basis,
             revocation,
         }
+    }
+
+    /// The attacker's window on a reached node in words: `until T`, marked when assumed.
+    fn until_text(&self, n: NodeIndex, t: Timestamp) -> String {
+        liveness::show(t, self.window_basis.get(&n).copied())
     }
 
     /// The revocability the plan acts on for a credential of the radius.

@@ -310,7 +310,9 @@ fn step(
                 "attacker window until {e} once what minted it is revoked"
             )),
         (Some((true, _)), _) => why.push("the attacker's access through it is persistent".into()),
-        (Some((false, Some(t))), _) => why.push(format!("attacker window until {t}")),
+        (Some((false, Some(t))), _) => {
+            why.push(format!("attacker window until {}", cx.until_text(c, *t)))
+        }
         _ => {}
     }
     if cx.revocation(c) == Revocation::Central {
