@@ -390,21 +390,25 @@ impl TrustGraph {
         (ms != i64::MAX).then(|| Timestamp::from_millis(ms))
     }
 
-    /// Whether the end of credential `i` is an assumption, and on what basis.
+    /// Whether the end of credential `i` is an assumption, and on what basis: derived by
+    /// [`super::liveness::derive_windows`], or written by a collector that marked it with
+    /// `props.expiry_basis` (read from the record when asked, so only for what an answer shows).
     pub fn expiry_basis(&self, i: NodeIndex) -> Option<super::liveness::ExpiryBasis> {
-        self.assumed.get(&(i.index() as u32)).map(|a| a.basis)
-    }
-
-    /// Whether any end is an assumption: answers skip the per-row check when none is.
-    pub fn has_assumed(&self) -> bool {
-        !self.assumed.is_empty()
+        if let Some(a) = self.assumed.get(&(i.index() as u32)) {
+            return Some(a.basis);
+        }
+        let f = &self.graph[i];
+        if !f.kind.is_credential() || f.expires_at == i64::MAX {
+            return None;
+        }
+        super::liveness::recorded(self.node(i)).map(|a| a.basis)
     }
 
     pub(crate) fn set_assumed(
         &mut self,
         assumed: std::collections::HashMap<u32, super::liveness::Assumed>,
     ) {
-        self.assumed = assumed;
+        self.assumed.extend(assumed);
     }
 
     /// Starts loading the facts of `i` and where its id lies: a large answer reads both for

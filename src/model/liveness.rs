@@ -108,17 +108,31 @@ enum Family {
 }
 
 fn family(platform: &str) -> Option<Family> {
-    Some(match platform.trim().to_ascii_lowercase().as_str() {
-        "okta" => Family::Okta,
-        "entra" | "entraid" | "azuread" | "aad" | "m365" | "o365" | "azure" | "microsoft" => {
-            Family::Entra
-        }
-        "google" | "gcp" | "gws" | "workspace" => Family::Google,
-        "github" => Family::GitHub,
-        "aws" => Family::Aws,
-        "k8s" | "kubernetes" => Family::Kubernetes,
-        _ => return None,
-    })
+    // Compared without allocating: the pass asks this of every credential of the graph.
+    const NAMES: &[(&str, Family)] = &[
+        ("okta", Family::Okta),
+        ("entra", Family::Entra),
+        ("entraid", Family::Entra),
+        ("azuread", Family::Entra),
+        ("aad", Family::Entra),
+        ("m365", Family::Entra),
+        ("o365", Family::Entra),
+        ("azure", Family::Entra),
+        ("microsoft", Family::Entra),
+        ("google", Family::Google),
+        ("gcp", Family::Google),
+        ("gws", Family::Google),
+        ("workspace", Family::Google),
+        ("github", Family::GitHub),
+        ("aws", Family::Aws),
+        ("k8s", Family::Kubernetes),
+        ("kubernetes", Family::Kubernetes),
+    ];
+    let p = platform.trim();
+    NAMES
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(p))
+        .map(|&(_, f)| f)
 }
 
 /// What a rule counts from.
@@ -265,21 +279,33 @@ pub fn recorded(n: &Node) -> Option<Assumed> {
 }
 
 /// Writes every derived end into the graph's facts, so that every analysis reads it, and keeps
-/// which ends are assumptions (derived here, or marked by the collector) for the answers.
-/// Idempotent: a second call with the same policy changes nothing.
+/// which ends were derived for the answers. Only credentials without an end in their facts are
+/// looked at: their full records are read (the fast loader parses records lazily, and reading
+/// every credential's would cost a large graph a second), the others' facts stay as loaded.
+/// A collector's `props.expiry_basis` on an end it wrote is read when an answer asks
+/// ([`TrustGraph::expiry_basis`]). Meant to run once per loaded graph: a second call finds
+/// every derivable end already in the facts and changes nothing (not even with another policy).
 pub fn derive_windows(g: &mut TrustGraph, policy: &LivenessPolicy) {
     let mut assumed: HashMap<u32, Assumed> = HashMap::new();
-    let indices: Vec<_> = g.node_indices().collect();
+    // What the facts and ids already rule out is not read at all: grants, platforms without
+    // known defaults, AWS keys other than temporary ones.
+    let indices: Vec<_> = g
+        .node_indices()
+        .filter(|&i| {
+            let f = g.facts(i);
+            f.kind.is_credential()
+                && f.kind != NodeKind::OauthGrant
+                && f.expires_at == i64::MAX
+                && match family(g.platform(i)) {
+                    None => false,
+                    Some(Family::Aws) => g.id(i).contains("ASIA"),
+                    Some(_) => true,
+                }
+        })
+        .collect();
     for i in indices {
-        if !g.facts(i).kind.is_credential() {
-            continue;
-        }
-        let n = g.node(i);
-        let a = recorded(n).or_else(|| derive(n, policy));
-        if let Some(a) = a {
-            if n.expires_at.is_none() {
-                g.graph[i].expires_at = a.until.as_millis();
-            }
+        if let Some(a) = derive(g.node(i), policy) {
+            g.graph[i].expires_at = a.until.as_millis();
             assumed.insert(i.index() as u32, a);
         }
     }
@@ -385,5 +411,32 @@ mod tests {
         for bad in ["", "h", "2", "2x", "-1h", "0h", "99999999999999999d"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_pass_writes_derived_ends_into_the_facts_once_and_reads_collector_marks() {
+        let doc: crate::model::Document = serde_json::from_value(serde_json::json!({
+            "version": 1,
+            "nodes": [
+                {"id": "okta:session:a", "kind": "session",
+                 "issued_at": "2026-10-02T08:00:00Z", "last_used_at": "2026-10-02T11:00:00Z"},
+                {"id": "okta:session:b", "kind": "session", "expires_at": "2026-10-02T20:00:00Z",
+                 "props": {"expiry_basis": "platform-default"}},
+                {"id": "okta:session:c", "kind": "session", "expires_at": "2026-10-02T20:00:00Z"}
+            ],
+            "edges": []
+        }))
+        .unwrap();
+        let mut g = TrustGraph::new(doc);
+        derive_windows(&mut g, &LivenessPolicy::default());
+        derive_windows(&mut g, &LivenessPolicy::default());
+        let [a, b, c] =
+            ["okta:session:a", "okta:session:b", "okta:session:c"].map(|id| g.index(id).unwrap());
+        assert_eq!(g.expires_at(a), Some(t("2026-10-02T13:00:00Z")));
+        assert_eq!(g.expiry_basis(a), Some(ExpiryBasis::PlatformDefault));
+        assert!(g.facts(a).alive_at(t("2026-10-02T12:59:00Z").as_millis()));
+        assert!(!g.facts(a).alive_at(t("2026-10-02T13:00:00Z").as_millis()));
+        assert_eq!(g.expiry_basis(b), Some(ExpiryBasis::PlatformDefault));
+        assert_eq!(g.expiry_basis(c), None);
     }
 }

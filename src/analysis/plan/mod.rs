@@ -161,9 +161,8 @@ struct Ctx<'a> {
     since: Option<Timestamp>,
     /// Reached node -> (persistent, until).
     window_of: HashMap<NodeIndex, (bool, Option<Timestamp>)>,
-    /// Reached nodes whose window is an assumed end (a derived expiry caps it along the
-    /// explaining path): the steps print it as assumed.
-    window_basis: HashMap<NodeIndex, ExpiryBasis>,
+    /// Reached node -> its position in `r.reached`, to find its explaining path.
+    reached_at: HashMap<NodeIndex, usize>,
     /// Every credential of the radius -> the revocability the plan acts on
     /// ([`revocation_of`]): asked once, the same answer for coverage, cuts and step text.
     revocation: HashMap<NodeIndex, Revocation>,
@@ -180,22 +179,12 @@ impl<'a> Ctx<'a> {
             .iter()
             .map(|x| (x.node, (x.persistent, x.until)))
             .collect();
-        let window_basis: HashMap<NodeIndex, ExpiryBasis> = if g.has_assumed() {
-            r.reached
-                .iter()
-                .filter(|x| !x.persistent)
-                .filter_map(|x| {
-                    let until = x.until?;
-                    r.path(x)
-                        .into_iter()
-                        .filter(|&p| g.expires_at(p) == Some(until))
-                        .find_map(|p| g.expiry_basis(p))
-                        .map(|b| (x.node, b))
-                })
-                .collect()
-        } else {
-            HashMap::new()
-        };
+        let reached_at: HashMap<NodeIndex, usize> = r
+            .reached
+            .iter()
+            .enumerate()
+            .map(|(k, x)| (x.node, k))
+            .collect();
         let revocation: HashMap<NodeIndex, Revocation> = q
             .from
             .iter()
@@ -222,14 +211,23 @@ impl<'a> Ctx<'a> {
             reach: Reach::new(g, r, &held),
             since,
             window_of,
-            window_basis,
+            reached_at,
             revocation,
         }
     }
 
     /// The attacker's window on a reached node in words: `until T`, marked when assumed.
+    /// Assumed when a derived expiry caps the window along the explaining path; the path is
+    /// walked only for the steps that print a window.
     fn until_text(&self, n: NodeIndex, t: Timestamp) -> String {
-        liveness::show(t, self.window_basis.get(&n).copied())
+        let basis = self.reached_at.get(&n).and_then(|&k| {
+            self.r
+                .path(&self.r.reached[k])
+                .into_iter()
+                .filter(|&p| self.g.expires_at(p) == Some(t))
+                .find_map(|p| self.g.expiry_basis(p))
+        });
+        liveness::show(t, basis)
     }
 
     /// The revocability the plan acts on for a credential of the radius.
