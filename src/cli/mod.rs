@@ -415,6 +415,9 @@ pub struct DotOpts {
     /// With --blast-from: where the attacker uses what they stole.
     #[arg(long, value_enum, default_value_t = AttackerArg::OffDevice)]
     pub attacker: AttackerArg,
+    /// With --blast-from: the same windows as `heir blast`.
+    #[command(flatten)]
+    pub liveness: LivenessOpts,
 }
 
 /// Writes an export to `-o FILE` atomically, or to standard output.
@@ -438,7 +441,10 @@ fn write_streamed(
 fn export_dot(o: DotOpts) -> Result<(), HeirError> {
     use crate::export::dot::{blast_picture, graph_picture, print, render, RenderFormat};
     let path = o.graph.graph.as_str();
-    let (g, _) = load_graph(path)?;
+    let (mut g, _) = load_graph(path)?;
+    if !o.blast_from.is_empty() {
+        o.liveness.apply(&mut g);
+    }
     let picture = if o.blast_from.is_empty() {
         graph_picture(&g).map_err(|e| HeirError::Input(format!("{path}: {e}")))?
     } else {
