@@ -87,7 +87,7 @@ fn options(server: &Server, run: &str) -> PushOptions {
         run: run.into(),
         progress: false,
         attempts: 5,
-        connections: 1,
+        connections: 2,
     }
 }
 

@@ -269,36 +269,124 @@ impl Plan {
         impl Iterator<Item = Batch> + 'a,
         impl Iterator<Item = Batch> + 'a,
     ) {
-        let batch_size = batch_size.max(1);
-        let nodes = self.nodes.iter().flat_map(move |(kind, idx)| {
-            idx.chunks(batch_size).map(move |chunk| Batch {
-                statements: merge_nodes(*kind).into(),
-                rows: chunk
-                    .iter()
-                    .map(|&i| {
-                        let i = i as usize;
-                        let props = node_props(g, i, run, &self.sources);
-                        json!({"id": g.id(NodeIndex::new(i)), "props": props})
-                    })
-                    .collect(),
-                nodes: chunk.len(),
-                relationships: 0,
-            })
-        });
-        let rels = self.rels.iter().flat_map(move |r| {
-            (0..r.len()).step_by(batch_size).map(move |first| {
-                let last = (first + batch_size).min(r.len());
-                Batch {
-                    statements: vec![merge_edges_from(r.kind, r.anchor)],
-                    rows: (first..last)
-                        .map(|k| edge_row(g, r.group(k), run, &self.sources))
-                        .collect(),
-                    nodes: 0,
-                    relationships: last - first,
-                }
-            })
-        });
+        let nodes =
+            (0..self.nodes.len()).flat_map(move |k| self.node_group_batches(k, g, run, batch_size));
+        let rels =
+            (0..self.rels.len()).flat_map(move |k| self.rel_group_batches(k, g, run, batch_size));
         (nodes, rels)
+    }
+
+    /// The batches split into `lanes` sequences, for as many connections writing at once, such
+    /// that no two lanes write nodes of the same kind or relationships of the same type. ArcadeDB
+    /// stores each label set and each relationship type in buckets of its own, and transactions
+    /// that add records to the same bucket at the same time collide on its pages (retried, but a
+    /// loss: two connections sharing kinds were slower than one); transactions on different kinds
+    /// do not. Kinds are dealt to lanes largest first, each to the lane with the fewest rows, so
+    /// the lanes end close together. Nodes, then relationships: `(node lanes, relationship lanes)`.
+    #[allow(clippy::type_complexity)]
+    pub fn lanes<'a>(
+        &'a self,
+        g: &'a TrustGraph,
+        run: &'a str,
+        batch_size: usize,
+        lanes: usize,
+    ) -> (
+        Vec<Box<dyn Iterator<Item = Batch> + 'a>>,
+        Vec<Box<dyn Iterator<Item = Batch> + 'a>>,
+    ) {
+        let lanes = lanes.max(1);
+        let node_groups: Vec<(usize, usize)> = self
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(k, (_, v))| (k, v.len()))
+            .collect();
+        let node_lanes = deal(&node_groups, lanes);
+        // Both anchors of one relationship type share its bucket: one lane per type.
+        let mut by_type: BTreeMap<EdgeKind, (Vec<usize>, usize)> = BTreeMap::new();
+        for (k, r) in self.rels.iter().enumerate() {
+            let e = by_type.entry(r.kind).or_default();
+            e.0.push(k);
+            e.1 += r.len();
+        }
+        let types: Vec<(Vec<usize>, usize)> = by_type.into_values().collect();
+        let type_lanes = deal(
+            &types
+                .iter()
+                .enumerate()
+                .map(|(t, (_, n))| (t, *n))
+                .collect::<Vec<_>>(),
+            lanes,
+        );
+        let nodes = node_lanes
+            .into_iter()
+            .map(|groups| {
+                Box::new(
+                    groups
+                        .into_iter()
+                        .flat_map(move |k| self.node_group_batches(k, g, run, batch_size)),
+                ) as Box<dyn Iterator<Item = Batch> + 'a>
+            })
+            .collect();
+        let rels = type_lanes
+            .into_iter()
+            .map(|ts| {
+                let groups: Vec<usize> = ts.into_iter().flat_map(|t| types[t].0.clone()).collect();
+                Box::new(
+                    groups
+                        .into_iter()
+                        .flat_map(move |k| self.rel_group_batches(k, g, run, batch_size)),
+                ) as Box<dyn Iterator<Item = Batch> + 'a>
+            })
+            .collect();
+        (nodes, rels)
+    }
+
+    /// The batches of the nodes of one kind (`self.nodes[k]`).
+    fn node_group_batches<'a>(
+        &'a self,
+        k: usize,
+        g: &'a TrustGraph,
+        run: &'a str,
+        batch_size: usize,
+    ) -> impl Iterator<Item = Batch> + 'a {
+        let (kind, idx) = &self.nodes[k];
+        idx.chunks(batch_size.max(1)).map(move |chunk| Batch {
+            statements: merge_nodes(*kind).into(),
+            rows: chunk
+                .iter()
+                .map(|&i| {
+                    let i = i as usize;
+                    let props = node_props(g, i, run, &self.sources);
+                    json!({"id": g.id(NodeIndex::new(i)), "props": props})
+                })
+                .collect(),
+            nodes: chunk.len(),
+            relationships: 0,
+        })
+    }
+
+    /// The batches of one group of relationships (`self.rels[k]`: one type, one anchor).
+    fn rel_group_batches<'a>(
+        &'a self,
+        k: usize,
+        g: &'a TrustGraph,
+        run: &'a str,
+        batch_size: usize,
+    ) -> impl Iterator<Item = Batch> + 'a {
+        let r = &self.rels[k];
+        let batch_size = batch_size.max(1);
+        (0..r.len()).step_by(batch_size).map(move |first| {
+            let last = (first + batch_size).min(r.len());
+            Batch {
+                statements: vec![merge_edges_from(r.kind, r.anchor)],
+                rows: (first..last)
+                    .map(|k| edge_row(g, r.group(k), run, &self.sources))
+                    .collect(),
+                nodes: 0,
+                relationships: last - first,
+            }
+        })
     }
 
     /// Node kinds and how many nodes each has, in write order.
@@ -362,6 +450,26 @@ impl Plan {
             }
         }
     }
+}
+
+/// Deals `(item, size)` to `lanes` lanes, largest first, each to the lane with the least so far
+/// (the classic greedy schedule); lanes that get nothing are dropped.
+fn deal(items: &[(usize, usize)], lanes: usize) -> Vec<Vec<usize>> {
+    let mut order: Vec<&(usize, usize)> = items.iter().collect();
+    order.sort_by_key(|(item, size)| (std::cmp::Reverse(*size), *item));
+    let mut out: Vec<(usize, Vec<usize>)> = vec![(0, Vec::new()); lanes.max(1)];
+    for &(item, size) in order {
+        let lane = out
+            .iter_mut()
+            .min_by_key(|(load, _)| *load)
+            .expect("at least one lane");
+        lane.0 += size;
+        lane.1.push(item);
+    }
+    out.into_iter()
+        .map(|(_, v)| v)
+        .filter(|v| !v.is_empty())
+        .collect()
 }
 
 /// Folds one document edge into a relationship's properties: conditions unioned (always present,
@@ -796,6 +904,40 @@ mod tests {
         assert_eq!(
             merge_edges(EdgeKind::Sso),
             merge_edges_from(EdgeKind::Sso, Anchor::Start)
+        );
+    }
+
+    #[test]
+    fn lanes_cover_every_batch_and_never_share_a_kind() {
+        let g = doc();
+        let plan = Plan::new(&g);
+        let key = |b: &Batch| b.statements[0].clone();
+        let mut all: Vec<String> = plan
+            .batches(&g, "r", 2)
+            .map(|b| serde_json::to_string(&b.rows).unwrap())
+            .collect();
+        all.sort();
+        for lanes in [1, 2, 3, 8] {
+            let (nodes, rels) = plan.lanes(&g, "r", 2, lanes);
+            assert!(nodes.len() <= lanes && rels.len() <= lanes);
+            let mut seen = Vec::new();
+            let mut owner: BTreeMap<String, usize> = BTreeMap::new();
+            for (lane, batches) in nodes.into_iter().chain(rels).enumerate() {
+                for b in batches {
+                    // A node kind or a relationship type (either anchor) belongs to one lane.
+                    let k = key(&b)
+                        .replace("(b)<-[r:", "(a)-[r:")
+                        .replace("]-(a)", "]->(b)");
+                    assert_eq!(*owner.entry(k).or_insert(lane), lane);
+                    seen.push(serde_json::to_string(&b.rows).unwrap());
+                }
+            }
+            seen.sort();
+            assert_eq!(seen, all, "{lanes} lanes");
+        }
+        assert_eq!(
+            deal(&[(0, 5), (1, 9), (2, 4), (3, 1)], 2),
+            vec![vec![1, 3], vec![0, 2]]
         );
     }
 

@@ -28,7 +28,8 @@ pub struct PushOptions {
     pub progress: bool,
     /// Attempts per batch for transient failures.
     pub attempts: u32,
-    /// Connections writing batches at the same time (at least 1).
+    /// Connections writing batches at the same time (at least 1), each its own node kinds and
+    /// relationship types.
     pub connections: usize,
 }
 
@@ -191,69 +192,77 @@ struct Ready {
     relationships: usize,
 }
 
-/// Sends `batches` over `opts.connections` connections and waits for all of them.
+/// Sends every lane's batches, each lane over a connection of its own, and waits for all of
+/// them (see [`cypher::Plan::lanes`] for why lanes never share a node kind or relationship type).
 ///
-/// The batches are built (rows read from the graph, turned into Bolt values) by a producer that
-/// runs while the server executes the batches already sent: on one thread, the next batch is
-/// ready by the time a transaction commits, so the server never waits for the client. With
-/// several connections, each takes the next ready batch as it becomes free.
-async fn send_all(
+/// Each lane's batches are built (rows read from the graph, turned into Bolt values) by a
+/// producer that runs while the server executes the batch already sent: on one thread, the next
+/// batch is ready by the time a transaction commits, so the server never waits for the client.
+async fn send_all<'a>(
     graph: &Graph,
     opts: &PushOptions,
-    batches: impl Iterator<Item = cypher::Batch>,
+    lanes: Vec<Box<dyn Iterator<Item = cypher::Batch> + 'a>>,
     stats: &RefCell<PushStats>,
     progress: &RefCell<&mut dyn FnMut(usize, usize)>,
     total: usize,
     done: &Cell<usize>,
 ) -> Result<(), PushError> {
-    let connections = opts.connections.max(1);
-    let (tx, rx) = tokio::sync::mpsc::channel::<Ready>(connections + 1);
-    let rx = tokio::sync::Mutex::new(rx);
-    let producer = async move {
-        for b in batches {
-            let ready = Ready {
-                statements: b.statements,
-                rows: to_bolt(Value::Array(b.rows)),
-                nodes: b.nodes,
-                relationships: b.relationships,
-            };
-            if tx.send(ready).await.is_err() {
-                break; // every writer stopped on an error
-            }
-        }
-    };
-    let writer = |_: usize| async {
-        let mut w = Writer {
-            graph,
-            opts,
-            retries: 0,
-        };
-        let result = async {
-            loop {
-                let next = rx.lock().await.recv().await;
-                let Some(b) = next else { return Ok(()) };
-                let texts: Vec<&str> = b.statements.iter().map(String::as_str).collect();
-                w.run(&texts, &[("rows", b.rows)]).await?;
-                {
-                    let mut s = stats.borrow_mut();
-                    s.nodes += b.nodes;
-                    s.relationships += b.relationships;
-                    s.batches += 1;
+    // Set when a lane fails: the others stop at their next batch.
+    let failed = Cell::new(false);
+    let lane = |batches: Box<dyn Iterator<Item = cypher::Batch> + 'a>| {
+        let failed = &failed;
+        async move {
+            let (tx, mut rx) = tokio::sync::mpsc::channel::<Ready>(1);
+            let producer = async move {
+                for b in batches {
+                    let ready = Ready {
+                        statements: b.statements,
+                        rows: to_bolt(Value::Array(b.rows)),
+                        nodes: b.nodes,
+                        relationships: b.relationships,
+                    };
+                    if tx.send(ready).await.is_err() {
+                        break; // the writer stopped on an error
+                    }
                 }
-                done.set(done.get() + b.nodes + b.relationships);
-                (progress.borrow_mut())(done.get(), total);
-            }
+            };
+            let writer = async move {
+                let mut w = Writer {
+                    graph,
+                    opts,
+                    retries: 0,
+                };
+                let result = async {
+                    while let Some(b) = rx.recv().await {
+                        if failed.get() {
+                            break;
+                        }
+                        let texts: Vec<&str> = b.statements.iter().map(String::as_str).collect();
+                        w.run(&texts, &[("rows", b.rows)]).await?;
+                        {
+                            let mut s = stats.borrow_mut();
+                            s.nodes += b.nodes;
+                            s.relationships += b.relationships;
+                            s.batches += 1;
+                        }
+                        done.set(done.get() + b.nodes + b.relationships);
+                        (progress.borrow_mut())(done.get(), total);
+                    }
+                    Ok(())
+                }
+                .await;
+                stats.borrow_mut().retries += w.retries;
+                if result.is_err() {
+                    failed.set(true);
+                }
+                rx.close();
+                result
+            };
+            let ((), result) = tokio::join!(producer, writer);
+            result
         }
-        .await;
-        stats.borrow_mut().retries += w.retries;
-        if result.is_err() {
-            // Unblock the producer and the other writers: stop taking batches.
-            rx.lock().await.close();
-        }
-        result
     };
-    let writers = futures::future::join_all((0..connections).map(writer));
-    let ((), results) = tokio::join!(producer, writers);
+    let results = futures::future::join_all(lanes.into_iter().map(lane)).await;
     results.into_iter().collect()
 }
 
@@ -319,7 +328,7 @@ pub async fn push(
     let done = Cell::new(0);
     let on_batch: &mut dyn FnMut(usize, usize) = &mut on_batch;
     let progress = RefCell::new(on_batch);
-    let (nodes, rels) = plan.node_and_relationship_batches(g, &opts.run, opts.batch_size);
+    let (nodes, rels) = plan.lanes(g, &opts.run, opts.batch_size, opts.connections);
     send_all(&graph, opts, nodes, &stats, &progress, total, &done).await?;
     send_all(&graph, opts, rels, &stats, &progress, total, &done).await?;
     let mut w = Writer {
