@@ -438,15 +438,8 @@ impl Plan {
             .filter(|r| only.is_none_or(|k| k == r.kind))
         {
             for k in 0..r.len() {
-                let row = edge_row(g, r.group(k), run, &self.sources);
-                let (Some(from), Some(to), Some(props)) = (
-                    row["from"].as_str(),
-                    row["to"].as_str(),
-                    row["props"].as_object(),
-                ) else {
-                    continue;
-                };
-                f(r.kind, from, to, props);
+                let (from, to, props) = edge_parts(g, r.group(k), run, &self.sources);
+                f(r.kind, g.id(from), g.id(to), &props);
             }
         }
     }
@@ -500,18 +493,29 @@ fn fold_edge(p: &mut Map<String, Value>, e: &crate::model::Edge) {
 /// One relationship row `{from, to, props}` from its parallel document edges (same kind and
 /// ends, document order): conditions unioned, later `at` and props win.
 fn edge_row(g: &TrustGraph, group: &[u32], run: &str, sources: &[String]) -> Value {
+    let (from, to, p) = edge_parts(g, group, run, sources);
+    json!({"from": g.id(from), "to": g.id(to), "props": p})
+}
+
+/// The ends and properties of [`edge_row`], without the row around them (file exports).
+fn edge_parts(
+    g: &TrustGraph,
+    group: &[u32],
+    run: &str,
+    sources: &[String],
+) -> (NodeIndex, NodeIndex, Map<String, Value>) {
     let first = EdgeIndex::new(group[0] as usize);
     let (from, to) = g.graph.edge_endpoints(first).expect("edge of this graph");
     let mut p = Map::new();
     for &e in group {
         fold_edge(&mut p, &g.edge_uncached(EdgeIndex::new(e as usize)));
-        p.insert(
-            "heir_source".into(),
-            json!(sources[g.facts(from).platform as usize]),
-        );
-        p.insert("heir_run".into(), json!(run));
     }
-    json!({"from": g.id(from), "to": g.id(to), "props": p})
+    p.insert(
+        "heir_source".into(),
+        json!(sources[g.facts(from).platform as usize]),
+    );
+    p.insert("heir_run".into(), json!(run));
+    (from, to, p)
 }
 
 /// Uniqueness of `id` per label, so MERGE is a lookup and re-runs cannot duplicate.
