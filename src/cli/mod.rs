@@ -324,7 +324,9 @@ fn export_neo4j(o: Neo4jOpts) -> Result<(), HeirError> {
             .clone()
             .unwrap_or_else(crate::export::neo4j::new_run_id),
         progress: !o.quiet,
-        attempts: 5,
+        // Two connections on ArcadeDB meet the odd page conflict (retried): 8 attempts are
+        // about 11 s of backoff before a batch is given up.
+        attempts: 8,
         connections: o.connections as usize,
     };
     let bar = if opts.progress && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
