@@ -4,4 +4,5 @@ pub mod bolt;
 pub mod cypher;
 pub mod dot;
 pub mod neo4j;
+pub mod neo4j_import;
 pub mod opengraph;

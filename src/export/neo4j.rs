@@ -5,6 +5,7 @@
 //! document twice changes no counts — and therefore resumable: a batch that failed on a transient
 //! error is simply sent again.
 
+use std::cell::{Cell, RefCell};
 use std::time::{Duration, Instant};
 
 use neo4rs::{query, BoltType, ConfigBuilder, Graph};
@@ -27,6 +28,9 @@ pub struct PushOptions {
     pub progress: bool,
     /// Attempts per batch for transient failures.
     pub attempts: u32,
+    /// Connections writing batches at the same time (at least 1), each its own node kinds and
+    /// relationship types.
+    pub connections: usize,
 }
 
 /// What a push did.
@@ -92,18 +96,20 @@ fn is_auth(e: &neo4rs::Error) -> bool {
         || s.contains("password")
 }
 
-struct Session<'a> {
-    graph: Graph,
+/// One connection's writer: runs batches and counts its retries.
+struct Writer<'a> {
+    graph: &'a Graph,
     opts: &'a PushOptions,
-    stats: PushStats,
+    retries: usize,
 }
 
-impl Session<'_> {
+impl Writer<'_> {
     /// Runs statements in one explicit transaction — all or nothing, since some servers do not
     /// make an auto-commit batch atomic — retrying the whole transaction on transient failures
-    /// with exponential backoff. Safe because every statement is idempotent.
+    /// with exponential backoff. Safe because every statement is idempotent. Concurrent writers
+    /// on ArcadeDB meet page conflicts (`DeadlockDetected`, transient) and retry here.
     async fn run(&mut self, texts: &[&str], params: &[(&str, BoltType)]) -> Result<(), PushError> {
-        let mut delay = Duration::from_millis(200);
+        let mut delay = Duration::from_millis(100);
         let mut attempt = 1;
         loop {
             let queries = texts.iter().map(|text| {
@@ -122,7 +128,7 @@ impl Session<'_> {
             match outcome {
                 Ok(()) => return Ok(()),
                 Err(e) if attempt < self.opts.attempts && is_transient(&e) => {
-                    self.stats.retries += 1;
+                    self.retries += 1;
                     attempt += 1;
                     tokio::time::sleep(delay).await;
                     delay = (delay * 2).min(Duration::from_secs(5));
@@ -136,6 +142,128 @@ impl Session<'_> {
             }
         }
     }
+}
+
+impl Writer<'_> {
+    /// A read returning one integer column `c`, retried like a write.
+    async fn count(&mut self, text: &str, params: &[(&str, BoltType)]) -> Result<i64, PushError> {
+        let mut delay = Duration::from_millis(100);
+        let mut attempt = 1;
+        loop {
+            let mut q = query(text);
+            for (k, v) in params {
+                q = q.param(k, v.clone());
+            }
+            let outcome = async {
+                let mut rows = self.graph.execute(q).await?;
+                // Unknown until read, and unknown counts as "something to delete": a count the
+                // client cannot read must not skip the cleanup.
+                let mut c = 1;
+                while let Some(row) = rows.next().await? {
+                    c = row.get::<i64>("c").unwrap_or(1);
+                }
+                Ok::<i64, neo4rs::Error>(c)
+            }
+            .await;
+            match outcome {
+                Ok(c) => return Ok(c),
+                Err(e) if attempt < self.opts.attempts && is_transient(&e) => {
+                    self.retries += 1;
+                    attempt += 1;
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(5));
+                }
+                Err(e) => {
+                    return Err(PushError::Statement {
+                        statement: text.to_string(),
+                        detail: e.to_string(),
+                    })
+                }
+            }
+        }
+    }
+}
+
+/// A batch ready to send: its statements and its rows already as one Bolt list.
+struct Ready {
+    statements: Vec<String>,
+    rows: BoltType,
+    nodes: usize,
+    relationships: usize,
+}
+
+/// Sends every lane's batches, each lane over a connection of its own, and waits for all of
+/// them (see [`cypher::Plan::lanes`] for why lanes never share a node kind or relationship type).
+///
+/// Each lane's batches are built (rows read from the graph, turned into Bolt values) by a
+/// producer that runs while the server executes the batch already sent: on one thread, the next
+/// batch is ready by the time a transaction commits, so the server never waits for the client.
+async fn send_all<'a>(
+    graph: &Graph,
+    opts: &PushOptions,
+    lanes: Vec<Box<dyn Iterator<Item = cypher::Batch> + 'a>>,
+    stats: &RefCell<PushStats>,
+    progress: &RefCell<&mut dyn FnMut(usize, usize)>,
+    total: usize,
+    done: &Cell<usize>,
+) -> Result<(), PushError> {
+    // Set when a lane fails: the others stop at their next batch.
+    let failed = Cell::new(false);
+    let lane = |batches: Box<dyn Iterator<Item = cypher::Batch> + 'a>| {
+        let failed = &failed;
+        async move {
+            let (tx, mut rx) = tokio::sync::mpsc::channel::<Ready>(1);
+            let producer = async move {
+                for b in batches {
+                    let ready = Ready {
+                        statements: b.statements,
+                        rows: to_bolt(Value::Array(b.rows)),
+                        nodes: b.nodes,
+                        relationships: b.relationships,
+                    };
+                    if tx.send(ready).await.is_err() {
+                        break; // the writer stopped on an error
+                    }
+                }
+            };
+            let writer = async move {
+                let mut w = Writer {
+                    graph,
+                    opts,
+                    retries: 0,
+                };
+                let result = async {
+                    while let Some(b) = rx.recv().await {
+                        if failed.get() {
+                            break;
+                        }
+                        let texts: Vec<&str> = b.statements.iter().map(String::as_str).collect();
+                        w.run(&texts, &[("rows", b.rows)]).await?;
+                        {
+                            let mut s = stats.borrow_mut();
+                            s.nodes += b.nodes;
+                            s.relationships += b.relationships;
+                            s.batches += 1;
+                        }
+                        done.set(done.get() + b.nodes + b.relationships);
+                        (progress.borrow_mut())(done.get(), total);
+                    }
+                    Ok(())
+                }
+                .await;
+                stats.borrow_mut().retries += w.retries;
+                if result.is_err() {
+                    failed.set(true);
+                }
+                rx.close();
+                result
+            };
+            let ((), result) = tokio::join!(producer, writer);
+            result
+        }
+    };
+    let results = futures::future::join_all(lanes.into_iter().map(lane)).await;
+    results.into_iter().collect()
 }
 
 /// Pushes the graph. `on_batch(done, total)` reports progress in rows.
@@ -164,7 +292,7 @@ pub async fn push(
         .uri(opts.uri.as_str())
         .user(opts.user.as_str())
         .password(opts.password.as_str())
-        .max_connections(2);
+        .max_connections(opts.connections.max(1) + 1);
     if let Some(db) = &opts.database {
         config = config.db(db.as_str());
     }
@@ -180,42 +308,47 @@ pub async fn push(
         .run(query("RETURN 1"))
         .await
         .map_err(|e| classify(opts, e))?;
-    let mut s = Session {
-        graph,
+    let mut w = Writer {
+        graph: &graph,
         opts,
-        stats: PushStats::default(),
+        retries: 0,
     };
     for c in cypher::constraints() {
-        s.run(&[&c], &[]).await?;
+        w.run(&[&c], &[]).await?;
     }
+    let stats = RefCell::new(PushStats {
+        retries: w.retries,
+        ..PushStats::default()
+    });
     // Rows are built one batch at a time from a compact plan, sent, and dropped: memory stays
-    // at the graph plus one batch, whatever the size of the document.
+    // at the graph plus a few batches, whatever the size of the document. Nodes first, every
+    // node batch committed before the first relationship batch, whose rows match both ends.
     let plan = cypher::Plan::new(g);
     let total = plan.node_count() + plan.relationship_count();
-    let mut done = 0;
-    for batch in plan.batches(g, &opts.run, opts.batch_size) {
-        let texts: Vec<&str> = batch.statements.iter().map(String::as_str).collect();
-        let rows = to_bolt(Value::Array(batch.rows));
-        s.run(&texts, &[("rows", rows)]).await?;
-        s.stats.nodes += batch.nodes;
-        s.stats.relationships += batch.relationships;
-        s.stats.batches += 1;
-        done += batch.nodes + batch.relationships;
-        on_batch(done, total);
-    }
-    for source in cypher::cleanup_sources(g) {
-        for c in cypher::cleanup() {
-            s.run(
-                &[c],
-                &[
-                    ("source", BoltType::from(source.as_str())),
-                    ("run", BoltType::from(opts.run.as_str())),
-                ],
-            )
-            .await?;
+    let done = Cell::new(0);
+    let on_batch: &mut dyn FnMut(usize, usize) = &mut on_batch;
+    let progress = RefCell::new(on_batch);
+    let (nodes, rels) = plan.lanes(g, &opts.run, opts.batch_size, opts.connections);
+    send_all(&graph, opts, nodes, &stats, &progress, total, &done).await?;
+    send_all(&graph, opts, rels, &stats, &progress, total, &done).await?;
+    let mut w = Writer {
+        graph: &graph,
+        opts,
+        retries: 0,
+    };
+    let sources: Vec<String> = cypher::cleanup_sources(g);
+    let params = [
+        ("sources", BoltType::from(sources)),
+        ("run", BoltType::from(opts.run.as_str())),
+    ];
+    for (count, delete) in cypher::cleanup_counts().into_iter().zip(cypher::cleanup()) {
+        if w.count(count, &params).await? > 0 {
+            w.run(&[delete], &params).await?;
         }
     }
-    Ok(s.stats)
+    let mut stats = stats.into_inner();
+    stats.retries += w.retries;
+    Ok(stats)
 }
 
 fn classify(opts: &PushOptions, e: neo4rs::Error) -> PushError {
@@ -231,6 +364,56 @@ fn classify(opts: &PushOptions, e: neo4rs::Error) -> PushError {
             detail: e.to_string(),
         }
     }
+}
+
+/// Progress of a long push as lines of text, for a log rather than a terminal: rows done, rate
+/// since the start, and the time left at that rate. Quiet for pushes of at most `min_rows` rows
+/// (they take a few seconds), and at most one line per `every`, plus the last one.
+pub struct ProgressLines {
+    min_rows: usize,
+    every: Duration,
+    start: Instant,
+    last: Option<Instant>,
+}
+
+impl ProgressLines {
+    pub fn new(min_rows: usize, every: Duration) -> ProgressLines {
+        ProgressLines {
+            min_rows,
+            every,
+            start: Instant::now(),
+            last: None,
+        }
+    }
+
+    /// The line to print now, if any.
+    pub fn update(&mut self, done: usize, total: usize) -> Option<String> {
+        let now = Instant::now();
+        if total <= self.min_rows
+            || (done < total && self.last.is_some_and(|t| now - t < self.every))
+        {
+            return None;
+        }
+        self.last = Some(now);
+        Some(progress_line(done, total, now - self.start))
+    }
+}
+
+/// `neo4j push: 45000/97199 rows (46%), 9812 rows/s, eta 5 s`.
+pub fn progress_line(done: usize, total: usize, elapsed: Duration) -> String {
+    let secs = elapsed.as_secs_f64();
+    let rate = if secs > 0.0 { done as f64 / secs } else { 0.0 };
+    let eta = if done >= total {
+        "done".to_string()
+    } else if rate > 0.0 {
+        format!("eta {:.0} s", (total - done) as f64 / rate)
+    } else {
+        "eta unknown".to_string()
+    };
+    format!(
+        "neo4j push: {done}/{total} rows ({}%), {rate:.0} rows/s, {eta}",
+        (done * 100).checked_div(total).unwrap_or(100)
+    )
 }
 
 /// A run id that sorts by time: `heir-<unix ms>`.
@@ -251,4 +434,36 @@ pub fn push_blocking(
     let start = Instant::now();
     let stats = rt.block_on(push(g, opts, on_batch))?;
     Ok((stats, start.elapsed()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_lines_give_rate_and_eta() {
+        assert_eq!(
+            progress_line(45_000, 90_000, Duration::from_secs(5)),
+            "neo4j push: 45000/90000 rows (50%), 9000 rows/s, eta 5 s"
+        );
+        assert_eq!(
+            progress_line(10, 10, Duration::from_secs(1)),
+            "neo4j push: 10/10 rows (100%), 10 rows/s, done"
+        );
+        assert_eq!(
+            progress_line(0, 0, Duration::ZERO),
+            "neo4j push: 0/0 rows (100%), 0 rows/s, done"
+        );
+        assert_eq!(
+            progress_line(0, 5, Duration::ZERO),
+            "neo4j push: 0/5 rows (0%), 0 rows/s, eta unknown"
+        );
+        // Small pushes say nothing; long ones at most once per period, and always at the end.
+        let mut small = ProgressLines::new(10_000, Duration::ZERO);
+        assert_eq!(small.update(5_000, 10_000), None);
+        let mut big = ProgressLines::new(10_000, Duration::from_secs(3600));
+        assert!(big.update(5_000, 20_000).is_some());
+        assert_eq!(big.update(10_000, 20_000), None);
+        assert!(big.update(20_000, 20_000).unwrap().ends_with("done"));
+    }
 }
