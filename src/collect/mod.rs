@@ -15,6 +15,7 @@
 
 pub mod collector;
 pub mod entra;
+pub mod github;
 pub mod http;
 pub mod json;
 pub mod okta;
@@ -45,6 +46,7 @@ pub fn registry() -> &'static [&'static dyn Collector] {
         &oktalog::OktaLog,
         &entra::Entra,
         &signins::Signins,
+        &github::Github,
     ]
 }
 
