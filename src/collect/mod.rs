@@ -22,6 +22,7 @@ pub mod okta;
 pub mod oktalog;
 pub mod records;
 pub mod signins;
+pub mod slack;
 
 /// The toy collector of `docs/collectors.md` ("Writing a collector"), compiled from the guide's
 /// own file so the tests can prove the guide's claim.
@@ -47,6 +48,7 @@ pub fn registry() -> &'static [&'static dyn Collector] {
         &entra::Entra,
         &signins::Signins,
         &github::Github,
+        &slack::Slack,
     ]
 }
 
