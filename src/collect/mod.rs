@@ -16,6 +16,7 @@
 pub mod collector;
 pub mod entra;
 pub mod github;
+pub mod google;
 pub mod http;
 pub mod json;
 pub mod okta;
@@ -48,6 +49,7 @@ pub fn registry() -> &'static [&'static dyn Collector] {
         &entra::Entra,
         &signins::Signins,
         &github::Github,
+        &google::Google,
         &slack::Slack,
     ]
 }
