@@ -1301,7 +1301,10 @@ pub fn transform(raw: &GoogleRaw) -> Collection {
                     .any(|l| l == "INBOX");
             // Only filters that send mail away or hide it are worth a look in an incident.
             if forward.is_none() && !trashes {
-                c.records.skip("filter neither forwards nor hides mail", format!("{email} {id}"));
+                c.records.skip(
+                    "filter neither forwards nor hides mail",
+                    format!("{email} {id}"),
+                );
                 continue;
             }
             if let Some(addr) = forward.filter(|a| external(a)) {
