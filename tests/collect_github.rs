@@ -132,7 +132,7 @@ async fn live_fetch_pages_throttles_and_matches_the_golden_transform() {
 
     // Exact accounting on the fixtures.
     let r = doc.sources[0].records.clone().unwrap();
-    assert_eq!((r.read, r.used), (34, 31), "{r:?}");
+    assert_eq!((r.read, r.used), (38, 34), "{r:?}");
     assert_eq!(r.skipped["missing id"], 1);
     assert_eq!(r.skipped["credential of a login not collected"], 1);
     assert_eq!(
@@ -143,6 +143,10 @@ async fn live_fetch_pages_throttles_and_matches_the_golden_transform() {
     assert_eq!(
         r.examples["credential of a login not collected"],
         vec!["161197 (left-the-org-fake)"]
+    );
+    assert_eq!(
+        r.examples["identity not linked to a collected account"],
+        vec!["gone@acme.test"]
     );
 
     let node = |id: &str| {
@@ -222,6 +226,15 @@ async fn live_fetch_pages_throttles_and_matches_the_golden_transform() {
         node("github:token:credential/161196").token_type,
         Some(TokenType::PrivateKey)
     );
+    // The SAML nameId the IdP signs Ana in with (two GraphQL pages).
+    assert_eq!(
+        node("github:user:583231").props["saml_name_id"],
+        "ana@acme.test"
+    );
+    assert_eq!(
+        node("github:user:583233").props["saml_name_id"],
+        "cai@acme.test"
+    );
     // Webhooks name the receiving host only.
     let hooks = &node("github:resource:acme-fake/api").props["webhooks"];
     assert_eq!(hooks[0]["host"], "ci.example.net");
@@ -294,6 +307,12 @@ async fn a_token_without_app_or_enterprise_rights_skips_with_reasons() {
                 r#"{"message":"Not Found","status":"404"}"#,
             )],
         ),
+        (
+            "/graphql",
+            vec![Reply::json(common::github_org::read(
+                "graphql.no-saml.json",
+            ))],
+        ),
     ]);
     let (raw, problems) = fetch_from(&server).await.expect("no fatal error");
     assert!(problems.is_empty(), "{problems:?}");
@@ -310,6 +329,9 @@ async fn a_token_without_app_or_enterprise_rights_skips_with_reasons() {
         vec!["GET /orgs/acme-fake/personal-access-tokens"]
     );
     assert!(r.skipped.keys().any(|k| k.contains("Enterprise Cloud")));
+    assert!(r
+        .skipped
+        .contains_key("not available (the organization has no SAML SSO)"));
     assert_eq!(
         server.hits("/orgs/acme-fake/personal-access-tokens/25381/repositories?per_page=100"),
         0
@@ -348,7 +370,7 @@ fn the_command_writes_the_document_and_never_the_token() {
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(
-        stderr.contains("github: read 34 · used 31 · skipped 3"),
+        stderr.contains("github: read 38 · used 34 · skipped 4"),
         "{stderr}"
     );
     let text = std::fs::read_to_string(&out_file).unwrap();
@@ -438,4 +460,36 @@ fn the_command_writes_the_document_and_never_the_token() {
         .unwrap()
         .contains("/orgs/acme-fake/teams"));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn graphql_refusals_are_skipped_with_graphqls_reason() {
+    assert_eq!(
+        github::graphql_url("https://api.github.com"),
+        "https://api.github.com/graphql"
+    );
+    assert_eq!(
+        github::graphql_url("https://ghe.example.com/api/v3/"),
+        "https://ghe.example.com/api/graphql"
+    );
+    let server = org(&[(
+        "/graphql",
+        vec![Reply::json(
+            r#"{"data":{"organization":null},"errors":[{"type":"FORBIDDEN","path":["organization","samlIdentityProvider"],"message":"Resource not accessible by integration"}]}"#,
+        )],
+    )]);
+    let (raw, problems) = fetch_from(&server).await.expect("no fatal error");
+    assert!(problems.is_empty(), "{problems:?}");
+    assert!(raw.external_identities.is_empty());
+    let u = raw
+        .unavailable
+        .iter()
+        .find(|u| u.endpoint.starts_with("POST /graphql"))
+        .unwrap();
+    assert!(
+        u.reason
+            .starts_with("not available (GraphQL refused: FORBIDDEN;"),
+        "{}",
+        u.reason
+    );
 }

@@ -99,6 +99,10 @@ pub struct GithubRaw {
     pub pat_repos: BTreeMap<String, Vec<Value>>,
     /// `GET /orgs/{org}/credential-authorizations` (Enterprise Cloud with SAML SSO).
     pub credential_authorizations: Vec<Value>,
+    /// GraphQL `organization.samlIdentityProvider.externalIdentities`: which SAML `nameId`
+    /// (what the IdP sends, and names the account by) is linked to which GitHub user. REST has no
+    /// such list.
+    pub external_identities: Vec<Value>,
     /// Endpoints that answered 403 or 404: skipped, with why.
     pub unavailable: Vec<Unavailable>,
 }
@@ -115,6 +119,7 @@ impl GithubRaw {
             &self.installations,
             &self.pats,
             &self.credential_authorizations,
+            &self.external_identities,
         ];
         let maps = [
             &self.team_members,
@@ -491,6 +496,23 @@ pub async fn fetch(
         true,
     )
     .await?;
+    progress.step("SAML identities (POST /graphql)");
+    match saml_identities(client, org).await {
+        Ok(Ok(v)) => r.external_identities = v,
+        Ok(Err(reason)) => r.unavailable.push(Unavailable {
+            endpoint: "POST /graphql (organization.samlIdentityProvider.externalIdentities)".into(),
+            reason,
+        }),
+        Err(e) if e.is_fatal() => return Err(e),
+        Err(e) if is_unavailable(&e) => r.unavailable.push(Unavailable {
+            endpoint: "POST /graphql (organization.samlIdentityProvider.externalIdentities)".into(),
+            reason: SAML_UNAVAILABLE.into(),
+        }),
+        Err(e) => p.push(format!(
+            "SAML identities (POST /graphql): {}",
+            http::one_line(&e)
+        )),
+    }
     // Webhook configs may carry a secret; only the receiving host is kept (see transform).
     for h in r.hooks.values_mut().flatten().chain(r.org_hooks.iter_mut()) {
         if let Some(c) = h.get_mut("config").and_then(Value::as_object_mut) {
@@ -498,6 +520,87 @@ pub async fn fetch(
         }
     }
     Ok((raw, problems))
+}
+
+const SAML_UNAVAILABLE: &str =
+    "not available (needs GitHub Enterprise Cloud with SAML SSO and an owner's token with read:org)";
+
+/// The GraphQL endpoint beside a REST base: `https://api.github.com/graphql`, or for GitHub
+/// Enterprise Server `https://HOST/api/graphql` next to `https://HOST/api/v3`.
+pub fn graphql_url(rest_base: &str) -> String {
+    let base = rest_base.trim_end_matches('/');
+    match base.strip_suffix("/v3") {
+        Some(api) if api.ends_with("/api") => format!("{api}/graphql"),
+        _ => format!("{base}/graphql"),
+    }
+}
+
+/// Every SAML external identity of the org, 100 a page by GraphQL cursor. `Ok(Err(reason))`: the
+/// org has no SAML identity provider, or GraphQL refused (its errors come with HTTP 200).
+async fn saml_identities(
+    client: &Client,
+    org: &str,
+) -> Result<Result<Vec<Value>, String>, FetchError> {
+    const QUERY: &str = "query($org: String!, $cursor: String) { organization(login: $org) { \
+        samlIdentityProvider { externalIdentities(first: 100, after: $cursor) { \
+        pageInfo { hasNextPage endCursor } \
+        nodes { guid samlIdentity { nameId } user { login databaseId } } } } } }";
+    let url = graphql_url(&client.url(""));
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..100_000 {
+        let body = serde_json::json!({"query": QUERY, "variables": {"org": org, "cursor": cursor}});
+        let page = client.post_json(&url, &body).await?.body;
+        if let Some(errors) = page
+            .get("errors")
+            .and_then(Value::as_array)
+            .filter(|e| !e.is_empty())
+        {
+            let kind = errors
+                .iter()
+                .filter_map(|e| s(e, "/type").or_else(|| s(e, "/message")))
+                .next()
+                .unwrap_or("error");
+            return Ok(Err(format!(
+                "not available (GraphQL refused: {}; needs GitHub Enterprise Cloud with SAML SSO \
+                 and an owner's token with read:org)",
+                http::redact(kind)
+            )));
+        }
+        let Some(org_v) = page.pointer("/data/organization") else {
+            return Err(FetchError::Malformed {
+                url,
+                detail: "no `data.organization` in the GraphQL answer".into(),
+            });
+        };
+        let Some(ids) = org_v
+            .get("samlIdentityProvider")
+            .filter(|v| !v.is_null())
+            .and_then(|p| p.get("externalIdentities"))
+        else {
+            return Ok(Err(
+                "not available (the organization has no SAML SSO)".into()
+            ));
+        };
+        let nodes =
+            ids.get("nodes")
+                .and_then(Value::as_array)
+                .ok_or_else(|| FetchError::Malformed {
+                    url: url.clone(),
+                    detail: "`externalIdentities.nodes` is not an array".into(),
+                })?;
+        out.extend(nodes.iter().cloned());
+        let next = ids
+            .pointer("/pageInfo/hasNextPage")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let end = s(ids, "/pageInfo/endCursor").map(str::to_string);
+        if !next || end.is_none() || end == cursor {
+            break;
+        }
+        cursor = end;
+    }
+    Ok(Ok(out))
 }
 
 /// An API client: GitHub's media type and API version on every request, its rate-limit answers
@@ -1252,6 +1355,27 @@ pub fn transform(raw: &GithubRaw) -> Collection {
         let nid = n.id.clone();
         b.c.node(n);
         b.link(&nid, &uid, EdgeKind::AuthenticatesAs, Props::new());
+    }
+
+    // SAML identities: the nameId the IdP signs the account in with.
+    for (i, x) in raw.external_identities.iter().enumerate() {
+        let Some(name_id) = s(x, "/samlIdentity/nameId") else {
+            b.c.records
+                .skip("no SAML nameId", format!("external identity #{}", i + 1));
+            continue;
+        };
+        let Some(uid) =
+            s(x, "/user/login").and_then(|l| b.by_login.get(&l.to_ascii_lowercase()).cloned())
+        else {
+            b.c.records.skip(
+                "identity not linked to a collected account",
+                name_id.to_string(),
+            );
+            continue;
+        };
+        let mut n = Node::new(uid, NodeKind::User);
+        n.props.insert("saml_name_id".into(), Value::from(name_id));
+        b.c.node(n);
     }
 
     // Endpoints the org or the token does not have: one record skipped each, with the reason.

@@ -378,15 +378,35 @@ impl Client {
 
     /// GET one page, with retries.
     pub async fn get(&self, path_or_url: &str, paging: Paging) -> Result<Page, FetchError> {
+        self.send(path_or_url, None, paging).await
+    }
+
+    /// POST a JSON body (GitHub's GraphQL API: the only read heir does by POST), with the same
+    /// authentication, retries and answer reading as [`Client::get`].
+    pub async fn post_json(&self, path_or_url: &str, body: &Value) -> Result<Page, FetchError> {
+        self.send(path_or_url, Some(body), Paging::None).await
+    }
+
+    async fn send(
+        &self,
+        path_or_url: &str,
+        body: Option<&Value>,
+        paging: Paging,
+    ) -> Result<Page, FetchError> {
         let url = self.url(path_or_url);
         let _permit = self.permits.acquire().await.expect("semaphore open");
         let mut backoff = self.policy.base_backoff;
         let mut last = String::new();
         for attempt in 1..=self.policy.attempts {
-            let mut req = self
-                .http
-                .get(&url)
-                .header(AUTHORIZATION, self.authorization());
+            let mut req = match body {
+                None => self.http.get(&url),
+                Some(b) => self
+                    .http
+                    .post(&url)
+                    .header("content-type", "application/json")
+                    .body(b.to_string()),
+            }
+            .header(AUTHORIZATION, self.authorization());
             if !self
                 .extra
                 .iter()

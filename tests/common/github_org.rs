@@ -163,6 +163,14 @@ pub fn org(overrides: &[(&str, Vec<Reply>)]) -> MockServer {
         "/repos/acme-fake/web/actions/secrets?per_page=100",
         vec![Reply::status(403, read("forbidden.json"))],
     );
+    // GraphQL: one target, the pages in order (the cursor is in the POST body).
+    server.route(
+        "/graphql",
+        vec![
+            Reply::json(read("graphql.saml.1.json")),
+            Reply::json(read("graphql.saml.2.json")),
+        ],
+    );
     for (target, replies) in overrides {
         server.route(target, replies.clone());
     }
