@@ -922,6 +922,30 @@ pub fn transform(raw: &GithubRaw) -> Collection {
         }
     }
 
+    // Owners administer every repository (and can run every workflow): one group, not an edge
+    // per owner and repository.
+    if !admins.is_empty() && !b.repos.is_empty() {
+        let mut g = node_on(GITHUB, NodeKind::Group, &format!("{}/owners", raw.org));
+        g.name = Some(format!("owners of {}", raw.org));
+        g.props = props([("org", Value::from(raw.org.as_str()))]);
+        let gid = g.id.clone();
+        b.c.node(g);
+        for u in &raw.members {
+            if let Some(id) = num(u, "/id").filter(|id| admins.contains(id)) {
+                b.link(
+                    &node_id(GITHUB, NodeKind::User, &id),
+                    &gid,
+                    EdgeKind::MemberOf,
+                    Props::new(),
+                );
+            }
+        }
+        let names: Vec<String> = b.repos.keys().cloned().collect();
+        for name in names {
+            b.repo_access(&gid, &name, "admin", "organization owner");
+        }
+    }
+
     // Teams, nesting and members.
     let mut team_by_slug: HashMap<String, String> = HashMap::new();
     for t in &raw.teams {
