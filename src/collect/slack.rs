@@ -100,14 +100,13 @@ async fn list(
     match http::get_all_at(client, &path, Paging::SlackCursor, key, |n| progress.add(n)).await {
         Ok(v) => Ok(v),
         Err(e) if e.is_fatal() => Err(e),
-        Err(e @ FetchError::Forbidden { .. }) => {
-            let why = match &e {
-                FetchError::Forbidden { detail, .. } => detail.trim_start_matches(": ").to_string(),
-                _ => String::new(),
-            };
+        Err(FetchError::Forbidden { detail, .. }) => {
             raw.unavailable.push(Unavailable {
                 endpoint: method.to_string(),
-                reason: format!("not available ({reason}; Slack said: {why})"),
+                reason: format!(
+                    "not available ({reason}; Slack said: {})",
+                    detail.trim_start_matches(": ")
+                ),
             });
             Ok(Vec::new())
         }
@@ -155,8 +154,9 @@ pub async fn fetch(
     let mut problems = Vec::new();
     let p = &mut problems;
     progress.step("auth.test");
-    // auth.test names the workspace; without it nothing can be placed, so any failure is fatal
-    // only if it is the credential; otherwise the collection goes on without a workspace node.
+    // auth.test names the workspace and says whether it is on Enterprise Grid. A rejected token
+    // stops here; any other failure is a problem, and the rest is read without a workspace node
+    // (members then have no edge to it) rather than not at all.
     match client.get("/api/auth.test", Paging::None).await {
         Ok(page) => raw.auth = page.body,
         Err(e) if e.is_fatal() => return Err(e),
