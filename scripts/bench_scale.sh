@@ -79,6 +79,7 @@ has_step() { [[ ",$steps," == *",$1,"* ]]; }
 
 mkdir -p "$work"
 work="$(cd "$work" && pwd)"
+export HEIR_CACHE_DIR="${HEIR_CACHE_DIR:-$work/heir-cache}"
 results="${results:-$work/results.jsonl}"
 run_id="$(date -u +%Y%m%dT%H%M%SZ)"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$repo/target}"

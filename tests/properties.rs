@@ -4,8 +4,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use heir::analysis::blast::{blast, BlastQuery, BlastReport, BlastResult};
+use heir::analysis::blast::{blast, BlastQuery, BlastResult};
 use heir::model::{Attacker, EdgeKind, Node, NodeKind, Requirement, Timestamp, TrustGraph};
+use heir::report::blast::BlastReport;
 use proptest::prelude::*;
 
 mod common;

@@ -1,10 +1,11 @@
 //! One small graph per traversal rule of docs/model.md, each asserting the exact answer:
 //! reached set, blocked set, windows and persistence.
 
-use heir::analysis::blast::{blast, BlastQuery, BlastReport};
+use heir::analysis::blast::{blast, BlastQuery};
 use heir::analysis::lineage::{inherited, LineageReport};
 use heir::model::load::{load_str, Syntax};
 use heir::model::{Attacker, Timestamp, TrustGraph};
+use heir::report::blast::BlastReport;
 use serde_json::{json, Value};
 
 const AT: &str = "2026-11-20T10:00:00Z";

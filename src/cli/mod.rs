@@ -438,7 +438,8 @@ fn merge_cmd(o: MergeOpts) -> Result<(), HeirError> {
         let (doc, _) = load_path(f)?;
         docs.push(doc);
     }
-    let (merged, conflicts) = crate::model::merge::merge_documents(docs);
+    let (merged, report) = crate::model::merge::merge(docs);
+    let conflicts = &report.conflicts;
     // The result must itself be a valid document before anything is written.
     let out = o.output.display().to_string();
     let (merged, _) = crate::model::load::check(&out, merged)?;
@@ -460,6 +461,7 @@ fn merge_cmd(o: MergeOpts) -> Result<(), HeirError> {
         merged.sources.len(),
         conflicts.len()
     );
+    crate::model::merge::print_joins(&report);
     Ok(())
 }
 

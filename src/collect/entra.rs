@@ -59,7 +59,7 @@ use super::collector::{fetch_error, parse, Collector, Context};
 use super::json::{edge_with as edge, node_on, opt, pick, props, s, ts};
 use super::{Collection, Progress};
 use crate::error::HeirError;
-use crate::model::naming::{native, node_id, platform::ENTRA};
+use crate::model::naming::{join, native, node_id, platform, platform::ENTRA, FEDERATION_TARGET};
 use crate::model::{EdgeKind, Node, NodeKind, Props, Revocation, TokenType};
 
 /// The source name written to the document; every node it writes is on the `entra` platform
@@ -974,6 +974,13 @@ impl<'a> Builder<'a> {
             let upn = s(u, "/userPrincipalName");
             n.name = upn.or(s(u, "/displayName")).map(str::to_string);
             n.person = s(u, "/mail").or(upn).map(str::to_ascii_lowercase);
+            // Other documents (IdP assignments, logs) name the account by UPN or mail.
+            for a in [upn, s(u, "/mail")].into_iter().flatten() {
+                let alias = node_id(ENTRA, NodeKind::User, &a.to_ascii_lowercase());
+                if !n.aliases.contains(&alias) {
+                    n.aliases.push(alias);
+                }
+            }
             n.enabled = u.get("accountEnabled").and_then(Value::as_bool);
             n.props = pick(
                 u,
@@ -1592,6 +1599,26 @@ impl<'a> Builder<'a> {
                 if kind == NodeKind::ServiceAccount {
                     self.app_role_holders.insert(pid.to_string());
                 }
+                // The AWS gallery apps carry `<role ARN>,<SAML provider ARN>` as app role
+                // values: a user holding one signs in through that IAM SAML provider, the
+                // AWS collector's `aws:idp:<ARN>`.
+                if kind == NodeKind::User {
+                    if let Some(arn) = role
+                        .split(',')
+                        .map(str::trim)
+                        .find(|p| p.starts_with("arn:aws") && p.contains(":saml-provider/"))
+                    {
+                        let idp_id = join::aws_idp(arn);
+                        let mut n = Node::new(idp_id.clone(), NodeKind::Idp);
+                        n.platform = Some(platform::AWS.to_string());
+                        n.name = Some(arn.rsplit('/').next().unwrap_or(arn).to_string());
+                        n.props
+                            .insert(FEDERATION_TARGET.into(), Value::from(SOURCE));
+                        self.c.node(n);
+                        let p = props([("role", Value::from(role.as_str()))]);
+                        self.c.edge(edge(&principal, &idp_id, EdgeKind::Sso, p));
+                    }
+                }
                 let detail = Value::Object(props([
                     ("id", opt(s(a, "/id"))),
                     ("appRoleId", Value::from(role_id)),
@@ -1769,6 +1796,33 @@ pub fn transform(raw: &EntraRaw) -> Collection {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The AWS gallery apps' app roles name `<role ARN>,<SAML provider ARN>`: a user holding
+    /// one signs in through that provider, the AWS collector's `aws:idp:<ARN>`.
+    #[test]
+    fn aws_app_roles_point_at_the_saml_provider() {
+        let raw: EntraRaw = serde_json::from_value(serde_json::json!({
+            "organization": [{"id": "t1", "displayName": "Acme"}],
+            "users": [{"id": "u1", "userPrincipalName": "Ana@acme.test", "mail": "ana@acme.test",
+                       "accountEnabled": true}],
+            "service_principals": [{"id": "sp1", "appId": "a1", "displayName": "AWS Single-Account Access",
+                "appRoles": [{"id": "r1", "value": "arn:aws:iam::123456789012:role/OktaDeveloper,arn:aws:iam::123456789012:saml-provider/AzureAD"}]}],
+            "app_role_assignments": {"sp1": [{"id": "x1", "principalId": "u1", "principalType": "User",
+                "appRoleId": "r1", "resourceId": "sp1"}]}
+        }))
+        .unwrap();
+        let doc = transform(&raw).into_document(crate::model::Timestamp::now());
+        let idp = "aws:idp:arn:aws:iam::123456789012:saml-provider/AzureAD";
+        assert!(
+            doc.edges
+                .iter()
+                .any(|e| e.from == "entra:user:u1" && e.to == idp && e.kind == EdgeKind::Sso),
+            "{:?}",
+            doc.edges
+        );
+        let ana = doc.nodes.iter().find(|n| n.id == "entra:user:u1").unwrap();
+        assert_eq!(ana.aliases, vec!["entra:user:ana@acme.test"]);
+    }
 
     #[test]
     fn secrets_stay_out_of_debug() {

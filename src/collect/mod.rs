@@ -13,12 +13,17 @@
 //! what each transform did with its input. JSON readers and node/edge builders shared by the
 //! collectors are in [`json`].
 
+pub mod aws;
 pub mod collector;
+pub mod csvtext;
 pub mod entra;
+pub mod gcp;
 pub mod github;
 pub mod google;
 pub mod http;
+pub mod inventory;
 pub mod json;
+pub mod k8s;
 pub mod okta;
 pub mod oktalog;
 pub mod records;
@@ -48,6 +53,10 @@ pub fn registry() -> &'static [&'static dyn Collector] {
         &oktalog::OktaLog,
         &entra::Entra,
         &signins::Signins,
+        &aws::Aws,
+        &k8s::K8s,
+        &gcp::Gcp,
+        &inventory::Csv,
         &github::Github,
         &google::Google,
         &slack::Slack,
@@ -66,6 +75,10 @@ pub struct Collection {
     pub problems: Vec<String>,
     /// Records read, and those skipped by reason (filled in by the transform).
     pub records: Tally,
+    /// What a complete collection still does not evaluate (AWS: conditions, SCPs, boundaries):
+    /// the document's `sources[].reason` when nothing is missing, so a reader of the graph sees
+    /// the limits of an edge without reading the collector's documentation.
+    pub notes: Vec<String>,
 }
 
 impl Collection {
@@ -90,6 +103,7 @@ impl Collection {
         self.edges.extend(other.edges);
         self.problems.extend(other.problems);
         self.records.absorb(other.records);
+        self.notes.extend(other.notes);
     }
 
     /// The document: nodes deduped by id (later fields fill gaps, never overwrite), edges deduped
@@ -138,7 +152,11 @@ impl Collection {
             name: self.source.clone(),
             collected_at: Some(collected_at),
             complete,
-            reason: (!complete).then(|| self.problems.join("; ")),
+            reason: if complete {
+                (!self.notes.is_empty()).then(|| self.notes.join("; "))
+            } else {
+                Some(self.problems.join("; "))
+            },
             platforms: self.platforms.clone(),
             records: Some(self.records.records()),
         });

@@ -51,7 +51,7 @@ use super::collector::{env_token, fetch_error, parse, Collector, Context};
 use super::json::{copy, edge_with as edge, node_on, props, s, strings, ts};
 use super::{Collection, Progress};
 use crate::error::HeirError;
-use crate::model::naming::{node_id, platform::OKTA};
+use crate::model::naming::{join, node_id, platform, platform::OKTA, FEDERATION_TARGET};
 use crate::model::{Edge, EdgeKind, Node, NodeKind, Props, Requirement, Revocation, TokenType};
 
 /// The source name written to the document.
@@ -777,6 +777,13 @@ pub fn transform(raw: &OktaRaw) -> Collection {
         let login = s(u, "/profile/login");
         n.name = login.map(str::to_string);
         n.person = s(u, "/profile/email").or(login).map(str::to_string);
+        // Log events and other documents may name the account by login or email.
+        for a in [login, s(u, "/profile/email")].into_iter().flatten() {
+            let alias = node_id(OKTA, NodeKind::User, a);
+            if !n.aliases.contains(&alias) {
+                n.aliases.push(alias);
+            }
+        }
         if s(u, "/status").is_some_and(|st| DISABLED_USER.contains(&st)) {
             n.enabled = Some(false);
         }
@@ -960,6 +967,21 @@ pub fn transform(raw: &OktaRaw) -> Collection {
                     ]),
                 );
                 e.requires = req.clone();
+                // An AWS federation app signs in through the account's IAM SAML provider
+                // (the app's identityProviderArn setting): the AWS collector's `aws:idp:<ARN>`,
+                // which can assume the roles trusting it.
+                if let Some(arn) = s(app, "/settings/app/identityProviderArn") {
+                    let idp_id = join::aws_idp(arn);
+                    let mut p = Node::new(idp_id.clone(), NodeKind::Idp);
+                    p.platform = Some(platform::AWS.to_string());
+                    p.name = Some(arn.rsplit('/').next().unwrap_or(arn).to_string());
+                    p.props
+                        .insert(FEDERATION_TARGET.into(), Value::from(SOURCE));
+                    c.node(p);
+                    let mut f = e.clone();
+                    f.to = idp_id;
+                    c.edge(f);
+                }
                 c.edge(e);
             }
             c.edge(Edge::new(acct, app_node.clone(), EdgeKind::CanAccess));
@@ -1265,6 +1287,43 @@ pub fn transform(raw: &OktaRaw) -> Collection {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// An AWS federation app points its users at the account's IAM SAML provider
+    /// (`settings.app.identityProviderArn`), the id the AWS collector gives that provider.
+    #[test]
+    fn aws_apps_point_at_the_saml_provider() {
+        let apps: Vec<Value> =
+            serde_json::from_str(include_str!("../../tests/fixtures/nhi/okta-aws-app.json"))
+                .unwrap();
+        let assigned: Vec<Value> = serde_json::from_str(include_str!(
+            "../../tests/fixtures/nhi/okta-aws-app.users.json"
+        ))
+        .unwrap();
+        let raw = OktaRaw {
+            org: "acme.okta.com".into(),
+            users: vec![json!({"id": "00u1anaFAKE0001", "status": "ACTIVE",
+                "profile": {"login": "ana@acme.test", "email": "ana@acme.test"}})],
+            apps,
+            app_users: [("0oa1awsFAKE0001".to_string(), assigned)].into(),
+            ..Default::default()
+        };
+        let doc = transform(&raw).into_document(crate::model::Timestamp::now());
+        let idp = "aws:idp:arn:aws:iam::123456789012:saml-provider/Okta";
+        assert!(doc
+            .edges
+            .iter()
+            .any(|e| e.from == "okta:user:00u1anaFAKE0001"
+                && e.to == idp
+                && e.kind == EdgeKind::Sso));
+        let n = doc.nodes.iter().find(|n| n.id == idp).unwrap();
+        assert_eq!(n.props[FEDERATION_TARGET], "okta");
+        let ana = doc
+            .nodes
+            .iter()
+            .find(|n| n.id == "okta:user:00u1anaFAKE0001")
+            .unwrap();
+        assert_eq!(ana.aliases, vec!["okta:user:ana@acme.test"]);
+    }
 
     #[test]
     fn ids_and_platforms() {

@@ -713,6 +713,7 @@ mod tests {
         let policy = crate::store::open::SnapshotPolicy {
             enabled: false,
             min_bytes: u64::MAX,
+            dir: None,
         };
         let g = crate::store::open::open(path.to_str().unwrap(), &policy, &|_| {})
             .unwrap()

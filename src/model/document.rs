@@ -39,7 +39,8 @@ pub struct Source {
     /// False when some of the data could not be collected: analyses over it say so.
     #[serde(default = "yes")]
     pub complete: bool,
-    /// Why the collection is incomplete.
+    /// Why the collection is incomplete; on a complete one, what the collector does not evaluate
+    /// (an importer's stated limits).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// Further platforms this source covers besides `name` (e.g. `oktalog` covers `okta`).
@@ -114,6 +115,11 @@ pub struct Node {
     pub token_type: Option<TokenType>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scopes: Vec<String>,
+    /// Other ids this object is known by on its platform (login, email, ARN, UPN). Federation edges
+    /// written by another collector name whatever the IdP knows; `heir merge` rewrites an edge
+    /// naming an alias to this node's canonical id, so the join needs no mapping table.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
     #[serde(default, skip_serializing_if = "Props::is_empty")]
     pub props: Props,
 }
@@ -138,6 +144,7 @@ impl Node {
             mfa: None,
             token_type: None,
             scopes: Vec::new(),
+            aliases: Vec::new(),
             props: Props::new(),
         }
     }

@@ -273,13 +273,13 @@ impl TrustGraph {
 
     /// Packs the out-edges (a linear pass over the graph, once). Worth it for a search that walks
     /// a large part of the graph; a typical blast touches a handful of nodes and never asks.
-    pub fn pack_out_edges(&self) {
+    pub(crate) fn pack_out_edges(&self) {
         self.out.get_or_init(|| Adjacency::build(&self.graph));
     }
 
     /// Each node's rank in byte order of ids: comparing ranks is comparing ids. Computed on first
     /// use (a sort of every id, so only large answers ask) or taken from a snapshot.
-    pub fn id_rank(&self) -> &[u32] {
+    pub(crate) fn id_rank(&self) -> &[u32] {
         self.id_rank.get_or_init(|| {
             let mut order: Vec<u32> = (0..self.ids.len() as u32).collect();
             order.sort_unstable_by(|&a, &b| self.ids.id(a as usize).cmp(self.ids.id(b as usize)));
@@ -293,7 +293,7 @@ impl TrustGraph {
 
     /// Whether [`TrustGraph::id_rank`] is at hand without a sort (read from a snapshot, or
     /// computed for an earlier answer).
-    pub fn id_rank_ready(&self) -> bool {
+    pub(crate) fn id_rank_ready(&self) -> bool {
         self.id_rank.get().is_some()
     }
 
@@ -463,12 +463,13 @@ impl TrustGraph {
     }
 
     /// Whether no id needs escaping in JSON, as far as is known (recorded in a snapshot).
-    pub fn ids_known_plain(&self) -> bool {
+    pub(crate) fn ids_known_plain(&self) -> bool {
         self.ids.known_plain()
     }
 
-    /// Whether the id index is read in place from a mapped snapshot (see `model::words`).
-    pub fn ids_read_in_place(&self) -> bool {
+    /// Whether the id index is read in place from a mapped snapshot (see `store::words`).
+    #[cfg(test)]
+    pub(crate) fn ids_read_in_place(&self) -> bool {
         self.ids.reads_in_place()
     }
 

@@ -174,11 +174,13 @@ impl EdgeKind {
         match self {
             EdgeKind::AuthenticatesAs => (&[Session, Token, OauthGrant], ACCOUNT),
             EdgeKind::Issued => (CRED, &[Session, Token, OauthGrant]),
-            EdgeKind::Sso => (ACCOUNT, ACCOUNT),
+            // An IdP account signs in to a cloud's federation provider (`aws:idp:<SAML ARN>`),
+            // which then assumes the roles trusting it.
+            EdgeKind::Sso => (ACCOUNT, &[User, ServiceAccount, Idp]),
             EdgeKind::MemberOf => (&[User, ServiceAccount, Group, Role], &[Group, Role]),
             EdgeKind::CanAssume => (
                 // A token: a PAT allowed to change workflow files runs as the repo's CI.
-                &[User, ServiceAccount, Role, Group, Workload, Token],
+                &[User, ServiceAccount, Role, Group, Workload, Idp, Token],
                 // A workload: whoever can push to a repository runs code as its CI
                 // (`github:workload:<org>/<repo>`, the OIDC join to cloud roles).
                 &[Role, ServiceAccount, User, Workload],
@@ -197,7 +199,12 @@ impl EdgeKind {
                 ],
                 &[App, Resource, Idp],
             ),
-            EdgeKind::AdminOf => (&[User, ServiceAccount, Group, Role], &[App, Idp, Resource]),
+            // Control of another identity (AWS iam:CreateAccessKey on a user, iam:PutRolePolicy on
+            // a role, GCP key admin on a service account): new credentials at will.
+            EdgeKind::AdminOf => (
+                &[User, ServiceAccount, Group, Role],
+                &[App, Idp, Resource, User, ServiceAccount, Role],
+            ),
             EdgeKind::Owns => (
                 &[User, ServiceAccount, Group],
                 &[ServiceAccount, App, Resource],

@@ -255,6 +255,7 @@ pub const NODE_FIELDS: &[&str] = &[
     "mfa",
     "token_type",
     "scopes",
+    "aliases",
     "props",
 ];
 pub const EDGE_FIELDS: &[&str] = &["from", "to", "kind", "requires", "at", "props"];
@@ -271,7 +272,7 @@ fn field_problem(field: &str, v: &Value) -> Option<(String, String)> {
         "id" | "from" | "to" | "name" | "platform" | "person" | "reason" => type_check::<String>(v),
         "version" => type_check::<u32>(v),
         "complete" | "enabled" | "device_bound" | "mfa" => type_check::<bool>(v),
-        "tags" | "scopes" | "platforms" => type_check::<Vec<String>>(v),
+        "tags" | "scopes" | "aliases" | "platforms" => type_check::<Vec<String>>(v),
         "props" => type_check::<serde_json::Map<String, Value>>(v),
         "criticality" => type_check::<u8>(v),
         "collected_at" | "issued_at" | "expires_at" | "last_used_at" | "at" => {
@@ -289,7 +290,7 @@ fn field_problem(field: &str, v: &Value) -> Option<(String, String)> {
         }
         "version" => "use 1".to_string(),
         "complete" | "enabled" | "device_bound" | "mfa" => "use true or false".to_string(),
-        "tags" | "scopes" | "platforms" => "use a list of strings".to_string(),
+        "tags" | "scopes" | "aliases" | "platforms" => "use a list of strings".to_string(),
         "props" => "use an object".to_string(),
         "criticality" => "use a whole number from 0 to 10".to_string(),
         "revocation" => format!("use one of: {}", Revocation::expected()),

@@ -55,6 +55,49 @@ pub mod native {
     pub const PUBLISHER_CREDENTIALS: &str = "publisher:";
 }
 
+/// The props key a collector sets on a node it writes only as the target of a federation edge
+/// (an Okta AWS app's SAML provider, an IRSA annotation's role): the object lives on a platform
+/// this collector does not read. `heir merge` drops the mark when a collector of that platform
+/// brings the node itself, and reports the nodes still marked as unresolved federation targets,
+/// so the user knows which collector to run next. The value names the collector that wrote it.
+pub const FEDERATION_TARGET: &str = "federation_target";
+
+/// Ids of the objects the cross-platform chains meet at (`docs/model.md`, "Joins"). Both ends of a
+/// join build the id here, so an Okta app's SAML provider and the AWS collector's provider are one
+/// node without a mapping table.
+pub mod join {
+    use super::{node_id, platform, NodeKind};
+
+    /// An AWS IAM SAML or OIDC identity provider: `aws:idp:<provider ARN>`.
+    pub fn aws_idp(arn: &str) -> String {
+        node_id(platform::AWS, NodeKind::Idp, arn)
+    }
+
+    /// An AWS IAM role: `aws:role:<role ARN>`.
+    pub fn aws_role(arn: &str) -> String {
+        node_id(platform::AWS, NodeKind::Role, arn)
+    }
+
+    /// A GitHub repository's Actions workflows as a workload: `github:workload:<org>/<repo>`.
+    pub fn github_workload(org_repo: &str) -> String {
+        node_id(platform::GITHUB, NodeKind::Workload, org_repo)
+    }
+
+    /// A Kubernetes service account: `k8s:service_account:<cluster>/<namespace>/<name>`.
+    pub fn k8s_service_account(cluster: &str, namespace: &str, name: &str) -> String {
+        node_id(
+            platform::K8S,
+            NodeKind::ServiceAccount,
+            &format!("{cluster}/{namespace}/{name}"),
+        )
+    }
+
+    /// A Google Cloud service account by its email: `gcp:service_account:<email>`.
+    pub fn gcp_service_account(email: &str) -> String {
+        node_id(platform::GCP, NodeKind::ServiceAccount, email)
+    }
+}
+
 /// The conventional id of the object `native` of `kind` on `platform`.
 pub fn node_id(platform: &str, kind: NodeKind, native: &str) -> String {
     format!("{platform}:{}:{native}", kind.as_str())
@@ -112,6 +155,33 @@ mod tests {
         assert_eq!(id, "aws:role:arn:aws:iam::123456789012:role/deploy");
         assert_eq!(native_id(&id, platform::AWS, NodeKind::Role), arn);
         assert_eq!(platform_of_id(&id), "aws");
+    }
+
+    #[test]
+    fn join_ids_follow_the_convention() {
+        let saml = "arn:aws:iam::123456789012:saml-provider/Okta";
+        assert_eq!(join::aws_idp(saml), format!("aws:idp:{saml}"));
+        assert_eq!(
+            join::aws_role("arn:aws:iam::1:role/r"),
+            "aws:role:arn:aws:iam::1:role/r"
+        );
+        assert_eq!(
+            join::github_workload("acme/api"),
+            "github:workload:acme/api"
+        );
+        assert_eq!(
+            join::k8s_service_account("prod", "default", "app"),
+            "k8s:service_account:prod/default/app"
+        );
+        let sa = "deploy@p.iam.gserviceaccount.com";
+        assert_eq!(
+            native_id(
+                &join::gcp_service_account(sa),
+                platform::GCP,
+                NodeKind::ServiceAccount
+            ),
+            sa
+        );
     }
 
     #[test]

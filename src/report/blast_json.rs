@@ -1,28 +1,29 @@
 //! `heir blast --format json`, written directly from the result. An admin-sized answer is
 //! hundreds of megabytes (a row and a path per reached node): going through serde's generic
-//! machinery was most of the command's time, and building the [`BlastReport`] rows first (88
-//! bytes a row, fresh pages) a visible share of the rest. The output is byte for byte
+//! machinery was most of the command's time, and building the [`BlastReport`] rows first (fresh
+//! memory for every row) a visible share of the rest. The output is byte for byte
 //! `serde_json::to_writer_pretty` of the [`BlastReport`] — the contract's reference, which the
 //! tests hold this writer to.
 
 use std::io::{self, Write};
 
-#[cfg(doc)]
-use crate::analysis::blast::BlastReport;
 use crate::analysis::blast::{BlastResult, Blocked, Reached};
 use crate::model::{Timestamp, TrustGraph};
+#[cfg(doc)]
+use crate::report::blast::BlastReport;
 use crate::store::ids::json_plain;
 use crate::sys::par;
 use crate::sys::read_ahead;
 
-/// Rows formatted as one piece (`par::write_ordered`): about 100 KB of an admin answer.
+/// Rows formatted as one piece (`par::write_ordered`): enough to repay a hand-over between
+/// threads, few enough that both cores stay busy to the end of an answer.
 const ROWS_PER_CHUNK: usize = 256;
 
 struct Pretty<'b> {
     buf: &'b mut Vec<u8>,
     /// The window written last and its text. Rows are sorted by window within a criticality, and
     /// one bottleneck (the stolen session's expiry) usually bounds most of a large answer, so
-    /// most rows repeat the row before: 3,934 of the 10k benchmark's 3,959 admin rows.
+    /// most rows repeat the row before.
     last_time: Option<(Timestamp, [u8; 24], usize)>,
 }
 
@@ -145,7 +146,7 @@ impl Pretty<'_> {
         self.buf.push(b']');
     }
 
-    /// A reached row, as [`crate::analysis::blast::ReachedEntry`] serialises.
+    /// A reached row, as [`crate::report::blast::ReachedEntry`] serialises.
     fn reached(&mut self, g: &TrustGraph, result: &BlastResult, r: &Reached) {
         let l = 3;
         let facts = g.facts(r.node);
@@ -191,7 +192,7 @@ impl Pretty<'_> {
         self.buf.push(b'}');
     }
 
-    /// A blocked row, as [`crate::analysis::blast::BlockedEntry`] serialises.
+    /// A blocked row, as [`crate::report::blast::BlockedEntry`] serialises.
     fn blocked(&mut self, g: &TrustGraph, b: &Blocked) {
         let l = 3;
         let (from, to) = g.graph.edge_endpoints(b.edge).expect("edge of this graph");

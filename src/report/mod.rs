@@ -2,6 +2,7 @@
 //! are shown (ripgrep's `Sink`, in spirit). A format that makes no sense for a report says so
 //! instead of printing something half-right.
 
+pub mod blast;
 pub mod blast_json;
 pub mod html;
 pub mod markdown;

@@ -37,7 +37,7 @@ pub const PUBLISHED: &[Published] = &[
     Published {
         name: "blast",
         describes: "`heir blast --format json`",
-        generate: of::<crate::analysis::blast::BlastReport<'static>>,
+        generate: of::<crate::report::blast::BlastReport<'static>>,
     },
     Published {
         name: "inherited",

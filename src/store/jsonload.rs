@@ -112,6 +112,8 @@ struct NodeLite<'a> {
     #[serde(default)]
     scopes: Vec<Str>,
     #[serde(default)]
+    aliases: Vec<Str>,
+    #[serde(default)]
     props: Obj,
 }
 
@@ -557,7 +559,7 @@ fn props_at(raw: &str, i: usize) -> Option<(Obj, usize)> {
     }
 }
 
-/// A list of strings (`tags`, `scopes`) of plain strings checked here; anything else by serde.
+/// A list of strings (`tags`, `scopes`, `aliases`) of plain strings checked here; anything else by serde.
 #[inline]
 fn strings_at(raw: &str, i: usize) -> Option<(Vec<Str>, usize)> {
     let b = raw.as_bytes();
@@ -699,6 +701,7 @@ fn quick_node(raw: &str) -> Option<NodeLite<'_>> {
     let (mut issued_at, mut expires_at, mut last_used_at) = (None, None, None);
     let (mut revocation, mut device_bound, mut mfa) = (None, None, None);
     let (mut token_type, mut scopes, mut props) = (None, None, None);
+    let mut aliases = None;
     let time = |s: &str| Timestamp::parse(s).ok();
     object_fields(raw, |key, i| match key {
         "id" => plain_at(raw, i).and_then(|(s, end)| once(&mut id, s, end)),
@@ -729,6 +732,7 @@ fn quick_node(raw: &str) -> Option<NodeLite<'_>> {
             optional_at(raw, i, TokenType::parse).and_then(|(v, e)| once(&mut token_type, v, e))
         }
         "scopes" => strings_at(raw, i).and_then(|(v, e)| once(&mut scopes, v, e)),
+        "aliases" => strings_at(raw, i).and_then(|(v, e)| once(&mut aliases, v, e)),
         "props" => props_at(raw, i).and_then(|(v, e)| once(&mut props, v, e)),
         _ => None,
     })?;
@@ -749,6 +753,7 @@ fn quick_node(raw: &str) -> Option<NodeLite<'_>> {
         mfa: mfa.flatten(),
         token_type: token_type.flatten(),
         scopes: scopes.unwrap_or_default(),
+        aliases: aliases.unwrap_or_default(),
         props: Obj,
     })
 }

@@ -1,75 +1,40 @@
 //! A snapshot file's bytes, mapped read-only instead of copied.
 //!
-//! Reading a snapshot into a fresh buffer was a third of a warm command's time at 100k nodes: the
-//! kernel zero-fills every page of the buffer, copies the file into it, then unmaps it at exit.
-//! Mapping shares the page cache's pages instead, and a graph loaded from a snapshot keeps it
-//! mapped: the records' spans are read from its rows in place (`records::SnapshotRows`) instead
-//! of being copied out. Snapshots are only ever replaced whole (written to a temporary file and
-//! renamed), so the mapped file does not change under us. A snapshot rewritten in place by
-//! something else while heir runs gives wrong spans, which read back as no record or as another
-//! one, and either is caught (`records::read_node`: a bare record and a warning); one truncated
-//! in place could still end the process, which is why only snapshots, never documents, are
-//! mapped.
+//! Reading a snapshot into a fresh buffer costs a zero-filled page per page of the file plus the
+//! copy; a mapping shares the page cache's pages instead, and a graph loaded from a snapshot keeps
+//! it mapped: the records' spans are read from its rows in place (`records::SnapshotRows`) instead
+//! of being copied out.
+//!
+//! ## The mapping's invariant
+//! A mapped file must not change while it is mapped, or the bytes behind a `&[u8]` change under
+//! the borrow. heir only ever replaces a snapshot whole (written to a temporary file and renamed),
+//! which leaves the mapped inode as it was. A snapshot rewritten in place by something else while
+//! heir runs gives wrong spans, which read back as no record or as another one, and either is
+//! caught (`records::read_node`: a bare record and a warning); one truncated in place could still
+//! end the process with a bus error, which is why only snapshots, never documents, are mapped.
 
 use std::fs::File;
 use std::io;
 use std::path::Path;
 
+use memmap2::{Mmap, MmapOptions};
+
 pub(crate) struct Mapped {
-    #[cfg(unix)]
-    ptr: *mut libc::c_void,
-    #[cfg(unix)]
-    len: usize,
-    #[cfg(not(unix))]
-    bytes: Vec<u8>,
+    map: Mmap,
 }
 
-// SAFETY: the mapping is read-only and lives until `drop`: sharing or moving it between threads
-// is sharing an immutable byte slice.
-#[cfg(unix)]
-unsafe impl Send for Mapped {}
-#[cfg(unix)]
-unsafe impl Sync for Mapped {}
+/// The page size assumed when giving pages back. Only a hint: on a machine with larger pages the
+/// kernel rounds the ranges out, and a page given back that is read again is simply mapped again.
+const PAGE: usize = 4096;
 
 impl Mapped {
-    #[cfg(unix)]
     pub(crate) fn open(path: &Path) -> io::Result<Mapped> {
-        use std::os::fd::AsRawFd;
         let file = File::open(path)?;
-        let len = usize::try_from(file.metadata()?.len())
-            .map_err(|_| io::Error::other("file too large to map"))?;
-        if len == 0 {
-            return Ok(Mapped {
-                ptr: std::ptr::null_mut(),
-                len: 0,
-            });
-        }
-        #[cfg(target_os = "linux")]
-        let flags = libc::MAP_PRIVATE | libc::MAP_POPULATE;
-        #[cfg(not(target_os = "linux"))]
-        let flags = libc::MAP_PRIVATE;
-        // SAFETY: a fresh read-only private mapping of an open file; the fd may close after.
-        let ptr = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                len,
-                libc::PROT_READ,
-                flags,
-                file.as_raw_fd(),
-                0,
-            )
-        };
-        if ptr == libc::MAP_FAILED {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(Mapped { ptr, len })
-    }
-
-    #[cfg(not(unix))]
-    pub(crate) fn open(path: &Path) -> io::Result<Mapped> {
-        Ok(Mapped {
-            bytes: std::fs::read(path)?,
-        })
+        // SAFETY: a read-only private mapping of a snapshot, which heir never modifies in place
+        // (see the module comment for what happens if something else does). The mapping keeps
+        // the file's pages after `file` is closed.
+        let map = unsafe { MmapOptions::new().populate().map_copy_read_only(&file)? };
+        Ok(Mapped { map })
     }
 
     /// Lets the kernel take back the pages mapped so far, but those overlapping `keep` (bytes
@@ -80,22 +45,21 @@ impl Mapped {
     pub(crate) fn release_resident_outside(&self, keep: std::ops::Range<usize>) {
         #[cfg(unix)]
         {
-            // SAFETY: sysconf has no preconditions.
-            let page =
-                usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(4096);
-            let base = self.ptr as usize;
-            let (lo, hi) = (keep.start / page * page, keep.end.next_multiple_of(page));
-            for (start, end) in [(0, lo.min(self.len)), (hi, self.len)] {
+            let len = self.map.len();
+            let (lo, hi) = (keep.start / PAGE * PAGE, keep.end.next_multiple_of(PAGE));
+            for (start, end) in [(0, lo.min(len)), (hi, len)] {
                 if start < end {
-                    // SAFETY: advice over a page-aligned part of this read-only private file
-                    // mapping, whose pages were never written: dropping them loses nothing.
-                    unsafe {
-                        libc::madvise(
-                            (base + start) as *mut libc::c_void,
+                    // SAFETY: the pages of a read-only private file mapping are never written, so
+                    // dropping them loses nothing: a later read maps the same file bytes again,
+                    // and slices borrowed from `bytes()` keep reading what they read before. A
+                    // refusal by the kernel leaves the pages resident, which is only a cost.
+                    let _ = unsafe {
+                        self.map.unchecked_advise_range(
+                            memmap2::UncheckedAdvice::DontNeed,
+                            start,
                             end - start,
-                            libc::MADV_DONTNEED,
-                        );
-                    }
+                        )
+                    };
                 }
             }
         }
@@ -104,29 +68,32 @@ impl Mapped {
     }
 
     pub(crate) fn bytes(&self) -> &[u8] {
-        #[cfg(unix)]
-        {
-            if self.len == 0 {
-                return &[];
-            }
-            // SAFETY: `ptr` maps `len` readable bytes until `drop`, and `&self` outlives the slice.
-            unsafe { std::slice::from_raw_parts(self.ptr as *const u8, self.len) }
-        }
-        #[cfg(not(unix))]
-        {
-            &self.bytes
-        }
+        &self.map
     }
 }
 
-#[cfg(unix)]
-impl Drop for Mapped {
-    fn drop(&mut self) {
-        if self.len > 0 {
-            // SAFETY: unmapping exactly what `open` mapped, once.
-            unsafe {
-                libc::munmap(self.ptr, self.len);
-            }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The mapping reads the file's bytes, an empty file maps to no bytes, and giving pages back
+    /// around any kept range (empty, inside, past the end) leaves every byte readable as it was.
+    #[test]
+    fn maps_the_file_and_survives_giving_pages_back() {
+        let dir = std::env::temp_dir().join(format!("heir-mapped-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("snap");
+        let bytes: Vec<u8> = (0..5 * PAGE + 123).map(|i| (i * 31 % 251) as u8).collect();
+        std::fs::write(&path, &bytes).unwrap();
+        let map = Mapped::open(&path).unwrap();
+        assert_eq!(map.bytes(), &bytes[..]);
+        for keep in [0..0, PAGE + 7..3 * PAGE - 1, 4 * PAGE..bytes.len() + PAGE] {
+            map.release_resident_outside(keep);
+            assert_eq!(map.bytes(), &bytes[..]);
         }
+        std::fs::write(&path, b"").unwrap();
+        assert!(Mapped::open(&path).unwrap().bytes().is_empty());
+        assert!(Mapped::open(&dir.join("missing")).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

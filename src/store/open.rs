@@ -14,7 +14,7 @@ use crate::model::load::{load_str, LoadError, Syntax, Warnings};
 /// How a graph was obtained, for `validate` and progress messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
-    /// Read from `<document>.heirsnap`.
+    /// Read from a snapshot in the user's cache directory (`snapshot::path_for`).
     Snapshot(String),
     /// Parsed from the document text.
     Parsed,
@@ -31,10 +31,13 @@ pub struct Opened {
 
 /// Snapshot settings: `HEIR_SNAPSHOT=off` disables reading and writing them;
 /// `HEIR_SNAPSHOT_MIN_BYTES` sets the document size from which one is written (default 1 MiB:
-/// below that, parsing takes a few milliseconds and a snapshot would save nothing noticeable).
+/// below that, parsing takes a few milliseconds and a snapshot would save nothing noticeable);
+/// they live in the user's cache directory ([`snapshot::cache_dir`]), never beside the document.
 pub struct SnapshotPolicy {
     pub enabled: bool,
     pub min_bytes: u64,
+    /// Where snapshots are read and written; `None`: nowhere (no snapshot).
+    pub dir: Option<std::path::PathBuf>,
 }
 
 impl SnapshotPolicy {
@@ -47,7 +50,11 @@ impl SnapshotPolicy {
             .ok()
             .and_then(|v| v.parse().ok())
             .unwrap_or(1 << 20);
-        SnapshotPolicy { enabled, min_bytes }
+        SnapshotPolicy {
+            enabled,
+            min_bytes,
+            dir: snapshot::cache_dir(),
+        }
     }
 }
 
@@ -120,21 +127,15 @@ fn read_text(file: &mut std::fs::File, len: u64, threads: usize) -> std::io::Res
 #[cfg(unix)]
 fn read_parallel(file: &std::fs::File, len: usize, threads: usize) -> Option<Vec<u8>> {
     use std::os::unix::fs::FileExt;
-    use std::os::unix::io::AsRawFd;
-    let mut buf: Vec<u8> = Vec::with_capacity(len);
-    let base = buf.as_mut_ptr() as usize;
-    let fd = file.as_raw_fd();
-    // Parts on 2 MiB boundaries, the allocator's huge pages: no page is faulted by two threads.
+    // A large zeroed block comes from the kernel already zero, so the reads below are the first
+    // to touch its pages, each part's on its own thread.
+    let mut buf = vec![0u8; len];
     let part = len.div_ceil(threads.min(8)).next_multiple_of(2 << 20);
     let whole = std::thread::scope(|s| {
-        let parts: Vec<_> = (0..len)
-            .step_by(part)
-            .map(|start| {
-                let n = part.min(len - start);
-                // SAFETY: the parts are disjoint ranges of the buffer's capacity, each written
-                // by one thread only, and the buffer outlives the scope.
-                s.spawn(move || unsafe { pread_exact(fd, (base + start) as *mut u8, n, start) })
-            })
+        let parts: Vec<_> = buf
+            .chunks_mut(part)
+            .enumerate()
+            .map(|(k, chunk)| s.spawn(move || file.read_exact_at(chunk, (k * part) as u64).is_ok()))
             .collect();
         parts.into_iter().all(|p| p.join().unwrap_or(false))
     });
@@ -142,39 +143,7 @@ fn read_parallel(file: &std::fs::File, len: usize, threads: usize) -> Option<Vec
     if !whole || file.read_at(&mut [0u8], len as u64).ok()? != 0 {
         return None;
     }
-    // SAFETY: every byte below `len` was written by a completed read.
-    unsafe { buf.set_len(len) };
     Some(buf)
-}
-
-/// Reads exactly `n` bytes at `offset` into `dst`; false on an error or end of file.
-///
-/// # Safety
-/// `dst` must be valid for writes of `n` bytes.
-#[cfg(unix)]
-unsafe fn pread_exact(fd: i32, dst: *mut u8, n: usize, offset: usize) -> bool {
-    let mut done = 0;
-    while done < n {
-        // SAFETY: within the `n` writable bytes at `dst` (the caller's promise).
-        let got = unsafe {
-            libc::pread(
-                fd,
-                dst.add(done).cast(),
-                n - done,
-                (offset + done) as libc::off_t,
-            )
-        };
-        match got {
-            0 => return false,
-            g if g < 0 => {
-                if std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
-                    return false;
-                }
-            }
-            g => done += g as usize,
-        }
-    }
-    true
 }
 
 /// Documents from this size are read on several threads.
@@ -207,9 +176,12 @@ pub fn open(
     let mut file = std::fs::File::open(Path::new(path)).map_err(|e| io_error(path, e))?;
     let meta = file.metadata().map_err(|e| io_error(path, e))?;
     let key = Key::of(&meta);
-    let snap_path = snapshot::path_for(Path::new(path));
-    if policy.enabled {
-        if let Ok(mapped) = super::mapped::Mapped::open(&snap_path) {
+    let snap_path = match (&policy.dir, policy.enabled) {
+        (Some(dir), true) => snapshot::path_for(Path::new(path), dir),
+        _ => None,
+    };
+    if let Some(snap_path) = &snap_path {
+        if let Ok(mapped) = super::mapped::Mapped::open(snap_path) {
             let reader = file.try_clone().map_err(|e| io_error(path, e))?;
             let mapped = std::sync::Arc::new(mapped);
             if let Some((graph, warnings)) = snapshot::decode(mapped, key, reader, path) {
@@ -247,9 +219,14 @@ pub fn open(
         ));
     }
     let mut wrote_snapshot = None;
-    if policy.enabled && meta.len() >= policy.min_bytes && unchanged {
+    let wanted = snap_path.filter(|_| meta.len() >= policy.min_bytes && unchanged);
+    if let Some(snap_path) = wanted {
         if let Some(bytes) = snapshot::encode(&graph, key, &warnings) {
-            match crate::sys::fs::write_atomic(&snap_path, &bytes) {
+            let written = snap_path
+                .parent()
+                .map_or(Ok(()), std::fs::create_dir_all)
+                .and_then(|()| crate::sys::fs::write_atomic(&snap_path, &bytes));
+            match written {
                 Ok(()) => {
                     if large {
                         progress(&format!(
@@ -309,6 +286,53 @@ mod tests {
         let mut f = std::fs::File::open(&path).unwrap();
         assert!(text.len() as u64 >= PARALLEL_READ);
         assert!(read_text(&mut f, text.len() as u64, 2).unwrap() == text);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// What a snapshot records beside the graph, seen through the graph's crate-private hooks:
+    /// whether any id needs escaping in JSON (so the JSON writer may copy ids as they are), and
+    /// an id index read in place from the mapping rather than decoded. A parsed graph claims
+    /// neither. (`tests/load_paths.rs` checks that the answers are the same either way.)
+    #[test]
+    fn a_snapshot_knows_its_ids_and_reads_them_in_place() {
+        let dir = std::env::temp_dir().join(format!("heir-hooks-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let policy = SnapshotPolicy {
+            enabled: true,
+            min_bytes: 0,
+            dir: Some(std::env::temp_dir().join(format!("heir-cache-{}", std::process::id()))),
+        };
+        let quiet = |_: &str| {};
+        let acme = std::fs::read_to_string("examples/acme.json").unwrap();
+        // Every reference renamed: a quote and a control character (JSON escapes) in an id.
+        let hostile = acme.replace(
+            "okta:user:00uRdWwUZlPOgGurL1es",
+            "okta:user:dana\\\"k\\u0001",
+        );
+        assert_ne!(hostile, acme);
+        let at = crate::model::Timestamp::parse("2026-11-20T10:00:00Z").unwrap();
+        let large = serde_json::to_string(&crate::synth::synth(400, 3, at)).unwrap();
+        for (name, text, plain) in [
+            ("plain.json", &acme, true),
+            ("hostile.json", &hostile, false),
+            ("large.json", &large, true),
+        ] {
+            let path = dir.join(name);
+            std::fs::write(&path, text).unwrap();
+            let p = path.to_str().unwrap();
+            let parsed = open(p, &policy, &quiet).unwrap();
+            let snapped = open(p, &policy, &quiet).unwrap();
+            assert_eq!(parsed.origin, Origin::Parsed, "{name}");
+            assert!(matches!(snapped.origin, Origin::Snapshot(_)), "{name}");
+            assert!(!parsed.graph.ids_known_plain(), "{name}");
+            assert_eq!(snapped.graph.ids_known_plain(), plain, "{name}");
+            assert!(!parsed.graph.ids_read_in_place(), "{name}");
+            assert_eq!(
+                snapped.graph.ids_read_in_place(),
+                cfg!(target_endian = "little"),
+                "{name}"
+            );
+        }
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

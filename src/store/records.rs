@@ -26,8 +26,8 @@ pub enum Spans {
     /// Built while parsing.
     Table(Vec<Span>),
     /// Read in place from the rows of the snapshot the graph was loaded from: copying them out
-    /// was 51 MB of fresh memory per command on a million-node document, for the few dozen
-    /// records a report reads.
+    /// would write fresh memory in proportion to the whole document, for the few dozen records a
+    /// report reads.
     Rows(SnapshotRows),
 }
 
@@ -147,7 +147,7 @@ pub enum Records {
 /// document has three million of these and a report reads a few dozen. All-zero bytes are an
 /// empty table, so it comes from zeroed memory and costs nothing until a record is read — and
 /// since the boxes made are also listed, dropping the table never walks it (a `OnceLock` per
-/// record was 51 MB written at every load, and read again at exit).
+/// record would be written at every load and read again at exit).
 pub struct RecordCache<T> {
     cells: Vec<AtomicPtr<T>>,
     /// Every box stored in a cell, freed on drop.
@@ -160,11 +160,33 @@ unsafe impl<T: Send + Sync> Sync for RecordCache<T> {}
 // SAFETY: the cache owns its values.
 unsafe impl<T: Send> Send for RecordCache<T> {}
 
+/// `n` null cells from zeroed memory: a large zeroed block comes from the kernel already zero, so
+/// a cell's page costs something only once a record in it is read. Built with pushes, the table
+/// would be written whole at every load (8 bytes a node and an edge) for the few records a report
+/// reads.
+fn null_cells<T>(n: usize) -> Vec<AtomicPtr<T>> {
+    let Ok(layout) = std::alloc::Layout::array::<AtomicPtr<T>>(n) else {
+        // More cells than memory can hold: there were never that many records.
+        return (0..n).map(|_| AtomicPtr::new(null_mut())).collect();
+    };
+    if layout.size() == 0 {
+        return Vec::new();
+    }
+    // SAFETY: `layout` has a non-zero size, as `alloc_zeroed` requires.
+    let p = unsafe { std::alloc::alloc_zeroed(layout) }.cast::<AtomicPtr<T>>();
+    if p.is_null() {
+        std::alloc::handle_alloc_error(layout);
+    }
+    // SAFETY: `p` was allocated by the global allocator with the layout of `n` cells (so the
+    // capacity is `n` and the alignment is the cells'), and all its bytes are zero: a null
+    // `AtomicPtr`, a valid value, in each of the `n` cells.
+    unsafe { Vec::from_raw_parts(p, n, n) }
+}
+
 impl<T> RecordCache<T> {
     fn new(n: usize) -> Self {
         RecordCache {
-            // SAFETY: a null `AtomicPtr` is all-zero bytes.
-            cells: unsafe { crate::sys::alloc::zeroed_vec(n) },
+            cells: null_cells(n),
             made: Mutex::new(Vec::new()),
         }
     }

@@ -1,10 +1,9 @@
 //! 64-bit words that are either owned or read in place from a mapped snapshot.
 //!
-//! A snapshot's id index (end offsets and hash table, 24 bytes a node) used to be copied out of
-//! the mapping into fresh vectors: at 10k nodes a third of the pages a warm load faults in, at
-//! 1M nodes 24 MB written again. The words are already in the page cache, little-endian and
-//! aligned, so on a little-endian machine they are used where they lie; anywhere else they are
-//! decoded into a vector as before.
+//! A snapshot's id index (end offsets and hash table, 24 bytes a node) is most of what a warm
+//! load would otherwise copy into fresh memory. The words are already in the page cache,
+//! little-endian and aligned, so on a little-endian machine they are used where they lie;
+//! anywhere else they are decoded into a vector.
 
 use std::ops::Deref;
 use std::sync::Arc;
@@ -22,8 +21,9 @@ pub(crate) enum Words {
 }
 
 // SAFETY: a `Mapped` variant points into a read-only mapping that its `Arc` keeps alive, so
-// sharing or moving it between threads is sharing an immutable slice.
+// moving it to another thread moves a borrow of immutable bytes along with their owner.
 unsafe impl Send for Words {}
+// SAFETY: as for `Send`: through `&Words` the words are only ever read.
 unsafe impl Sync for Words {}
 
 impl Words {

@@ -1,7 +1,6 @@
 //! Process machinery, apart from what heir means: threads ([`par`]), atomic files ([`fs`]),
-//! cache hints ([`prefetch`]) and the allocator. Nothing here knows about trust graphs.
+//! cache hints ([`prefetch`]). Nothing here knows about trust graphs.
 
-pub mod alloc;
 pub mod fs;
 pub mod par;
 mod prefetch;

@@ -1,6 +1,6 @@
 //! Work on every core for the steps that walk a large answer row by row: building the report's
 //! rows and formatting them. A search is one thread; an admin-sized answer (hundreds of thousands
-//! of rows, a 173 MB JSON document at 1M nodes) then spends as long being described as being
+//! of rows, hundreds of megabytes of JSON) then spends as long being described as being
 //! found, and the second core sat idle. Both helpers keep the order of the rows, so the output is
 //! byte for byte what one thread would write, and both stay on the calling thread for small
 //! inputs, where starting a thread would cost more than it saves.
@@ -89,7 +89,7 @@ const BUFFER: usize = 256 << 10;
 
 /// Fewer runs than this are formatted and written here, one after the other: a second thread
 /// (its stack, its allocator arena, the hand-over of every run) costs more than it saves on an
-/// answer of a few MB — measured on the 10k-node benchmark's admin-like answer (16 runs, 1.7 MB).
+/// answer of a few megabytes.
 const PARALLEL_RUNS: usize = 32;
 
 /// Writes `items` to `out` as the concatenation of `format(offset, run, buf)` over consecutive

@@ -45,6 +45,14 @@ fn user_name(s: &Subject) -> Option<String> {
         .or_else(|| s.prop(&["user_name", "UserName", "userName"]))
 }
 
+/// The key slot of `<user ARN>/access-key-<1|2>`, the AWS collector's id for a key the
+/// credential report lists (the report has no key ids).
+fn report_key_slot(id: &str) -> Option<&str> {
+    let (user, slot) = id.rsplit_once("/access-key-")?;
+    (user.starts_with("arn:aws") && user.contains(":user/") && matches!(slot, "1" | "2"))
+        .then_some(slot)
+}
+
 /// The documented "Revoke active sessions" policy: deny everything to credentials issued
 /// before the cut-off. Long-term keys carry no aws:TokenIssueTime, so the condition never
 /// matches them; new sessions are unaffected.
@@ -141,6 +149,24 @@ pub(super) fn revoke(s: &Subject, c: &Ctx) -> Option<Mechanism> {
     let is_key =
         s.token_type == Some(TokenType::AccessKey) || id.starts_with(native::AWS_LONG_TERM_KEY);
     Some(match s.token_type {
+        _ if is_key && report_key_slot(id).is_some() => {
+            // The credential report names key slots, not key ids: list the user's keys and
+            // take the one whose CreateDate is the slot's last-rotated time.
+            let u = or(user_name(s), "{userName}");
+            let slot = report_key_slot(id).unwrap_or("1");
+            Mechanism::new(
+                "deactivate and delete access key",
+                format!(
+                    "aws iam list-access-keys --user-name {u} (key {slot} of the credential report: \
+                     the one whose CreateDate is access_key_{slot}_last_rotated); then \
+                     aws iam update-access-key --user-name {u} --access-key-id {{AccessKeyId}} --status Inactive; \
+                     then aws iam delete-access-key --user-name {u} --access-key-id {{AccessKeyId}}; \
+                     then aws iam put-user-policy --user-name {u} --policy-name AWSRevokeOlderSessions \
+                     --policy-document {}",
+                    deny_older(now)
+                ),
+            )
+        }
         _ if is_key => {
             let u = or(user_name(s), "{userName}");
             Mechanism::new(

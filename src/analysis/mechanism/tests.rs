@@ -197,6 +197,37 @@ fn aws_access_key_rotate_uses_the_user_name_from_the_arn() {
     assert_eq!(effective_revocation(&s), Revocation::None);
 }
 
+/// `heir collect aws` names report keys by slot: the command lists the user's keys first.
+#[test]
+fn aws_report_key_slot_lists_the_keys_first() {
+    let p = props(serde_json::json!({"user_name": "ci-bot", "key_slot": 1}));
+    let s = Subject {
+        token_type: Some(TokenType::AccessKey),
+        account: Some((
+            NodeKind::ServiceAccount,
+            "arn:aws:iam::123456789012:user/ci-bot",
+            Some("ci-bot"),
+        )),
+        ..subject(
+            "aws",
+            NodeKind::Token,
+            "arn:aws:iam::123456789012:user/ci-bot/access-key-2",
+            &p,
+        )
+    };
+    let m = revoke(&s, t(NOW));
+    assert!(
+        m.how.starts_with(
+            "aws iam list-access-keys --user-name ci-bot (key 2 of the credential report: \
+             the one whose CreateDate is access_key_2_last_rotated); then aws iam update-access-key \
+             --user-name ci-bot --access-key-id {AccessKeyId} --status Inactive;"
+        ),
+        "{}",
+        m.how
+    );
+    assert!(!m.how.contains("--access-key-id arn:"), "{}", m.how);
+}
+
 #[test]
 fn aws_sts_session_gets_a_deny_older_sessions_policy() {
     let p = Props::new();

@@ -155,6 +155,21 @@ pub const RULES: &[Rule] = &[
         severity: "high when a held key reaches a crown jewel, else medium",
     },
     Rule {
+        id: "risky-federation-trust",
+        owasp: "NHI6:2025",
+        owasp_title: "Insecure Cloud Deployment Configurations",
+        owasp_uri: owasp_uri!("6-insecure-cloud-deployment-configurations"),
+        name: "RiskyFederationTrust",
+        short: "Role assumable through a wildcard OIDC subject or by another account without an external id",
+        full: "A role whose trust policy lets in more than one workload: an OIDC subject with a \
+               wildcard (`repo:org/*`, `system:serviceaccount:ns:*`) or no subject condition at \
+               all, so any repository, branch, pull request or service account matching it gets \
+               the role's sessions; or another AWS account trusted without `sts:ExternalId`, so a \
+               third party acting for several customers can be steered into this one (confused \
+               deputy).",
+        severity: "high for a wildcard subject, medium for an account without an external id",
+    },
+    Rule {
         id: "long-lived-credential",
         owasp: "NHI7:2025",
         owasp_title: "Long-Lived Secrets",

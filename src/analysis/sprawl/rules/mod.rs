@@ -19,6 +19,7 @@ mod orphaned_nhi;
 mod overprivileged_nhi;
 mod password_on_service_account;
 mod reused_credential;
+mod risky_federation_trust;
 mod secret_in_shared_place;
 mod stale_credential;
 mod static_cloud_credential;
@@ -39,6 +40,7 @@ impl Review<'_> {
         self.password_on_service_account();
         self.overprivileged_nhi();
         self.static_cloud_credential();
+        self.risky_federation_trust();
         self.long_lived_and_non_revocable();
         self.mixed_environment_nhi();
         self.reused_credential();
