@@ -235,6 +235,11 @@ async fn live_fetch_pages_throttles_and_matches_the_golden_transform() {
         node("github:user:583233").props["saml_name_id"],
         "cai@acme.test"
     );
+    // What an IdP may call her: the login and the SAML nameId, for `heir merge` to rewrite.
+    assert_eq!(
+        node("github:user:583231").aliases,
+        vec!["github:user:ana-fake", "github:user:ana@acme.test"]
+    );
     // Webhooks name the receiving host only.
     let hooks = &node("github:resource:acme-fake/api").props["webhooks"];
     assert_eq!(hooks[0]["host"], "ci.example.net");

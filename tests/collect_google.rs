@@ -240,6 +240,10 @@ async fn an_access_token_pages_throttles_and_matches_the_golden() {
             .unwrap_or_else(|| panic!("no {id}"))
     };
     assert_eq!(node(&user(DEE)).enabled, Some(false));
+    assert_eq!(
+        node(&user(ANA)).aliases,
+        vec!["google:user:ana@acme.test", "google:user:ana.ng@acme.test"]
+    );
     assert_eq!(node(&user(CAI)).tags, vec!["no-2sv"]);
     let grant =
         format!("google:oauth_grant:{ANA}/123456789012-expensefake.apps.googleusercontent.com");

@@ -1,9 +1,9 @@
 //! End to end across the SaaS collectors, as a responder runs it: Okta (with Slack, Google
 //! Workspace and GitHub apps assigned), the Okta System Log, GitHub, Google Workspace and Slack
 //! collected from their local stand-ins, merged, then `heir blast` and `heir plan` from a stolen
-//! Okta session. Slack and Google join Okta by the platform's own id (the `externalId` Okta's
-//! provisioning stores). Okta names the GitHub account by its login, GitHub's canonical id is the
-//! numeric user id: that join needs `aliases` on nodes and merge's alias rewriting.
+//! Okta session. Slack joins Okta by the platform's own id (the `externalId` Okta's provisioning
+//! stores); Google by the primary email and GitHub by the SAML `nameId`, which Okta sends as the
+//! app username and the Google and GitHub collectors list as aliases of the canonical account.
 
 mod common;
 
@@ -75,11 +75,11 @@ fn okta_with_saas_apps() -> common::httpmock::MockServer {
     };
     server.route(
         "/api/v1/apps/0oa1googleFAKE1/users?limit=200",
-        vec![assignment(Some("103456789012345678901"), "ana@acme.test")],
+        vec![assignment(None, "ana@acme.test")],
     );
     server.route(
         "/api/v1/apps/0oa1githubFAKE1/users?limit=200",
-        vec![assignment(None, "ana-fake")],
+        vec![assignment(None, "ana@acme.test")],
     );
     server
 }
@@ -194,9 +194,42 @@ fn okta_session_to_github_google_and_slack_through_merge_blast_and_plan() {
     args.extend(parts.iter().map(String::as_str));
     let all = f("all.json");
     args.extend(["-o", &all]);
-    ok(&args, &[]);
+    let out = heir(&args, &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    // Every SSO target Okta named is a collected account: GitHub through the nameId alias,
+    // Google through the email alias, Slack by id.
+    assert!(
+        err.contains("placeholder(s) folded, 0 unresolved federation target(s)"),
+        "{err}"
+    );
+    assert!(!err.contains("unresolved:"), "{err}");
     ok(&["validate", &all], &[]);
     let text = std::fs::read_to_string(&all).unwrap();
+    let merged: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let ids: Vec<&str> = merged["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap())
+        .collect();
+    for placeholder in ["github:user:ana@acme.test", "google:user:ana@acme.test"] {
+        assert!(!ids.contains(&placeholder), "{placeholder} was not folded");
+    }
+    let sso: Vec<&str> = merged["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "sso" && e["from"] == "okta:user:00u1anaFAKE0001")
+        .map(|e| e["to"].as_str().unwrap())
+        .collect();
+    for want in [
+        "github:user:583231",
+        "google:user:103456789012345678901",
+        "slack:user:U0FAKEANA01",
+    ] {
+        assert!(sso.contains(&want), "no sso edge to {want}: {sso:?}");
+    }
     for (_, t) in TOKENS {
         assert!(!text.contains(t), "a token is in the merged document");
     }
@@ -224,6 +257,12 @@ fn okta_session_to_github_google_and_slack_through_merge_blast_and_plan() {
         "google:resource:drive",
         "google:resource:mailbox/ana@acme.test",
         "google:idp:C01fake23",
+        // GitHub through SAML: Ana's account, the org she owns, every repo and its CI.
+        "github:user:583231",
+        "github:app:acme-fake",
+        "github:resource:acme-fake/api",
+        "github:resource:acme-fake/web",
+        "github:workload:acme-fake/api",
     ] {
         assert!(reached.contains(&want), "{want} not in {reached:?}");
     }
@@ -240,6 +279,9 @@ fn okta_session_to_github_google_and_slack_through_merge_blast_and_plan() {
         // Ana administers the Google tenant: its admin-role and grant review, by Reports API.
         "GET /admin/directory/v1/customer/my_customer/roleassignments",
         "applications/token?startTime=",
+        // GitHub: the repositories' deploy keys and the org's installations and PAT grants.
+        "GET /repos/acme-fake/api/keys: DELETE /repos/acme-fake/api/keys/{key_id}",
+        "GET /orgs/acme-fake/installations",
     ] {
         assert!(out.contains(want), "the plan does not name `{want}`");
     }

@@ -167,6 +167,10 @@ async fn a_workspace_pages_throttles_and_matches_its_golden() {
         node("slack:user:U0FAKEANA01").person.as_deref(),
         Some("ana@acme.test")
     );
+    assert_eq!(
+        node("slack:user:U0FAKEANA01").aliases,
+        vec!["slack:user:ana@acme.test"]
+    );
     let bot = node("slack:service_account:B0FAKEDEPLOY");
     assert_eq!(bot.kind, NodeKind::ServiceAccount);
     assert_eq!(bot.props["app_id"], "A0FAKEDEPLOY");

@@ -28,7 +28,7 @@ use serde_json::Value;
 
 use super::collector::{env_token, fetch_error, parse, Collector, Context};
 use super::http::{self, Auth, Client, Dialect, FetchError, Paging, Policy};
-use super::json::{edge_with as edge, node_on, props, s, strings, ts};
+use super::json::{add_alias, edge_with as edge, node_on, props, s, strings, ts};
 use super::{Collection, Progress};
 use crate::error::HeirError;
 use crate::model::naming::{node_id, platform::GITHUB};
@@ -747,6 +747,10 @@ impl Build<'_> {
             ("login", login.map(Value::from).unwrap_or(Value::Null)),
             ("org", Value::from(self.raw.org.as_str())),
         ]);
+        // The login is what GitHub's paths take and what an IdP may call the account.
+        if let Some(l) = login {
+            add_alias(&mut n, l);
+        }
         if let Some(t) = s(u, "/type") {
             n.props.insert("type".into(), Value::from(t));
         }
@@ -1397,8 +1401,14 @@ pub fn transform(raw: &GithubRaw) -> Collection {
             );
             continue;
         };
-        let mut n = Node::new(uid, NodeKind::User);
+        let mut n = node_on(
+            GITHUB,
+            NodeKind::User,
+            uid.rsplit(':').next().unwrap_or(&uid),
+        );
         n.props.insert("saml_name_id".into(), Value::from(name_id));
+        // The nameId is the account's name at the IdP: Okta's SSO edge names it so.
+        add_alias(&mut n, name_id);
         b.c.node(n);
     }
 

@@ -32,7 +32,7 @@ use serde_json::Value;
 
 use super::collector::{fetch_error, parse, Collector, Context};
 use super::http::{self, Auth, Client, Dialect, FetchError, Paging, Policy};
-use super::json::{edge_with as edge, node_on, props, s, strings, ts};
+use super::json::{add_alias, edge_with as edge, node_on, props, s, strings, ts};
 use super::{Collection, Progress};
 use crate::error::HeirError;
 use crate::model::naming::{native, node_id, platform::GOOGLE};
@@ -861,6 +861,14 @@ pub fn transform(raw: &GoogleRaw) -> Collection {
             if let Some(v) = u.get(k).filter(|v| !v.is_null()) {
                 n.props.insert(k.to_string(), v.clone());
             }
+        }
+        // What an IdP's Google app calls the account: its primary email or an alias.
+        for e in email
+            .into_iter()
+            .map(str::to_string)
+            .chain(strings(u, "/aliases"))
+        {
+            add_alias(&mut n, &e);
         }
         let suspended = u.get("suspended").and_then(Value::as_bool) == Some(true)
             || u.get("archived").and_then(Value::as_bool) == Some(true);

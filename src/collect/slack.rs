@@ -24,7 +24,7 @@ use serde_json::Value;
 
 use super::collector::{env_token, fetch_error, parse, Collector, Context};
 use super::http::{self, Auth, Client, Dialect, FetchError, Paging, Policy};
-use super::json::{edge_with as edge, node_on, props, s};
+use super::json::{add_alias, edge_with as edge, node_on, props, s};
 use super::{Collection, Progress};
 use crate::error::HeirError;
 use crate::model::naming::{node_id, platform::SLACK};
@@ -415,6 +415,10 @@ pub fn transform(raw: &SlackRaw) -> Collection {
             if let Some(v) = u.get(k).filter(|v| v.is_boolean()) {
                 n.props.insert(k.to_string(), v.clone());
             }
+        }
+        // Slack's SAML link: the IdP names the member by email.
+        if let Some(e) = s(u, "/profile/email") {
+            add_alias(&mut n, e);
         }
         if deleted {
             n.enabled = Some(false);
