@@ -267,6 +267,38 @@ fn okta_session_to_github_google_and_slack_through_merge_blast_and_plan() {
         assert!(reached.contains(&want), "{want} not in {reached:?}");
     }
 
+    // A compromised third-party OAuth client reaches Drive through the grant Ana gave it (the
+    // client holds the grant; the grant's drive.readonly scope reaches Drive), not through her.
+    let client = "google:app:123456789012-expensefake.apps.googleusercontent.com";
+    let out = ok(
+        &[
+            "blast", &all, "--from", client, "--at", AT, "--format", "json",
+        ],
+        &[],
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let drive = v["reached"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == "google:resource:drive")
+        .expect("Drive through the OAuth grant");
+    let grant = "google:oauth_grant:103456789012345678901/123456789012-expensefake.apps.googleusercontent.com";
+    assert_eq!(
+        drive["path"],
+        serde_json::json!([client, grant, "google:resource:drive"])
+    );
+    let out = ok(
+        &[
+            "plan", &all, "--from", client, "--at", AT, "--format", "json",
+        ],
+        &[],
+    );
+    assert!(
+        out.contains("DELETE /admin/directory/v1/users/103456789012345678901/tokens/123456789012-expensefake.apps.googleusercontent.com"),
+        "the plan does not revoke the grant with tokens.delete"
+    );
+
     // The plan names each platform's own revocation call for the ids the collectors wrote.
     let out = ok(
         &[
