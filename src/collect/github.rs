@@ -637,6 +637,8 @@ pub async fn collect(
 /// `heir collect github`.
 pub struct Github;
 
+// The doc comments are the `--help` texts, where a bare URL reads best.
+#[allow(rustdoc::bare_urls)]
 #[derive(clap::Args, Debug)]
 pub struct GithubOpts {
     /// The organization's login (token from GITHUB_TOKEN).
