@@ -498,3 +498,37 @@ async fn graphql_refusals_are_skipped_with_graphqls_reason() {
         u.reason
     );
 }
+
+#[tokio::test]
+async fn a_refused_organization_stops_naming_the_variable_and_scope() {
+    for reply in [
+        Reply::status(
+            403,
+            r#"{"message":"Must have admin rights to Organization.","status":"403"}"#,
+        ),
+        Reply::status(404, r#"{"message":"Not Found","status":"404"}"#),
+    ] {
+        let server = org(&[("/orgs/acme-fake", vec![reply])]);
+        let err = fetch_from(&server)
+            .await
+            .expect_err("nothing to collect without the org");
+        let text = err.to_string();
+        assert!(
+            text.contains("GITHUB_TOKEN") && text.contains("read:org"),
+            "{text}"
+        );
+        assert!(!text.contains(TOKEN));
+        assert_eq!(server.seen().len(), 1);
+    }
+    let server = org(&[(
+        "/orgs/acme-fake/members?per_page=100",
+        vec![Reply::status(
+            403,
+            r#"{"message":"Resource not accessible by integration"}"#,
+        )],
+    )]);
+    let err = fetch_from(&server)
+        .await
+        .expect_err("nothing to collect without members");
+    assert!(err.to_string().contains("read:org"), "{err}");
+}

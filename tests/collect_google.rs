@@ -590,3 +590,17 @@ fn the_command_writes_the_document_and_never_a_credential() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn users_refused_stops_naming_the_scope() {
+    let server = tenant(&[(USERS_1, vec![Reply::status(403, read("forbidden.json"))])]);
+    let err = fetch_with(&server, Credential::Token(TOKEN.into()), false)
+        .await
+        .expect_err("nothing to collect without users");
+    let text = err.to_string();
+    assert!(
+        text.contains("GOOGLE_ACCESS_TOKEN") && text.contains("admin.directory.user.readonly"),
+        "{text}"
+    );
+    assert_eq!(server.seen().len(), 1);
+}

@@ -370,3 +370,26 @@ fn the_command_writes_the_document_and_never_the_token() {
         .contains("team.integrationLogs"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn users_list_without_its_scope_stops_naming_it() {
+    let server = workspace(
+        false,
+        &[(
+            USERS_1,
+            vec![Reply::json(
+                r#"{"ok":false,"error":"missing_scope","needed":"users:read","provided":"chat:write"}"#,
+            )],
+        )],
+    );
+    let err = fetch_from(&server)
+        .await
+        .expect_err("nothing to collect without members");
+    let text = err.to_string();
+    assert!(
+        text.contains("SLACK_TOKEN")
+            && text.contains("needed: users:read")
+            && !text.contains(TOKEN),
+        "{text}"
+    );
+}

@@ -267,11 +267,43 @@ pub async fn fetch(
     let p = &mut problems;
     let o = http::urlencode(org);
 
+    // The organization and its members are what everything else hangs on: a refusal there (or
+    // an org GitHub will not show this token: a 404) stops the run, naming the variable and scope.
     progress.step("GET /orgs/{org}");
     match client.get(&format!("/orgs/{o}"), Paging::None).await {
         Ok(page) => raw.org_info = Some(page.body),
-        Err(e) if e.is_fatal() => return Err(e),
-        Err(e) => p.push(format!("GET /orgs/{org}: {}", http::one_line(&e))),
+        Err(FetchError::Status {
+            url, status: 404, ..
+        }) => {
+            return Err(FetchError::Refused {
+                url,
+                detail: format!(": Not Found (no organization {org}, or the token cannot see it)"),
+                credential: CREDENTIAL_ENV.into(),
+                scope: ESSENTIAL_SCOPE.into(),
+            })
+        }
+        Err(e) => {
+            let e = e.essential(CREDENTIAL_ENV, ESSENTIAL_SCOPE);
+            if e.is_fatal() {
+                return Err(e);
+            }
+            p.push(format!("GET /orgs/{org}: {}", http::one_line(&e)));
+        }
+    }
+    progress.step("GET /orgs/{org}/members");
+    let members_path = format!("/orgs/{o}/members?per_page=100");
+    match client
+        .get_all(&members_path, Paging::LinkHeader, |n| progress.add(n))
+        .await
+    {
+        Ok(v) => raw.members = v,
+        Err(e) => {
+            let e = e.essential(CREDENTIAL_ENV, ESSENTIAL_SCOPE);
+            if e.is_fatal() {
+                return Err(e);
+            }
+            p.push(format!("GET /orgs/{org}/members: {}", http::one_line(&e)));
+        }
     }
     let r = &mut raw;
     r.admins = list(
@@ -280,16 +312,6 @@ pub async fn fetch(
         r,
         p,
         &format!("/orgs/{o}/members?role=admin&per_page=100"),
-        None,
-        false,
-    )
-    .await?;
-    r.members = list(
-        client,
-        progress,
-        r,
-        p,
-        &format!("/orgs/{o}/members?per_page=100"),
         None,
         false,
     )
@@ -521,6 +543,10 @@ pub async fn fetch(
     }
     Ok((raw, problems))
 }
+
+/// What the organization and its members need: named when GitHub refuses them.
+const ESSENTIAL_SCOPE: &str =
+    "read:org (a classic PAT of an organization owner, or a GitHub App with Members: read)";
 
 const SAML_UNAVAILABLE: &str =
     "not available (needs GitHub Enterprise Cloud with SAML SSO and an owner's token with read:org)";

@@ -454,16 +454,30 @@ pub async fn fetch(
     let r = &mut raw;
     let c = http::urlencode(&o.customer);
     let d = DIRECTORY;
-    r.users = list(
-        client,
-        progress,
-        r,
-        p,
-        &format!("{d}/users?customer={c}&maxResults=500&projection=full"),
-        "users",
-        None,
-    )
-    .await?;
+    // The users are what everything else hangs on: a refusal stops the run, naming the scope.
+    progress.step("GET /admin/directory/v1/users");
+    let users = format!("{d}/users?customer={c}&maxResults=500&projection=full");
+    match http::get_all_at(client, &users, Paging::PageToken, "users", |n| {
+        progress.add(n)
+    })
+    .await
+    {
+        Ok(v) => r.users = v,
+        Err(e) => {
+            let e = e.essential(
+                "GOOGLE_ACCESS_TOKEN or GOOGLE_APPLICATION_CREDENTIALS",
+                "https://www.googleapis.com/auth/admin.directory.user.readonly and an admin role \
+                 that reads users",
+            );
+            if e.is_fatal() {
+                return Err(e);
+            }
+            p.push(format!(
+                "GET /admin/directory/v1/users: {}",
+                http::one_line(&e)
+            ));
+        }
+    }
     r.groups = list(
         client,
         progress,

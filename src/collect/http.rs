@@ -65,6 +65,13 @@ pub enum FetchError {
     },
     #[error("{url}: HTTP 403: the credential lacks permission{detail}\n  fix: grant the scope listed for this endpoint in docs/collectors.md")]
     Forbidden { url: String, detail: String },
+    #[error("{url}: HTTP 403: the credential lacks permission{detail}\n  fix: give the credential in {credential} {scope} (see docs/collectors.md)")]
+    Refused {
+        url: String,
+        detail: String,
+        credential: String,
+        scope: String,
+    },
     #[error("{url}: HTTP {status}{detail}")]
     Status {
         url: String,
@@ -84,9 +91,27 @@ pub enum FetchError {
 }
 
 impl FetchError {
+    /// A refusal of the request a collection cannot do without (the org's members, the tenant's
+    /// users): nothing worth writing would come of going on, so it stops the run like a rejected
+    /// credential, and the message names the variable and the scope to grant.
+    pub fn essential(self, credential: &str, scope: &str) -> FetchError {
+        match self {
+            FetchError::Forbidden { url, detail } => FetchError::Refused {
+                url,
+                detail,
+                credential: credential.to_string(),
+                scope: scope.to_string(),
+            },
+            other => other,
+        }
+    }
+
     /// A rejected credential stops the whole collection: nothing else will work either.
     pub fn is_fatal(&self) -> bool {
-        matches!(self, FetchError::Unauthorized { .. })
+        matches!(
+            self,
+            FetchError::Unauthorized { .. } | FetchError::Refused { .. }
+        )
     }
 }
 

@@ -163,17 +163,26 @@ pub async fn fetch(
         Err(e) => p.push(format!("auth.test: {}", http::one_line(&e))),
     }
     let r = &mut raw;
-    r.users = list(
+    // The members are what everything else hangs on: a refusal stops the run, naming the scope.
+    progress.step("users.list");
+    match http::get_all_at(
         client,
-        progress,
-        r,
-        p,
-        "users.list",
-        "limit=200",
+        "/api/users.list?limit=200",
+        Paging::SlackCursor,
         "members",
-        "needs users:read",
+        |n| progress.add(n),
     )
-    .await?;
+    .await
+    {
+        Ok(v) => r.users = v,
+        Err(e) => {
+            let e = e.essential(CREDENTIAL_ENV, "users:read and users:read.email");
+            if e.is_fatal() {
+                return Err(e);
+            }
+            p.push(format!("users.list: {}", http::one_line(&e)));
+        }
+    }
     match s(&r.auth, "/enterprise_id").map(str::to_string) {
         Some(ent) => {
             let q = format!("limit=100&enterprise_id={}", http::urlencode(&ent));
