@@ -737,3 +737,244 @@ fn sprawl_cli_formats_and_gate() {
         String::from_utf8_lossy(&clean.stderr)
     );
 }
+
+/// The example and its siblings: a stolen parent (refresh token, session, access key,
+/// App private key) with one live and one expired ttl_only child, per platform. The live child
+/// gets its own revoke step with its expiry; the expired one is only hunted; no step claims to
+/// kill either.
+const UNEVEN: &[(&str, &str, &str, &str)] = &[
+    (
+        "entra",
+        "entra:token:rt-teams",
+        "entra:token:at-graph-2",
+        "entra:token:at-graph-1",
+    ),
+    (
+        "okta",
+        "okta:session:102MayaSessionQx7",
+        "okta:token:at-expenses-2",
+        "okta:token:at-expenses-1",
+    ),
+    (
+        "aws",
+        "aws:token:AKIA4XK7PLQ2ZB3MNC6D",
+        "aws:token:ASIA5J2MWQ8RTE6YHB4P",
+        "aws:token:ASIA2R7TQW9XKD4HVN3E",
+    ),
+    (
+        "github",
+        "github:token:acme-deployer-private-key",
+        "github:token:ghs-installation-48213377-b2",
+        "github:token:ghs-installation-48213377-a1",
+    ),
+];
+
+#[test]
+fn uneven_revocation_plans_match_golden_per_platform() {
+    for &(platform, from, live, expired) in UNEVEN {
+        let file = format!("tests/fixtures/uneven/{platform}.json");
+        let args = |format: &'static str| {
+            [
+                "plan",
+                file.as_str(),
+                "--from",
+                from,
+                "--at",
+                "2026-10-02T12:30:00Z",
+                "--format",
+                format,
+            ]
+        };
+        golden(&format!("plan-uneven-{platform}.txt"), &ok(&args("table")));
+        let out = ok(&args("json"));
+        golden(&format!("plan-uneven-{platform}.json"), &out);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let steps = v["steps"].as_array().unwrap();
+        for s in steps {
+            let covers = s["covers"].as_array().cloned().unwrap_or_default();
+            assert!(
+                !covers.iter().any(|c| c == live || c == expired),
+                "{platform}: step {} claims to kill a ttl_only child",
+                s["order"]
+            );
+        }
+        let revoke_of = |id: &str| {
+            steps
+                .iter()
+                .find(|s| s["phase"] == "revoke" && s["target"] == id)
+                .cloned()
+        };
+        let own = revoke_of(live).unwrap_or_else(|| panic!("{platform}: no step for {live}"));
+        assert!(own["expires_at"].is_string(), "{platform}: {own}");
+        assert!(own["compensating"].is_string(), "{platform}: {own}");
+        assert!(
+            revoke_of(expired).is_none(),
+            "{platform}: the expired {expired} has a revoke step"
+        );
+        assert!(
+            steps
+                .iter()
+                .any(|s| s["phase"] == "hunt" && s["target"] == expired),
+            "{platform}: the expired {expired} is not hunted"
+        );
+    }
+}
+
+/// A credential the graph gives no end for gets the platform's (here Okta's 2-hour session idle
+/// time, counted from its last use at 11:00): every command sees the same derived window, prints
+/// it as assumed, and a flag stating the tenant's real policy changes the answer everywhere.
+#[test]
+fn derived_windows_are_shared_shown_as_assumed_and_overridable() {
+    let file = "tests/fixtures/liveness/okta-idle.json";
+    let from = "okta:session:102MayaNoExpiry";
+    let at = "2026-10-02T12:30:00Z";
+    let blast = ok(&["blast", file, "--from", from, "--at", at]);
+    golden("blast-liveness-okta-idle.txt", &blast);
+    assert!(blast.contains("~2026-10-02T13:00:00Z"), "{blast}");
+    let md = ok(&[
+        "blast", file, "--from", from, "--at", at, "--format", "markdown",
+    ]);
+    assert!(
+        md.contains("~2026-10-02T13:00:00Z (platform default)"),
+        "{md}"
+    );
+    let inherited: serde_json::Value = serde_json::from_str(&ok(&[
+        "inherited",
+        file,
+        "--from",
+        from,
+        "--at",
+        at,
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    let child = &inherited["inherited"][0];
+    assert_eq!(child["expires_at"], "2026-10-02T13:10:00Z");
+    assert_eq!(child["expires_basis"], "platform-default");
+    assert_eq!(child["live"], true);
+    let plan = ok(&["plan", file, "--from", from, "--at", at, "--format", "json"]);
+    golden("plan-liveness-okta-idle.json", &plan);
+    let plan: serde_json::Value = serde_json::from_str(&plan).unwrap();
+    let step = plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["target"] == "okta:token:at-reports-1" && s["phase"] == "revoke")
+        .expect("the live access token has its step");
+    assert_eq!(step["expires_basis"], "platform-default");
+
+    // The tenant's policy is 1 hour idle: the session died at 12:00, for every command.
+    let out = heir(&[
+        "blast",
+        file,
+        "--from",
+        from,
+        "--at",
+        at,
+        "--okta-session-idle",
+        "1h",
+        "--format",
+        "json",
+    ]);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["dead_sources"], serde_json::json!([from]));
+    let v: serde_json::Value = serde_json::from_str(&ok(&[
+        "inherited",
+        "tests/fixtures/liveness/okta-idle.json",
+        "--from",
+        from,
+        "--at",
+        "2026-10-02T13:30:00Z",
+        "--access-token-lifetime",
+        "2h",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    assert_eq!(v["inherited"][0]["expires_at"], "2026-10-02T14:10:00Z");
+    assert_eq!(v["inherited"][0]["expires_basis"], "policy");
+    assert_eq!(v["inherited"][0]["live"], true);
+    let bad = heir(&[
+        "blast",
+        file,
+        "--from",
+        from,
+        "--okta-session-idle",
+        "2 hours",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("write it like 2h"));
+}
+
+/// The inspect phase names every platform the radius touches, with the query that shows what
+/// the attacker did there: on-device, the infostealer's radius reaches AWS (through keys and an
+/// STS session, no AWS app of its own needed), GitHub and Dana's M365 mailbox.
+#[test]
+fn inspect_names_every_reached_platform_with_its_query() {
+    let out = ok(&[
+        "plan",
+        "examples/infostealer.json",
+        "--from",
+        "okta:session:102Dk9vQm3TZsW8yLpA4rXc",
+        "--at",
+        AT,
+        "--attacker",
+        "on-device",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let inspect: Vec<&serde_json::Value> = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["phase"] == "inspect")
+        .collect();
+    let has = |platform: &str, needle: &str| {
+        inspect
+            .iter()
+            .any(|s| s["platform"] == platform && s["how"].as_str().unwrap_or("").contains(needle))
+    };
+    assert!(
+        has(
+            "aws",
+            "--lookup-attributes AttributeKey=AccessKeyId,AttributeValue=AKIA4XK7PLQ2ZB3MNC6D"
+        ),
+        "no CloudTrail lookup by the stolen key: {inspect:#?}"
+    );
+    assert!(
+        has(
+            "aws",
+            "AttributeKey=AccessKeyId,AttributeValue=ASIA2R7TQW9XKD4HVN3E"
+        ),
+        "no CloudTrail lookup by the STS session"
+    );
+    assert!(
+        has(
+            "github",
+            "/orgs/acme/audit-log?phrase=actor:dana-kim created:>="
+        ),
+        "no GitHub audit log by actor"
+    );
+    let mailbox = inspect
+        .iter()
+        .find(|s| s["target"] == "m365:resource:mailbox/dana.kim@acme.example")
+        .expect("the reached mailbox has its step");
+    let how = mailbox["how"].as_str().unwrap();
+    assert!(how.contains("GET /users/dana.kim@acme.example/mailFolders/inbox/messageRules"));
+    assert!(how.contains("ForwardingSmtpAddress"));
+    // Every platform of the radius has at least one inspect step.
+    let mut platforms: Vec<&str> = v["reach_by_platform"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    platforms.retain(|p| !inspect.iter().any(|s| s["platform"] == *p));
+    assert!(
+        platforms.is_empty(),
+        "platforms without inspect: {platforms:?}"
+    );
+}

@@ -74,6 +74,8 @@ fn documents() -> Vec<(String, String)> {
         "tests/fixtures",
         "tests/fixtures/okta",
         "tests/fixtures/entra",
+        "tests/fixtures/uneven",
+        "tests/fixtures/liveness",
     ] {
         let mut files: Vec<_> = std::fs::read_dir(dir)
             .unwrap()

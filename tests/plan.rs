@@ -8,8 +8,9 @@ use std::collections::{BTreeSet, HashSet, VecDeque};
 use common::{build_with_revocation, spec_strategy, AT};
 use heir::analysis::blast::{blast, BlastQuery};
 use heir::analysis::cut::{min_vertex_cut, CutProblem, INFINITE};
-use heir::analysis::plan::{plan, Phase, Plan, PlanOptions};
-use heir::model::{Attacker, Document, EdgeKind, Revocation, Timestamp, TrustGraph};
+use heir::analysis::plan::{plan, revocation_of, Phase, Plan, PlanOptions};
+use heir::model::liveness::{derive_windows, LivenessPolicy};
+use heir::model::{Attacker, Document, EdgeKind, Revocation, Timestamp, TokenType, TrustGraph};
 use proptest::prelude::*;
 
 fn plan_for(g: &TrustGraph, from: &[usize], first_wave: Option<u8>) -> Plan {
@@ -30,6 +31,49 @@ fn plan_for(g: &TrustGraph, from: &[usize], first_wave: Option<u8>) -> Plan {
             first_wave,
         },
     )
+}
+
+/// Like `build_with_revocation`, but the way collectors write graphs: a few platforms (so
+/// same-platform lineage is common), token types, and `revocation` often left out so the plan
+/// must infer it (an access token is ttl_only, an Entra refresh token central, an AKIA key none).
+fn build_uneven(spec: &common::Spec, seed: u64) -> TrustGraph {
+    let mut doc = common::build(spec).to_document();
+    let mut x = seed | 1;
+    let mut next = |n: u64| {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (x >> 33) % n
+    };
+    const PLATFORMS: [&str; 4] = ["entra", "okta", "aws", "github"];
+    const TYPES: [Option<TokenType>; 6] = [
+        None,
+        Some(TokenType::Access),
+        Some(TokenType::Refresh),
+        Some(TokenType::Id),
+        Some(TokenType::AccessKey),
+        Some(TokenType::Cookie),
+    ];
+    for n in doc.nodes.iter_mut() {
+        n.platform = Some(PLATFORMS[next(4) as usize].to_string());
+        if n.kind.is_credential() {
+            n.token_type = TYPES[next(6) as usize];
+            n.revocation = match next(6) {
+                0 => Some(Revocation::TtlOnly),
+                1 => Some(Revocation::Central),
+                2 => Some(Revocation::PerApp),
+                3 => Some(Revocation::None),
+                _ => None,
+            };
+            n.issued_at = Some(Timestamp::from_millis(AT - next(4) as i64 * common::HOUR));
+            if next(2) == 0 {
+                n.last_used_at = Some(Timestamp::from_millis(
+                    AT - next(5) as i64 * common::HOUR / 2,
+                ));
+            }
+        }
+    }
+    TrustGraph::new(doc)
 }
 
 fn without(g: &TrustGraph, remove: &HashSet<String>) -> TrustGraph {
@@ -129,6 +173,113 @@ proptest! {
     }
 
     #[test]
+    fn no_step_claims_to_kill_a_ttl_only_credential_and_each_live_one_has_its_step(
+        spec in spec_strategy(),
+        seed in any::<u64>(),
+        pick in 0usize..100,
+    ) {
+        let g = build_uneven(&spec, seed);
+        let creds: Vec<usize> = (0..spec.nodes.len())
+            .filter(|&i| g.facts(petgraph::graph::NodeIndex::new(i)).kind.is_credential())
+            .collect();
+        prop_assume!(!creds.is_empty());
+        let source = creds[pick % creds.len()];
+        let q = BlastQuery {
+            from: vec![g.index(&format!("n{source}")).unwrap()],
+            at: Timestamp::from_millis(AT),
+            attacker: Attacker::OffDevice,
+        };
+        let r = blast(&g, &q);
+        let p = plan(&g, &r, &PlanOptions::default());
+        let ttl_only = |id: &str| revocation_of(&g, g.index(id).unwrap()) == Revocation::TtlOnly;
+        for s in &p.steps {
+            for k in &s.covers {
+                prop_assert!(!ttl_only(k), "step {} ({}) claims to kill ttl_only {}", s.order, s.target, k);
+            }
+        }
+        // Every ttl_only credential that still works by itself, stolen or reached, has its own
+        // revoke step with its expiry and a compensating control.
+        let live_ttl = r
+            .reached
+            .iter()
+            .map(|x| x.node)
+            .chain(q.from.iter().copied().filter(|s| !r.dead_sources.contains(s)))
+            .filter(|&i| {
+                g.facts(i).kind.is_credential()
+                    && revocation_of(&g, i) == Revocation::TtlOnly
+                    && g.facts(i).alive_at(AT)
+            });
+        for i in live_ttl {
+            let id = g.id(i);
+            let step = p.steps.iter().find(|s| s.phase == Phase::Revoke && s.target == id);
+            prop_assert!(step.is_some(), "live ttl_only {} has no revoke step", id);
+            let step = step.unwrap();
+            prop_assert_eq!(step.expires_at, g.node(i).expires_at);
+            prop_assert!(step.compensating.is_some(), "ttl_only {} without compensation", id);
+        }
+        // A ttl_only credential dead by itself gets no revoke step: it is only hunted.
+        for s in p.steps.iter().filter(|s| s.phase == Phase::Revoke) {
+            let i = g.index(&s.target).unwrap();
+            if revocation_of(&g, i) == Revocation::TtlOnly {
+                prop_assert!(g.facts(i).alive_at(AT), "dead ttl_only {} has a revoke step", s.target);
+            }
+        }
+    }
+
+    #[test]
+    fn blast_inherited_and_plan_agree_on_every_credentials_liveness(
+        spec in spec_strategy(),
+        seed in any::<u64>(),
+        idle_h in prop::option::of(1i64..4),
+        access_min in prop::option::of(10i64..120),
+    ) {
+        let mut g = build_uneven(&spec, seed);
+        let policy = LivenessPolicy {
+            okta_session_idle: idle_h.map(|h| h * common::HOUR),
+            access_token_lifetime: access_min.map(|m| m * 60_000),
+            ..LivenessPolicy::default()
+        };
+        derive_windows(&mut g, &policy);
+        let at = Timestamp::from_millis(AT);
+        let creds: Vec<_> = g
+            .node_indices()
+            .filter(|&i| g.facts(i).kind.is_credential())
+            .collect();
+        for &c in &creds {
+            let live = g.facts(c).alive_at(AT);
+            // blast: a stolen credential is dead exactly when the rule says so.
+            let q = BlastQuery { from: vec![c], at, attacker: Attacker::OnDevice };
+            let r = blast(&g, &q);
+            prop_assert_eq!(r.dead_sources.contains(&c), !live, "blast on {}", g.id(c));
+            // inherited: every child's `live` and end are the rule's.
+            for child in heir::analysis::lineage::inherited(&g, c, None, at).inherited {
+                let ci = g.index(&child.id).unwrap();
+                prop_assert_eq!(child.live, g.facts(ci).alive_at(AT), "inherited {}", child.id);
+                prop_assert_eq!(child.expires_at, g.expires_at(ci));
+                prop_assert_eq!(child.expires_basis, g.expiry_basis(ci));
+            }
+            // plan: a ttl_only credential has a revoke step only while alive, with the same end.
+            let p = plan(&g, &r, &PlanOptions::default());
+            for s in p.steps.iter().filter(|s| s.phase == Phase::Revoke) {
+                let i = g.index(&s.target).unwrap();
+                prop_assert_eq!(s.expires_at, g.expires_at(i));
+                if revocation_of(&g, i) == Revocation::TtlOnly {
+                    prop_assert!(g.facts(i).alive_at(AT), "plan steps a dead {}", s.target);
+                }
+            }
+            // A credential reached other than by minting is alive by the same rule.
+            for x in &r.reached {
+                if g.facts(x.node).kind.is_credential() && !g.facts(x.node).alive_at(AT) {
+                    let minted = g
+                        .in_edges(x.node)
+                        .any(|(_, e)| g.edge_facts(e).kind == EdgeKind::Issued);
+                    prop_assert!(minted, "blast reached dead {} without minting", g.id(x.node));
+                }
+            }
+        }
+    }
+
+    #[test]
     fn first_wave_is_the_brute_force_minimum(
         spec in spec_strategy(),
         pick in 0usize..100,
@@ -156,6 +307,16 @@ proptest! {
             .filter(|&n| heir::analysis::plan::revocation_cost(&g, n).is_some())
             .collect();
         prop_assume!(cuttable.len() <= 12);
+        let held: Vec<_> = r
+            .reached
+            .iter()
+            .map(|x| x.node)
+            .filter(|&n| {
+                g.facts(n).kind.is_credential()
+                    && revocation_of(&g, n) == Revocation::TtlOnly
+                    && g.facts(n).alive_at(AT)
+            })
+            .collect();
         let protects: BTreeSet<String> = w.protects.iter().cloned().collect();
         let mut best: Option<u64> = None;
         for mask in 0u32..(1 << cuttable.len()) {
@@ -170,11 +331,13 @@ proptest! {
             if best.is_some_and(|b| cost >= b) {
                 continue;
             }
-            // BFS over crossed edges avoiding removed nodes.
+            // BFS over crossed edges avoiding removed nodes, from the live source and every
+            // live ttl_only credential reached (the attacker keeps those whatever is revoked).
             let mut seen: HashSet<_> = HashSet::new();
             let mut queue: VecDeque<_> = nodes
                 .iter()
                 .take(if r.dead_sources.is_empty() { 1 } else { 0 })
+                .chain(held.iter())
                 .copied()
                 .filter(|n| !removed.contains(n))
                 .collect();
@@ -323,4 +486,63 @@ fn a_lineage_cycle_still_gets_every_credential_revoked() {
         .map(|s| s.target.as_str())
         .collect();
     assert_eq!(revoke, vec!["s", "t"]);
+}
+
+/// Runs `f` on its own thread and fails the test if it does not finish within `secs`: a plan
+/// that loops must fail the suite, not hang it. (A thread that never returns is left behind;
+/// the test process still exits when the harness is done.)
+fn within<T: Send + 'static>(secs: u64, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(secs))
+        .unwrap_or_else(|_| panic!("did not finish within {secs} s"))
+}
+
+#[test]
+fn two_central_credentials_that_issued_each_other_get_one_step_and_no_hang() {
+    // Device d1 holds session a; a and b (both central, same platform) minted each other; nothing
+    // above covers both. Each covers the other, so the chain up from either used to loop forever.
+    let doc = serde_json::json!({
+        "version": 1,
+        "nodes": [
+            {"id": "okta:device:d1", "kind": "device"},
+            {"id": "okta:session:a", "kind": "session", "revocation": "central"},
+            {"id": "okta:session:b", "kind": "session", "revocation": "central"},
+            {"id": "okta:user:u", "kind": "user", "criticality": 5}
+        ],
+        "edges": [
+            {"from": "okta:device:d1", "to": "okta:session:a", "kind": "holds"},
+            {"from": "okta:session:a", "to": "okta:session:b", "kind": "issued"},
+            {"from": "okta:session:b", "to": "okta:session:a", "kind": "issued"},
+            {"from": "okta:session:a", "to": "okta:user:u", "kind": "authenticates_as"}
+        ]
+    });
+    let p = within(20, move || {
+        let (doc, _) = heir::model::load::load_str(
+            "loop.json",
+            &doc.to_string(),
+            heir::model::load::Syntax::Json,
+        )
+        .unwrap();
+        let g = TrustGraph::new(doc);
+        let q = BlastQuery {
+            from: vec![g.index("okta:device:d1").unwrap()],
+            at: Timestamp::from_millis(AT),
+            attacker: Attacker::OnDevice,
+        };
+        plan(&g, &blast(&g, &q), &PlanOptions::default())
+    });
+    let revoke: Vec<(&str, &[String])> = p
+        .steps
+        .iter()
+        .filter(|s| s.phase == Phase::Revoke)
+        .map(|s| (s.target.as_str(), s.covers.as_slice()))
+        .collect();
+    // One call ends the loop: the lower-positioned member takes the step and covers the other.
+    assert_eq!(
+        revoke,
+        vec![("okta:session:a", &["okta:session:b".to_string()][..])]
+    );
 }

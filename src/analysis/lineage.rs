@@ -12,6 +12,7 @@ use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 use serde::Serialize;
 
+use crate::model::liveness::ExpiryBasis;
 use crate::model::{EdgeKind, NodeKind, Timestamp, TrustGraph};
 
 /// One inherited credential.
@@ -30,9 +31,14 @@ pub struct Inherited {
     pub ip: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_agent: Option<String>,
-    /// Extension: the platform it lives on, and its own expiry.
+    /// Extension: the platform it lives on, and its own expiry (derived when the graph gives
+    /// none: see `expires_basis`).
     pub platform: String,
     pub expires_at: Option<Timestamp>,
+    /// Extension: present when `expires_at` is an assumption — `policy` (the tenant's, stated or
+    /// collected) or `platform-default` (the platform's documented default).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_basis: Option<ExpiryBasis>,
 }
 
 /// The JSON contract of `heir inherited`.
@@ -120,7 +126,8 @@ pub fn inherited(
                 user_agent: prop(&edge.props, &["user_agent", "userAgent"])
                     .or_else(|| prop(&node.props, &["user_agent", "userAgent"])),
                 platform: node.platform().to_string(),
-                expires_at: node.expires_at,
+                expires_at: g.expires_at(t),
+                expires_basis: g.expiry_basis(t),
             }
         })
         .collect();

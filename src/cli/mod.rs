@@ -12,7 +12,7 @@ use crate::analysis::blast::{blast, BlastQuery};
 use crate::analysis::lineage::inherited;
 use crate::error::HeirError;
 use crate::model::load::{load_path, Warnings};
-use crate::model::{Attacker, EdgeKind, NodeKind, Timestamp, TrustGraph};
+use crate::model::{liveness, Attacker, EdgeKind, NodeKind, Timestamp, TrustGraph};
 use crate::report::{markdown::Markdown, table::Table, Dot, Json, Output, Sink, ValidateReport};
 
 #[derive(Parser, Debug)]
@@ -102,6 +102,44 @@ pub enum BlastFormat {
     Markdown,
 }
 
+/// What the tenant really enforces on credentials the graph gives no end for: shared by `blast`,
+/// `inherited`, `plan` and `sprawl`, so that all four read the same windows
+/// (`model::liveness`). Without them, the platforms' documented defaults apply and answers
+/// mark those ends as assumed.
+#[derive(Args, Debug, Clone, Default)]
+pub struct LivenessOpts {
+    /// Okta global session policy: idle time before a session ends (e.g. 2h; default 2h).
+    #[arg(long, value_name = "DURATION", value_parser = liveness::parse_duration)]
+    pub okta_session_idle: Option<i64>,
+    /// Okta global session policy: maximum session lifetime from sign-in (e.g. 12h; default
+    /// none).
+    #[arg(long, value_name = "DURATION", value_parser = liveness::parse_duration)]
+    pub okta_session_lifetime: Option<i64>,
+    /// Entra ID: inactivity after which a refresh token or session is dead (e.g. 30d; default
+    /// 90d).
+    #[arg(long, value_name = "DURATION", value_parser = liveness::parse_duration)]
+    pub entra_refresh_inactivity: Option<i64>,
+    /// Lifetime of access and ID tokens on every platform (e.g. 1h; default: per platform).
+    #[arg(long, value_name = "DURATION", value_parser = liveness::parse_duration)]
+    pub access_token_lifetime: Option<i64>,
+}
+
+impl LivenessOpts {
+    fn policy(&self) -> liveness::LivenessPolicy {
+        liveness::LivenessPolicy {
+            okta_session_idle: self.okta_session_idle,
+            okta_session_lifetime: self.okta_session_lifetime,
+            entra_refresh_inactivity: self.entra_refresh_inactivity,
+            access_token_lifetime: self.access_token_lifetime,
+        }
+    }
+
+    /// Writes the derived windows into `g` before any analysis reads it.
+    fn apply(&self, g: &mut TrustGraph) {
+        liveness::derive_windows(g, &self.policy());
+    }
+}
+
 /// The stolen artefacts, the time and the attacker: shared by `blast` and `plan`.
 #[derive(Args, Debug)]
 pub struct QueryOpts {
@@ -116,13 +154,16 @@ pub struct QueryOpts {
     /// Where the attacker uses what they stole.
     #[arg(long, value_enum, default_value_t = AttackerArg::OffDevice)]
     pub attacker: AttackerArg,
+    #[command(flatten)]
+    pub liveness: LivenessOpts,
 }
 
 impl QueryOpts {
     /// Loads the graph and resolves the query; unknown ids are errors with suggestions.
     fn load(&self) -> Result<(TrustGraph, BlastQuery), HeirError> {
         let path = self.graph.graph.as_str();
-        let (g, _) = load_graph(path)?;
+        let (mut g, _) = load_graph(path)?;
+        self.liveness.apply(&mut g);
         let q = BlastQuery {
             from: sources(&g, path, &self.from)?,
             at: self.at.unwrap_or_else(Timestamp::now),
@@ -162,6 +203,8 @@ pub struct InheritedOpts {
     pub at: Option<Timestamp>,
     #[arg(long, value_enum, default_value_t = InheritedFormat::Table)]
     pub format: InheritedFormat,
+    #[command(flatten)]
+    pub liveness: LivenessOpts,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -372,6 +415,9 @@ pub struct DotOpts {
     /// With --blast-from: where the attacker uses what they stole.
     #[arg(long, value_enum, default_value_t = AttackerArg::OffDevice)]
     pub attacker: AttackerArg,
+    /// With --blast-from: the same windows as `heir blast`.
+    #[command(flatten)]
+    pub liveness: LivenessOpts,
 }
 
 /// Writes an export to `-o FILE` atomically, or to standard output.
@@ -395,7 +441,10 @@ fn write_streamed(
 fn export_dot(o: DotOpts) -> Result<(), HeirError> {
     use crate::export::dot::{blast_picture, graph_picture, print, render, RenderFormat};
     let path = o.graph.graph.as_str();
-    let (g, _) = load_graph(path)?;
+    let (mut g, _) = load_graph(path)?;
+    if !o.blast_from.is_empty() {
+        o.liveness.apply(&mut g);
+    }
     let picture = if o.blast_from.is_empty() {
         graph_picture(&g).map_err(|e| HeirError::Input(format!("{path}: {e}")))?
     } else {
@@ -515,11 +564,14 @@ pub struct SprawlOpts {
     /// Only this many entries of the ranking (default: all).
     #[arg(long)]
     pub top: Option<usize>,
+    #[command(flatten)]
+    pub liveness: LivenessOpts,
 }
 
 fn sprawl_cmd(o: SprawlOpts) -> Result<(), HeirError> {
     use crate::analysis::sprawl::{sprawl, worst, Severity, SprawlOptions};
-    let (g, _) = load_graph(&o.graph.graph)?;
+    let (mut g, _) = load_graph(&o.graph.graph)?;
+    o.liveness.apply(&mut g);
     let opts = SprawlOptions {
         at: o.at.unwrap_or_else(Timestamp::now),
         stale_days: o.stale_days,
@@ -860,7 +912,8 @@ fn leave<T>(built: T) {
 
 fn inherited_cmd(o: InheritedOpts) -> Result<(), HeirError> {
     let path = o.graph.graph.as_str();
-    let (g, _) = load_graph(path)?;
+    let (mut g, _) = load_graph(path)?;
+    o.liveness.apply(&mut g);
     let from = resolve(&g, path, "from", &o.from)?;
     let at = o.at.unwrap_or_else(Timestamp::now);
     let report = inherited(&g, from, o.since, at);

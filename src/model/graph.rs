@@ -75,6 +75,10 @@ pub struct TrustGraph {
     id_rank: std::sync::OnceLock<Vec<u32>>,
     /// Out-edges packed per node, for searches that walk much of the graph.
     out: std::sync::OnceLock<Adjacency>,
+    /// Credential ends that are assumptions (derived by [`super::liveness::derive_windows`], or
+    /// marked by the collector with `props.expiry_basis`), by node position: answers print them
+    /// as assumed. Empty until that pass runs.
+    assumed: std::collections::HashMap<u32, super::liveness::Assumed>,
 }
 
 /// One out-edge as a traversal reads it: where it goes and what it is, in 12 bytes.
@@ -234,6 +238,7 @@ impl TrustGraph {
             records: Records::Parsed { nodes, edges },
             id_rank: std::sync::OnceLock::new(),
             out: std::sync::OnceLock::new(),
+            assumed: std::collections::HashMap::new(),
         }
     }
 
@@ -254,6 +259,7 @@ impl TrustGraph {
             records,
             id_rank: std::sync::OnceLock::new(),
             out: std::sync::OnceLock::new(),
+            assumed: std::collections::HashMap::new(),
         }
     }
 
@@ -375,6 +381,34 @@ impl TrustGraph {
 
     pub fn facts(&self, i: NodeIndex) -> &NodeFacts {
         &self.graph[i]
+    }
+
+    /// When credential `i` ends as every analysis sees it: the document's `expires_at`, else the
+    /// end derived by [`super::liveness::derive_windows`]; `None`: no known end.
+    pub fn expires_at(&self, i: NodeIndex) -> Option<Timestamp> {
+        let ms = self.graph[i].expires_at;
+        (ms != i64::MAX).then(|| Timestamp::from_millis(ms))
+    }
+
+    /// Whether the end of credential `i` is an assumption, and on what basis: derived by
+    /// [`super::liveness::derive_windows`], or written by a collector that marked it with
+    /// `props.expiry_basis` (read from the record when asked, so only for what an answer shows).
+    pub fn expiry_basis(&self, i: NodeIndex) -> Option<super::liveness::ExpiryBasis> {
+        if let Some(a) = self.assumed.get(&(i.index() as u32)) {
+            return Some(a.basis);
+        }
+        let f = &self.graph[i];
+        if !f.kind.is_credential() || f.expires_at == i64::MAX {
+            return None;
+        }
+        super::liveness::recorded(self.node(i)).map(|a| a.basis)
+    }
+
+    pub(crate) fn set_assumed(
+        &mut self,
+        assumed: std::collections::HashMap<u32, super::liveness::Assumed>,
+    ) {
+        self.assumed.extend(assumed);
     }
 
     /// Starts loading the facts of `i` and where its id lies: a large answer reads both for

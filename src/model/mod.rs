@@ -4,6 +4,7 @@
 pub mod document;
 pub mod graph;
 pub mod kinds;
+pub mod liveness;
 pub mod load;
 pub mod naming;
 pub mod time;

@@ -4,7 +4,8 @@ use std::io::{self, Write};
 
 // Re-exported where it always was, for callers of `report::markdown::cell`.
 pub use super::text::cell;
-use super::{window, Output, Sink};
+use super::{assumed_basis, window, Output, Sink};
+use crate::model::liveness;
 
 pub struct Markdown;
 
@@ -81,7 +82,15 @@ impl Sink for Markdown {
                             node,
                             x.kind,
                             cell(x.platform),
-                            window(x.persistent, x.until),
+                            match (
+                                (!x.persistent)
+                                    .then(|| assumed_basis(g, x.until, &x.path.ids()))
+                                    .flatten(),
+                                x.until
+                            ) {
+                                (Some(b), Some(t)) => liveness::show(t, Some(b)),
+                                _ => window(x.persistent, x.until),
+                            },
                             if x.complete { "" } else { " (incomplete data)" },
                             path.join(" → ")
                         )?;

@@ -99,6 +99,22 @@ pub fn fit(s: &str, width: usize) -> String {
     format!("{start}…{end}")
 }
 
+/// The basis of an assumed window: when the credential whose end caps `until` along the
+/// explaining `path` has an end derived from policy or a platform default
+/// (`model::liveness`), the answer must print it as assumed, not as a fact.
+pub fn assumed_basis(
+    g: &crate::model::TrustGraph,
+    until: Option<crate::model::Timestamp>,
+    path: &[&str],
+) -> Option<crate::model::liveness::ExpiryBasis> {
+    let until = until?;
+    // Facts first (cheap); a record is read only for the credential whose end is the window.
+    path.iter()
+        .filter_map(|id| g.index(id))
+        .filter(|&i| g.expires_at(i) == Some(until))
+        .find_map(|i| g.expiry_basis(i))
+}
+
 /// The window of a reached node in words.
 pub fn window(persistent: bool, until: Option<crate::model::Timestamp>) -> String {
     if persistent {

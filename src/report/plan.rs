@@ -8,7 +8,7 @@ use serde_json::json;
 use super::text::{capitalise, cell};
 use super::{fit, Output, Sink};
 use crate::analysis::plan::{Phase, Plan};
-use crate::model::{NodeKind, TrustGraph};
+use crate::model::{liveness, NodeKind, Timestamp, TrustGraph};
 
 const WIDTH: usize = 80;
 
@@ -182,16 +182,19 @@ pub fn markdown(out: &mut dyn Write, g: &TrustGraph, p: &Plan) -> io::Result<()>
             p.incomplete_sources.join(", ")
         )?;
     }
-    let mut windows: Vec<(&str, String)> = p
+    let mut windows: Vec<(&str, Timestamp, String)> = p
         .steps
         .iter()
         .filter(|s| s.phase == Phase::Revoke)
-        .filter_map(|s| s.expires_at.map(|t| (s.target.as_str(), t.to_string())))
+        .filter_map(|s| {
+            s.expires_at
+                .map(|t| (s.target.as_str(), t, liveness::show(t, s.expires_basis)))
+        })
         .collect();
-    windows.sort_by(|a, b| b.1.cmp(&a.1));
+    windows.sort_by_key(|w| std::cmp::Reverse(w.1));
     if !windows.is_empty() {
         writeln!(out, "- **Longest-lived credentials to revoke:**")?;
-        for (id, t) in windows.iter().take(5) {
+        for (id, _, t) in windows.iter().take(5) {
             writeln!(out, "  - `{}` expires {t}", cell(id))?;
         }
     }
@@ -220,7 +223,10 @@ pub fn markdown(out: &mut dyn Write, g: &TrustGraph, p: &Plan) -> io::Result<()>
                 "  - Compensating control: {}{}",
                 cell(c),
                 s.expires_at
-                    .map(|t| format!(" (until it expires at {t})"))
+                    .map(|t| format!(
+                        " (until it expires at {})",
+                        liveness::show(t, s.expires_basis)
+                    ))
                     .unwrap_or_default()
             )?;
         }

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use super::{fit, window, Output, Sink};
+use super::{assumed_basis, fit, window, Output, Sink};
 
 pub struct Table;
 
@@ -95,11 +95,19 @@ impl Sink for Table {
                         .collect();
                     write_wrapped(out, "by platform: ", &parts.join(" · "))?;
                 }
+                let mut any_assumed = false;
                 if !r.reached.is_empty() {
                     writeln!(out)?;
                     writeln!(out, "{:>4} {:<15} {:<20} ID", "CRIT", "KIND", "WINDOW")?;
                     for x in &r.reached {
-                        let w = window(x.persistent, x.until);
+                        let assumed = (!x.persistent)
+                            .then(|| assumed_basis(g, x.until, &x.path.ids()))
+                            .flatten();
+                        let w = match (assumed, x.until) {
+                            (Some(_), Some(t)) => format!("~{t}"),
+                            _ => window(x.persistent, x.until),
+                        };
+                        any_assumed |= assumed.is_some();
                         let mark = if x.complete { "" } else { "?" };
                         writeln!(
                             out,
@@ -107,12 +115,19 @@ impl Sink for Table {
                             x.criticality,
                             fit(x.kind.as_str(), 15),
                             w,
-                            fit(x.id, WIDTH - 42 - mark.len())
+                            fit(x.id, WIDTH - 42 - mark.len() - (w.len() - 20.min(w.len())))
                         )?;
                     }
                 }
                 if r.reached.iter().any(|x| !x.complete) {
                     writeln!(out, "? = data from an incomplete source")?;
+                }
+                if any_assumed {
+                    writeln!(
+                        out,
+                        "~ = assumed end: the platform's default or the stated policy \
+                         (docs/model.md)"
+                    )?;
                 }
                 if !r.blocked.is_empty() {
                     writeln!(out, "\nBLOCKED — controls that held")?;

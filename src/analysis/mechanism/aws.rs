@@ -356,3 +356,50 @@ pub(super) fn persistence(s: &Subject, since: &str) -> Option<Mechanism> {
         _ => return None,
     })
 }
+
+/// CloudTrail `LookupEvents` takes one attribute per call: the attacker's actions are found by
+/// each access key id they held (long-term `AKIA…` and temporary `ASIA…` alike) and, for role
+/// sessions, by the session name (CloudTrail's `Username` of an assumed-role call).
+pub(super) fn activity(a: &Activity, p: &Place) -> Option<Mechanism> {
+    let since = &p.since;
+    let mut calls: Vec<String> = Vec::new();
+    for (id, props) in &a.credentials {
+        if id.starts_with(native::AWS_LONG_TERM_KEY) || id.starts_with(native::AWS_TEMPORARY_KEY) {
+            calls.push(format!(
+                "aws cloudtrail lookup-events --start-time {since} --lookup-attributes \
+                 AttributeKey=AccessKeyId,AttributeValue={id}"
+            ));
+        }
+        if let Some(session) = prop(
+            props,
+            &["role_session_name", "session_name", "RoleSessionName"],
+        ) {
+            calls.push(format!(
+                "aws cloudtrail lookup-events --start-time {since} --lookup-attributes \
+                 AttributeKey=Username,AttributeValue={session}"
+            ));
+        }
+    }
+    for (kind, id, name) in &a.accounts {
+        if *kind == NodeKind::ServiceAccount || *kind == NodeKind::User {
+            let user = id.rsplit('/').next().unwrap_or(id);
+            let user = name.filter(|n| !n.contains(' ')).unwrap_or(user);
+            calls.push(format!(
+                "aws cloudtrail lookup-events --start-time {since} --lookup-attributes \
+                 AttributeKey=Username,AttributeValue={user}"
+            ));
+        }
+    }
+    calls.dedup();
+    if calls.is_empty() {
+        return None;
+    }
+    Some(Mechanism::new(
+        "review what the stolen keys and sessions did in CloudTrail",
+        format!(
+            "{} (management events, 90 days; data events such as S3 object reads only where a \
+             trail records them)",
+            calls.join("; then ")
+        ),
+    ))
+}

@@ -89,10 +89,18 @@ pub(super) fn revoke(s: &Subject, c: &Ctx) -> Mechanism {
             "{platform}: revoke {who}{of} in the app that holds it (sign out the session or \
              revoke the token there)"
         ),
-        Revocation::TtlOnly => format!(
-            "{platform}: block {who}{of} at the resource it reaches (deny its client, IP or \
-             account) until it expires"
-        ),
+        Revocation::TtlOnly => match s.expires_at {
+            Some(t) => format!(
+                "expires {} — watch until then: {platform} cannot end {who}{of} earlier; if \
+                 that cannot wait, block it at the resource it reaches (deny its client, IP \
+                 or account)",
+                show(t, s.expiry_basis)
+            ),
+            None => format!(
+                "{platform}: block {who}{of} at the resource it reaches (deny its client, IP \
+                 or account) until it expires"
+            ),
+        },
         Revocation::None if s.token_type == Some(TokenType::Password) => {
             format!("{platform}: reset the password{of}, then sign out its sessions")
         }

@@ -76,7 +76,7 @@ pub(super) fn contain(s: &Subject) -> Option<Mechanism> {
 /// working elsewhere (classic PATs outside SAML orgs, public data), SSH keys a revoked
 /// fine-grained PAT created keep working, and OAuth grants are revocable only by the app owner
 /// or the user.
-pub(super) fn revoke(s: &Subject, _c: &Ctx) -> Option<Mechanism> {
+pub(super) fn revoke(s: &Subject, c: &Ctx) -> Option<Mechanism> {
     let id = s.native_id;
     let o = org(s);
     Some(match (s.kind, s.token_type) {
@@ -112,6 +112,20 @@ pub(super) fn revoke(s: &Subject, _c: &Ctx) -> Option<Mechanism> {
                 )
             }
         },
+        _ if is_installation(s) && c.rev == Revocation::TtlOnly => Mechanism::new(
+            "revoke the installation token with itself (compensating control)",
+            format!(
+                "DELETE /installation/token (authenticated with the token itself: the copy the \
+                 workload it was minted for holds is the attacker's too); if no copy is at \
+                 hand: {}",
+                suspend_installation(&installation(s))
+            ),
+        )
+        .compensating(
+            "an installation access token lives one hour and no admin call lists or revokes \
+             it: only the token itself can end it early, and a suspended installation gets no \
+             new ones",
+        ),
         _ if is_installation(s) => Mechanism::new(
             "suspend the app installation",
             suspend_installation(&installation(s)),
@@ -248,4 +262,38 @@ pub(super) fn persistence(s: &Subject, since: &str) -> Option<Mechanism> {
         ),
         _ => return None,
     })
+}
+
+/// The org audit log's `phrase` takes the same qualifiers as the web UI: `actor:` for who,
+/// `created:>=` for since when.
+pub(super) fn activity(a: &Activity, p: &Place) -> Option<Mechanism> {
+    let org = a.org.clone().unwrap_or_else(|| "{org}".to_string());
+    let since = &p.since;
+    let actors: Vec<&str> = a
+        .accounts
+        .iter()
+        .filter(|(k, _, _)| *k == NodeKind::User)
+        .map(|(_, id, name)| name.filter(|n| !n.contains(' ')).unwrap_or(id))
+        .collect();
+    let how = if actors.is_empty() {
+        format!(
+            "GET /orgs/{org}/audit-log?phrase=created:>={since}&include=all (git.clone, \
+             repo.download_zip, integration_installation.create, oauth_authorization.create, \
+             public_key.create, org.add_member)"
+        )
+    } else {
+        actors
+            .iter()
+            .map(|actor| {
+                format!(
+                    "GET /orgs/{org}/audit-log?phrase=actor:{actor} created:>={since}&include=all"
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; then ")
+    };
+    Some(Mechanism::new(
+        "review what was done in the organization since the compromise",
+        how,
+    ))
 }

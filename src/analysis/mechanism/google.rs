@@ -299,3 +299,33 @@ pub(super) fn persistence(s: &Subject, since: &str) -> Option<Mechanism> {
         _ => return None,
     })
 }
+
+/// Admin Reports are per application: `login` (sign-ins), `token` (OAuth grants, including
+/// consents given since the compromise), `admin` (admin actions) and `drive` (downloads and
+/// sharing), each filtered to the user and the time.
+pub(super) fn activity(a: &Activity, p: &Place) -> Option<Mechanism> {
+    let since = &p.since;
+    let users: Vec<&str> = a
+        .accounts
+        .iter()
+        .filter(|(k, _, _)| matches!(k, NodeKind::User | NodeKind::ServiceAccount))
+        .map(|(_, id, _)| *id)
+        .collect();
+    let users = if users.is_empty() { vec!["all"] } else { users };
+    let calls: Vec<String> = users
+        .iter()
+        .flat_map(|u| {
+            ["login", "token", "admin", "drive"]
+                .into_iter()
+                .map(move |app| {
+                    format!(
+                    "GET /admin/reports/v1/activity/users/{u}/applications/{app}?startTime={since}"
+                )
+                })
+        })
+        .collect();
+    Some(Mechanism::new(
+        "review sign-ins, OAuth grants, admin actions and Drive activity since the compromise",
+        calls.join("; then "),
+    ))
+}

@@ -12,6 +12,14 @@ fn user(s: &Subject) -> String {
     )
 }
 
+/// Whether the resource a bearer token is for evaluates it continuously (CAE): the collector
+/// records it as `props.cae` (Exchange Online, SharePoint Online, Teams and Microsoft Graph for
+/// clients that declare the `cp1` capability). Unknown is "no": claiming an early end that
+/// does not happen is the mistake a responder cannot afford.
+fn cae(s: &Subject) -> bool {
+    s.props.get("cae").and_then(|v| v.as_bool()) == Some(true)
+}
+
 /// The application object a credential lives on. Graph addresses applications by object id;
 /// when only the client id (appId) is known the `(appId='…')` alternate key names the same
 /// object.
@@ -69,7 +77,9 @@ pub(super) fn contain(s: &Subject) -> Option<Mechanism> {
 /// refresh token (FOCI family tokens included) and browser session cookie issued before is
 /// dead within minutes. It is all-or-nothing — Graph has no per-session revocation. What
 /// survives: access tokens until expiry (60–90 min typical, up to 28 h for CAE tokens, which
-/// CAE-capable resources drop on the critical event).
+/// CAE-capable resources drop on the critical event). A user's access token therefore gets its
+/// own step, told apart by `props.cae`: with CAE the critical event ends it; without, a
+/// Conditional Access block or a disabled account only stops new ones.
 pub(super) fn revoke(s: &Subject, c: &Ctx) -> Option<Mechanism> {
     let id = s.native_id;
     let u = user(s);
@@ -128,19 +138,33 @@ pub(super) fn revoke(s: &Subject, c: &Ctx) -> Option<Mechanism> {
                 "app-only access tokens cannot be revoked and stay valid until expiry; a \
                  disabled service principal gets no new ones",
             ),
-            None => Mechanism::new(
-                "revoke the refresh side and block new tokens (compensating control)",
+            None if cae(s) => Mechanism::new(
+                "end it through continuous access evaluation (compensating control)",
                 format!(
-                    "{revoke_sessions}; then Entra admin center > Protection > Conditional Access \
-                     > New policy: Users {u}, Grant: Block access, until the token expires"
+                    "{revoke_sessions} (a CAE critical event, as is PATCH /users/{u} \
+                     {{\"accountEnabled\": false}}); then Entra admin center > Protection > \
+                     Conditional Access > New policy: Users {u}, Grant: Block access"
                 ),
             )
             .compensating(
-                "access tokens cannot be revoked: they stay valid until expiry (60-90 min \
-                 typical, up to 28 h for CAE tokens); revokeSignInSessions is a CAE critical \
-                 event, so CAE-capable resources (Exchange Online, SharePoint Online, Teams, \
-                 Microsoft Graph) reject the token within minutes, and a Conditional Access \
-                 block stops new tokens everywhere else",
+                "the resource this token is for supports continuous access evaluation \
+                 (props.cae): it rejects the token within minutes of the critical event instead \
+                 of honouring it until expiry; a Conditional Access block stops new tokens",
+            ),
+            None => Mechanism::new(
+                "block new tokens; this one works until it expires (compensating control)",
+                format!(
+                    "Entra admin center > Protection > Conditional Access > New policy: Users \
+                     {u}, Grant: Block access, until the token expires (or PATCH /users/{u} \
+                     {{\"accountEnabled\": false}})"
+                ),
+            )
+            .compensating(
+                "an access token is checked by the resource itself and nothing revokes it: \
+                 revokeSignInSessions ends the refresh tokens that mint more, a Conditional \
+                 Access block or a disabled account stops new issuance, and only a resource \
+                 that supports continuous access evaluation (props.cae: true, not this one) \
+                 would reject it early",
             ),
         },
         _ => match s.token_type {
@@ -325,4 +349,33 @@ pub(super) fn persistence(s: &Subject, since: &str) -> Option<Mechanism> {
         ),
         _ => return None,
     })
+}
+
+/// Sign-ins and directory audits, both filtered by the user and the time; consents per user.
+pub(super) fn activity(a: &Activity, p: &Place) -> Option<Mechanism> {
+    let since = &p.since;
+    let users: Vec<&str> = a
+        .accounts
+        .iter()
+        .filter(|(k, _, _)| *k == NodeKind::User)
+        .map(|(_, id, _)| *id)
+        .collect();
+    if users.is_empty() {
+        return None;
+    }
+    let calls: Vec<String> = users
+        .iter()
+        .map(|u| {
+            format!(
+                "GET /auditLogs/signIns?$filter=createdDateTime ge {since} and userId eq '{u}'; \
+                 then GET /auditLogs/directoryAudits?$filter=activityDateTime ge {since} and \
+                 initiatedBy/user/id eq '{u}'; then GET /users/{u}/oauth2PermissionGrants \
+                 (consents given since {since})"
+            )
+        })
+        .collect();
+    Some(Mechanism::new(
+        "review the accounts' sign-ins, directory changes and consents",
+        calls.join("; then "),
+    ))
 }

@@ -29,6 +29,7 @@
 
 use serde_json::Value;
 
+use crate::model::liveness::{show, ExpiryBasis};
 use crate::model::naming::{native, platform};
 use crate::model::{NodeKind, Props, Revocation, Timestamp, TokenType};
 
@@ -65,7 +66,10 @@ pub struct Subject<'a> {
     /// known.
     pub role: Option<&'a str>,
     pub props: &'a Props,
+    /// When it ends as the analyses see it (`TrustGraph::expires_at`).
     pub expires_at: Option<Timestamp>,
+    /// Set when `expires_at` is an assumption (`model::liveness`): the text says so.
+    pub expiry_basis: Option<ExpiryBasis>,
 }
 
 /// How one step is carried out on its platform.
@@ -161,6 +165,39 @@ pub fn inspect(
     };
     let row = Platform::of(platform).table();
     (row.inspect)(&place).unwrap_or_else(|| generic::inspect(&place))
+}
+
+/// What the attacker could have used on one platform, for the question "what did they do there
+/// since the compromise": the accounts and credentials of the radius on that platform.
+pub struct Activity<'a> {
+    pub platform: &'a str,
+    /// Reached or stolen accounts: (kind, native id, name).
+    pub accounts: Vec<(NodeKind, &'a str, Option<&'a str>)>,
+    /// Reached or stolen credentials: (native id, props) — AWS key ids, role session names.
+    pub credentials: Vec<(&'a str, &'a Props)>,
+    /// The organisation or tenant the platform's audit log is per (GitHub org), when a reached
+    /// node names it (`props.org`, or the owner of an `owner/repo` id).
+    pub org: Option<String>,
+}
+
+/// Phase "inspect", per reached platform: the exact audit-log query that shows what the attacker
+/// did there since `since` — filtered by the accounts and credentials they held, because a
+/// tenant-wide log of a day is thousands of events and the responder needs theirs (AWS CloudTrail
+/// `LookupEvents` by access key id or role session name, the GitHub org audit log by actor, Google
+/// Admin Reports per user, the Slack audit log by actor, the Okta System Log by actor, Entra
+/// sign-in and directory audit logs by user). `None` when heir knows no such query for the
+/// platform: the caller falls back to [`inspect`] on the platform's most critical reached node.
+pub fn inspect_activity(a: &Activity, since: Option<Timestamp>) -> Option<Mechanism> {
+    let place = Place {
+        platform: a.platform,
+        kind: NodeKind::Idp,
+        id: a.platform,
+        name: None,
+        since: since_text(since),
+        since_epoch: since.map(|t| t.as_millis().div_euclid(1000)),
+    };
+    let row = Platform::of(a.platform).table();
+    (row.activity)(a, &place)
 }
 
 /// Phase "recover", for a human account that was contained: recovery paths — MFA factors,
@@ -300,6 +337,8 @@ struct Table {
     inspect: fn(&Place) -> Option<Mechanism>,
     recover: fn(&Subject) -> Option<Mechanism>,
     persistence: fn(&Subject, &str) -> Option<Mechanism>,
+    /// What the attacker did on the platform, by actor (see [`inspect_activity`]).
+    activity: fn(&Activity, &Place) -> Option<Mechanism>,
 }
 
 static OKTA: Table = Table {
@@ -308,6 +347,7 @@ static OKTA: Table = Table {
     inspect: okta::inspect,
     recover: okta::recover,
     persistence: okta::persistence,
+    activity: okta::activity,
 };
 static MICROSOFT: Table = Table {
     contain: microsoft::contain,
@@ -315,6 +355,7 @@ static MICROSOFT: Table = Table {
     inspect: microsoft::inspect,
     recover: microsoft::recover,
     persistence: microsoft::persistence,
+    activity: microsoft::activity,
 };
 static GOOGLE: Table = Table {
     contain: google::contain,
@@ -322,6 +363,7 @@ static GOOGLE: Table = Table {
     inspect: google::inspect,
     recover: google::recover,
     persistence: google::persistence,
+    activity: google::activity,
 };
 static GITHUB: Table = Table {
     contain: github::contain,
@@ -329,6 +371,7 @@ static GITHUB: Table = Table {
     inspect: github::inspect,
     recover: github::recover,
     persistence: github::persistence,
+    activity: github::activity,
 };
 static SLACK: Table = Table {
     contain: slack::contain,
@@ -336,6 +379,7 @@ static SLACK: Table = Table {
     inspect: slack::inspect,
     recover: slack::recover,
     persistence: slack::persistence,
+    activity: slack::activity,
 };
 static AWS: Table = Table {
     contain: aws::contain,
@@ -343,6 +387,7 @@ static AWS: Table = Table {
     inspect: aws::inspect,
     recover: aws::recover,
     persistence: aws::persistence,
+    activity: aws::activity,
 };
 static KUBERNETES: Table = Table {
     contain: k8s::contain,
@@ -350,6 +395,7 @@ static KUBERNETES: Table = Table {
     inspect: k8s::inspect,
     recover: k8s::recover,
     persistence: k8s::persistence,
+    activity: |_, _| None,
 };
 static GENERIC: Table = Table {
     contain: |s| Some(generic::contain(s)),
@@ -357,6 +403,7 @@ static GENERIC: Table = Table {
     inspect: |p| Some(generic::inspect(p)),
     recover: |s| Some(generic::recover(s)),
     persistence: |s, since| Some(generic::persistence(s, since)),
+    activity: |_, _| None,
 };
 
 /// What a revoke row needs besides the subject.
@@ -399,7 +446,7 @@ fn revoke_with(s: &Subject, now: &str) -> Mechanism {
             "it cannot be revoked: block it at the resource it reaches until it expires".to_string()
         });
         m.compensating = Some(match s.expires_at {
-            Some(t) => format!("{text}; it expires at {t}"),
+            Some(t) => format!("{text}; it expires at {}", show(t, s.expiry_basis)),
             None => text,
         });
     } else {

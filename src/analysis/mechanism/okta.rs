@@ -84,16 +84,30 @@ pub(super) fn revoke(s: &Subject, c: &Ctx) -> Option<Mechanism> {
             "revoke the user's refresh tokens for the client",
             client_tokens(&or(client, "{clientId}")),
         ),
-        (_, Some(TokenType::Access | TokenType::Id)) => Mechanism::new(
-            "revoke what mints it; let it expire (compensating control)",
-            client.map_or(all_sessions, |cl| client_tokens(&cl)),
-        )
-        .compensating(
-            "Okta access and ID tokens are self-contained JWTs: an admin cannot list or revoke \
-             them and resource servers accept them until exp; revoking the refresh tokens and \
-             sessions stops new ones, and a resource that cannot wait must block the user or \
-             client itself",
-        ),
+        (_, Some(TokenType::Access | TokenType::Id)) => {
+            let server = or(
+                s.prop(&["authorization_server", "authServerId", "auth_server_id"]),
+                "{authServerId}",
+            );
+            Mechanism::new(
+                "revoke what mints it; let it expire (compensating control)",
+                format!(
+                    "{}; then shorten what such tokens live: GET \
+                     /api/v1/authorizationServers/{server}/policies, and for the rule that \
+                     issued it PUT /api/v1/authorizationServers/{server}/policies/{{policyId}}/rules/{{ruleId}} \
+                     with actions.token.accessTokenLifetimeMinutes lowered (5 at least; the org \
+                     authorization server's 60 minutes cannot be changed)",
+                    client.map_or(all_sessions, |cl| client_tokens(&cl))
+                ),
+            )
+            .compensating(
+                "Okta access and ID tokens are self-contained JWTs: an admin cannot list or \
+                 revoke them and resource servers accept them until exp, which the \
+                 authorization server's access-token lifetime bounds (60 minutes by default); \
+                 revoking the refresh tokens and sessions stops new ones, and a resource that \
+                 cannot wait must block the user or client itself",
+            )
+        }
         (_, Some(TokenType::ApiKey)) => Mechanism::new(
             "revoke API token",
             format!("DELETE /api/v1/api-tokens/{id}"),
@@ -215,4 +229,31 @@ pub(super) fn persistence(s: &Subject, since: &str) -> Option<Mechanism> {
         ),
         _ => return None,
     })
+}
+
+/// The System Log's SCIM filter takes `actor.id`; consents are listed per user.
+pub(super) fn activity(a: &Activity, p: &Place) -> Option<Mechanism> {
+    let since = &p.since;
+    let users: Vec<&str> = a
+        .accounts
+        .iter()
+        .filter(|(k, _, _)| *k == NodeKind::User)
+        .map(|(_, id, _)| *id)
+        .collect();
+    if users.is_empty() {
+        return None;
+    }
+    let calls: Vec<String> = users
+        .iter()
+        .map(|u| {
+            format!(
+                "GET /api/v1/logs?since={since}&filter=actor.id eq \"{u}\"; then \
+                 GET /api/v1/users/{u}/grants (consents given since {since})"
+            )
+        })
+        .collect();
+    Some(Mechanism::new(
+        "review what the accounts did in the System Log",
+        calls.join("; then "),
+    ))
 }

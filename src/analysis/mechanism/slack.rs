@@ -149,3 +149,32 @@ pub(super) fn persistence(s: &Subject, since: &str) -> Option<Mechanism> {
         ),
     ))
 }
+
+/// The Audit Logs API (Enterprise Grid) filters by `actor` and `oldest` (epoch seconds).
+pub(super) fn activity(a: &Activity, p: &Place) -> Option<Mechanism> {
+    let oldest = p
+        .since_epoch
+        .map_or_else(|| "{since}".to_string(), |e| e.to_string());
+    let actors: Vec<&str> = a
+        .accounts
+        .iter()
+        .filter(|(k, _, _)| matches!(k, NodeKind::User | NodeKind::ServiceAccount))
+        .map(|(_, id, _)| *id)
+        .collect();
+    let how = if actors.is_empty() {
+        format!("GET https://api.slack.com/audit/v1/logs?oldest={oldest}")
+    } else {
+        actors
+            .iter()
+            .map(|u| format!("GET https://api.slack.com/audit/v1/logs?actor={u}&oldest={oldest}"))
+            .collect::<Vec<_>>()
+            .join("; then ")
+    };
+    Some(Mechanism::new(
+        "review what the accounts did in the Slack audit log",
+        format!(
+            "{how} (file_downloaded, app_installed, app_scopes_expanded, user_channel_join, \
+             role_change_to_admin; Enterprise Grid)"
+        ),
+    ))
+}

@@ -32,6 +32,7 @@ fn subject<'a>(
         role: None,
         props,
         expires_at: None,
+        expiry_basis: None,
     }
 }
 
@@ -564,18 +565,90 @@ fn entra_access_token_compensates_with_cae_and_conditional_access() {
         "PATCH /servicePrincipals/c5f83a1d-6b9e-4c2f-8a7d-3e1b0f9c6d24 {\"accountEnabled\": false}"
     );
     assert!(m.compensating.is_some());
+    // A user's access token for a resource without CAE: nothing ends it early, and the step
+    // must not pretend revokeSignInSessions does.
     let s = Subject {
         account: Some((NodeKind::User, "u1", None)),
+        expires_at: Some(t("2026-10-02T13:15:00Z")),
         ..s
     };
     let m = revoke(&s, t(NOW));
     assert!(
         m.how
-            .starts_with("POST /users/u1/revokeSignInSessions; then Entra admin center"),
+            .starts_with("Entra admin center > Protection > Conditional Access"),
         "{}",
         m.how
     );
-    assert!(m.compensating.unwrap().contains("CAE"));
+    let c = m.compensating.unwrap();
+    assert!(c.contains("not this one"), "{c}");
+    assert!(c.ends_with("it expires at 2026-10-02T13:15:00Z"), "{c}");
+    // The same token for a CAE-capable resource: the critical event ends it within minutes.
+    let cae = props(serde_json::json!({"cae": true}));
+    let s = Subject { props: &cae, ..s };
+    let m = revoke(&s, t(NOW));
+    assert!(
+        m.how
+            .starts_with("POST /users/u1/revokeSignInSessions (a CAE critical event"),
+        "{}",
+        m.how
+    );
+    assert!(m
+        .compensating
+        .unwrap()
+        .contains("continuous access evaluation"));
+}
+
+#[test]
+fn ttl_only_tokens_name_their_platform_control_and_expiry() {
+    let p = Props::new();
+    let exp = Some(t("2026-10-02T13:15:00Z"));
+    // Okta: the authorization server's access-token lifetime bounds it.
+    let s = Subject {
+        token_type: Some(TokenType::Access),
+        account: Some((NodeKind::User, "00u1", None)),
+        client: Some("0oa9"),
+        expires_at: exp,
+        ..subject("okta", NodeKind::Token, "at-1", &p)
+    };
+    let m = revoke(&s, t(NOW));
+    assert!(m
+        .how
+        .starts_with("DELETE /api/v1/users/00u1/clients/0oa9/tokens; then"));
+    assert!(m.how.contains("accessTokenLifetimeMinutes"), "{}", m.how);
+    assert!(m.compensating.unwrap().contains("access-token lifetime"));
+    // GitHub: an installation token ends only with itself.
+    let inst = props(serde_json::json!({"installation_id": "48213377"}));
+    let s = Subject {
+        props: &inst,
+        token_type: Some(TokenType::Access),
+        revocation: Some(Revocation::TtlOnly),
+        account: None,
+        client: None,
+        expires_at: exp,
+        ..subject(
+            "github",
+            NodeKind::Token,
+            "ghs-installation-48213377-0942",
+            &p,
+        )
+    };
+    let m = revoke(&s, t(NOW));
+    assert!(m.how.starts_with("DELETE /installation/token"), "{}", m.how);
+    assert!(m.how.contains("PUT /app/installations/48213377/suspended"));
+    assert!(m.compensating.is_some());
+    // Elsewhere: its expiry, and watch until then.
+    let s = Subject {
+        revocation: Some(Revocation::TtlOnly),
+        expires_at: exp,
+        ..subject("vault", NodeKind::Token, "tok-1", &p)
+    };
+    let m = revoke(&s, t(NOW));
+    assert!(
+        m.how
+            .starts_with("expires 2026-10-02T13:15:00Z — watch until then"),
+        "{}",
+        m.how
+    );
 }
 
 #[test]
@@ -710,4 +783,59 @@ fn compensating_exactly_for_ttl_only() {
             }
         }
     }
+}
+
+#[test]
+fn activity_is_filtered_by_what_the_attacker_held() {
+    let p = Props::new();
+    let session = props(serde_json::json!({"role_session_name": "ci-deploy-8841"}));
+    let a = Activity {
+        platform: "aws",
+        accounts: vec![],
+        credentials: vec![
+            ("ASIA2R7TQW9XKD4HVN3E", &session),
+            ("AKIA4XK7PLQ2ZB3MNC6D", &p),
+        ],
+        org: None,
+    };
+    let m = inspect_activity(&a, Some(t("2026-11-20T08:00:00Z"))).unwrap();
+    assert!(m.how.contains(
+        "aws cloudtrail lookup-events --start-time 2026-11-20T08:00:00Z --lookup-attributes \
+         AttributeKey=AccessKeyId,AttributeValue=ASIA2R7TQW9XKD4HVN3E"
+    ));
+    assert!(m
+        .how
+        .contains("AttributeKey=Username,AttributeValue=ci-deploy-8841"));
+    assert!(m.how.contains("AttributeValue=AKIA4XK7PLQ2ZB3MNC6D"));
+
+    let a = Activity {
+        platform: "google",
+        accounts: vec![(NodeKind::User, "maya@contoso.example", None)],
+        credentials: vec![],
+        org: None,
+    };
+    let m = inspect_activity(&a, Some(t("2026-11-20T08:00:00Z"))).unwrap();
+    for app in ["login", "token", "admin", "drive"] {
+        assert!(m.how.contains(&format!(
+            "GET /admin/reports/v1/activity/users/maya@contoso.example/applications/{app}?startTime=2026-11-20T08:00:00Z"
+        )));
+    }
+    let a = Activity {
+        platform: "slack",
+        accounts: vec![(NodeKind::User, "U05KD8M3QZP", None)],
+        credentials: vec![],
+        org: None,
+    };
+    let m = inspect_activity(&a, Some(t("2026-11-20T08:00:00Z"))).unwrap();
+    assert!(m.how.starts_with(
+        "GET https://api.slack.com/audit/v1/logs?actor=U05KD8M3QZP&oldest=1795161600"
+    ));
+    // Nothing to filter by on Entra: the caller falls back to the platform's own review.
+    let a = Activity {
+        platform: "entra",
+        accounts: vec![],
+        credentials: vec![],
+        org: None,
+    };
+    assert!(inspect_activity(&a, None).is_none());
 }

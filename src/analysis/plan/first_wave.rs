@@ -11,10 +11,11 @@ use crate::model::{EdgeKind, NodeKind, Revocation, TrustGraph};
 
 /// The disruption cost of revoking a credential, for the first wave: `props.disruption` when the
 /// collector or the operator set it, else by what breaks — a user's session is cheap, a
-/// production service account's key is not. `None`: cannot be revoked (ttl_only, non-credential).
+/// production service account's key is not. `None`: cannot be revoked (ttl_only — read as the
+/// step's mechanism reads it, inferred when the graph does not say — or non-credential).
 pub fn revocation_cost(g: &TrustGraph, i: NodeIndex) -> Option<u64> {
     let n = g.node(i);
-    if !n.kind.is_credential() || n.revocation == Some(Revocation::TtlOnly) {
+    if !n.kind.is_credential() || super::revocation_of(g, i) == Revocation::TtlOnly {
         return None;
     }
     if let Some(d) = n.props.get("disruption").and_then(|v| v.as_u64()) {
@@ -44,13 +45,25 @@ pub(super) fn first_wave(g: &TrustGraph, reach: &Reach, threshold: u8) -> FirstW
         .iter()
         .map(|&v| revocation_cost(g, v).unwrap_or(INFINITE))
         .collect();
-    let live_sources: Vec<usize> = (0..reach.live_sources).collect();
-    let targets: Vec<usize> = (0..n)
-        .filter(|&p| !live_sources.contains(&p) && g.facts(reach.nodes[p]).criticality >= threshold)
+    // The attacker keeps a live ttl_only credential whatever is revoked (see `Reach::cut_set`):
+    // it is a source of the cut problem like the stolen artefacts, and what it reaches cannot be
+    // separated by revoking what minted it.
+    let live_sources: Vec<usize> = (0..reach.live_sources)
+        .chain(reach.held.iter().copied())
         .collect();
-    // Separate what can be separated: a target with an uncuttable path is set aside.
+    let critical = |p: usize| g.facts(reach.nodes[p]).criticality >= threshold;
+    let targets: Vec<usize> = (0..n)
+        .filter(|&p| !live_sources.contains(&p) && critical(p))
+        .collect();
+    // Separate what can be separated: a target with an uncuttable path is set aside, and so is
+    // a critical credential the attacker holds.
     let mut separable = Vec::new();
-    let mut not_separable = Vec::new();
+    let mut not_separable: Vec<String> = reach
+        .held
+        .iter()
+        .filter(|&&p| p >= reach.live_sources && critical(p))
+        .map(|&p| g.id(reach.nodes[p]).to_string())
+        .collect();
     for &t in &targets {
         let alone = CutProblem {
             costs: costs.clone(),

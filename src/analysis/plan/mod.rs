@@ -11,7 +11,10 @@
 //!
 //! A `central` revocation takes its same-platform children with it: they are listed in `covers`
 //! and get no step of their own. Children on other platforms (a Slack session minted through Okta
-//! SSO) live on in their app and keep their own step.
+//! SSO) live on in their app and keep their own step. So does a `ttl_only` child (a bearer access
+//! token, an STS session): the resource checks it by itself until it expires, whatever happened
+//! to its parent, so it is never covered, the attacker keeps what it reaches (it is one more root
+//! of the reach graph), and it gets its own step with its expiry and a compensating control.
 //!
 //! `plan` is a short driver: one function per phase (`contain`, `revoke`, `inspect`, `hunt`,
 //! `recover`), each reading the shared `Ctx` — the graph, the blast radius, its reach graph
@@ -27,9 +30,10 @@ use petgraph::Direction;
 use serde::Serialize;
 
 use super::blast::{BlastQuery, BlastResult};
-use super::mechanism::{Mechanism, Subject};
+use super::mechanism::{effective_revocation, Mechanism, Subject};
+use crate::model::liveness::{self, ExpiryBasis};
 use crate::model::naming::native_id_any_separator;
-use crate::model::{Attacker, EdgeKind, NodeKind, Timestamp, TrustGraph};
+use crate::model::{Attacker, EdgeKind, NodeKind, Revocation, Timestamp, TrustGraph};
 
 mod contain;
 mod first_wave;
@@ -89,6 +93,10 @@ pub struct Step {
     pub compensating: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<Timestamp>,
+    /// Extension: present when `expires_at` is an assumption (`policy` or `platform-default`),
+    /// derived because the graph gives no end (docs/model.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_basis: Option<ExpiryBasis>,
     /// Extension: the value this step cuts off (sum of criticality), for revoke steps.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<u64>,
@@ -153,6 +161,11 @@ struct Ctx<'a> {
     since: Option<Timestamp>,
     /// Reached node -> (persistent, until).
     window_of: HashMap<NodeIndex, (bool, Option<Timestamp>)>,
+    /// Reached node -> its position in `r.reached`, to find its explaining path.
+    reached_at: HashMap<NodeIndex, usize>,
+    /// Every credential of the radius -> the revocability the plan acts on
+    /// ([`revocation_of`]): asked once, the same answer for coverage, cuts and step text.
+    revocation: HashMap<NodeIndex, Revocation>,
 }
 
 impl<'a> Ctx<'a> {
@@ -166,15 +179,63 @@ impl<'a> Ctx<'a> {
             .iter()
             .map(|x| (x.node, (x.persistent, x.until)))
             .collect();
+        let reached_at: HashMap<NodeIndex, usize> = r
+            .reached
+            .iter()
+            .enumerate()
+            .map(|(k, x)| (x.node, k))
+            .collect();
+        let revocation: HashMap<NodeIndex, Revocation> = q
+            .from
+            .iter()
+            .copied()
+            .chain(r.reached.iter().map(|x| x.node))
+            .filter(|&i| g.node(i).kind.is_credential())
+            .map(|i| (i, revocation_of(g, i)))
+            .collect();
+        // What the attacker holds whatever is revoked: every reached ttl_only credential that
+        // still works by itself. Revoking what minted it does not end it.
+        let mut held: Vec<NodeIndex> = revocation
+            .iter()
+            .filter(|&(&i, &rev)| {
+                rev == Revocation::TtlOnly && g.facts(i).alive_at(q.at.as_millis())
+            })
+            .map(|(&i, _)| i)
+            .collect();
+        held.sort();
         Ctx {
             g,
             r,
             q,
             opts,
-            reach: Reach::new(g, r),
+            reach: Reach::new(g, r, &held),
             since,
             window_of,
+            reached_at,
+            revocation,
         }
+    }
+
+    /// The attacker's window on a reached node in words: `until T`, marked when assumed.
+    /// Assumed when a derived expiry caps the window along the explaining path; the path is
+    /// walked only for the steps that print a window.
+    fn until_text(&self, n: NodeIndex, t: Timestamp) -> String {
+        let basis = self.reached_at.get(&n).and_then(|&k| {
+            self.r
+                .path(&self.r.reached[k])
+                .into_iter()
+                .filter(|&p| self.g.expires_at(p) == Some(t))
+                .find_map(|p| self.g.expiry_basis(p))
+        });
+        liveness::show(t, basis)
+    }
+
+    /// The revocability the plan acts on for a credential of the radius.
+    fn revocation(&self, i: NodeIndex) -> Revocation {
+        self.revocation
+            .get(&i)
+            .copied()
+            .unwrap_or_else(|| revocation_of(self.g, i))
     }
 
     /// What revoking `target` (and the children `with` it) cuts off; see [`Reach::cut_set`].
@@ -217,6 +278,7 @@ impl<'a> Ctx<'a> {
             covers: Vec::new(),
             compensating: m.compensating,
             expires_at: None,
+            expires_basis: None,
             value: None,
         }
     }
@@ -258,6 +320,13 @@ pub fn plan(g: &TrustGraph, r: &BlastResult, opts: &PlanOptions) -> Plan {
     }
 }
 
+/// The revocability the plan acts on for credential `i`: the node's own `revocation`, else what
+/// its platform and token type imply ([`effective_revocation`], the same answer the step's
+/// mechanism is chosen by). Public so that tests hold the plan to the same reading.
+pub fn revocation_of(g: &TrustGraph, i: NodeIndex) -> Revocation {
+    effective_revocation(&subject(g, i))
+}
+
 /// A node's native id, for the API calls the steps name (see `native_id_any_separator`).
 fn native_id(g: &TrustGraph, i: NodeIndex) -> &str {
     let n = g.node(i);
@@ -288,6 +357,29 @@ fn in_neighbours(g: &TrustGraph, i: NodeIndex, kind: EdgeKind) -> Vec<NodeIndex>
     v
 }
 
+/// The account a credential was minted for when it says none itself: the nearest `issued`
+/// ancestor on the same platform that authenticates as one. An access token redeemed from a
+/// refresh token is the refresh token's user's, and the call that stops new ones (a Conditional
+/// Access block, the user's refresh tokens) needs that user's id, not a placeholder.
+fn minted_for(g: &TrustGraph, i: NodeIndex) -> Option<NodeIndex> {
+    let platform = g.node(i).platform();
+    let mut seen = std::collections::HashSet::from([i]);
+    let mut queue = std::collections::VecDeque::from(in_neighbours(g, i, EdgeKind::Issued));
+    while let Some(p) = queue.pop_front() {
+        if !seen.insert(p) || g.node(p).platform() != platform {
+            continue;
+        }
+        if let Some(a) = out_neighbours(g, p, EdgeKind::AuthenticatesAs)
+            .into_iter()
+            .find(|&a| g.node(a).kind.is_account())
+        {
+            return Some(a);
+        }
+        queue.extend(in_neighbours(g, p, EdgeKind::Issued));
+    }
+    None
+}
+
 /// Everything `mechanism` needs to name the exact call for a node.
 fn subject<'a>(g: &'a TrustGraph, i: NodeIndex) -> Subject<'a> {
     let n = g.node(i);
@@ -299,6 +391,7 @@ fn subject<'a>(g: &'a TrustGraph, i: NodeIndex) -> Subject<'a> {
                 .into_iter()
                 .find(|&o| g.node(o).kind.is_account())
         })
+        .or_else(|| minted_for(g, i))
         .map(|a| (g.node(a).kind, native_id(g, a), g.node(a).name.as_deref()));
     let prop = |keys: &[&str]| {
         keys.iter()
@@ -328,6 +421,7 @@ fn subject<'a>(g: &'a TrustGraph, i: NodeIndex) -> Subject<'a> {
         client,
         role,
         props: &n.props,
-        expires_at: n.expires_at,
+        expires_at: g.expires_at(i).filter(|_| n.kind.is_credential()),
+        expiry_basis: g.expiry_basis(i),
     }
 }

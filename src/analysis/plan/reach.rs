@@ -19,10 +19,15 @@ pub(super) struct Reach {
     dominated: Vec<Vec<usize>>,
     /// Positions `0..live_sources` are the live sources.
     pub(super) live_sources: usize,
+    /// Positions of reached credentials the attacker keeps whatever is revoked (live `ttl_only`
+    /// ones): roots of the reach graph for what a revocation cuts, besides the live sources.
+    pub(super) held: Vec<usize>,
 }
 
 impl Reach {
-    pub(super) fn new(g: &TrustGraph, r: &BlastResult) -> Self {
+    /// `held`: reached credentials the attacker keeps until they expire, whatever is revoked
+    /// (see [`Reach::cut_set`]).
+    pub(super) fn new(g: &TrustGraph, r: &BlastResult, held: &[NodeIndex]) -> Self {
         let mut nodes: Vec<NodeIndex> = r
             .query
             .from
@@ -54,6 +59,10 @@ impl Reach {
         for s in 0..live_sources.min(n) {
             dg.add_edge(NodeIndex::new(n), NodeIndex::new(s), ());
         }
+        let held: Vec<usize> = held.iter().filter_map(|h| pos.get(h).copied()).collect();
+        for &h in &held {
+            dg.add_edge(NodeIndex::new(n), NodeIndex::new(h), ());
+        }
         let dom = simple_fast(&dg, NodeIndex::new(n));
         let mut children: Vec<Vec<usize>> = vec![Vec::new(); n + 1];
         for v in 0..n {
@@ -76,6 +85,7 @@ impl Reach {
             edges,
             dominated,
             live_sources,
+            held,
         }
     }
 
@@ -87,7 +97,10 @@ impl Reach {
             adj[a].push(b);
         }
         let mut seen = vec![false; n];
-        let mut stack: Vec<usize> = (0..self.live_sources).filter(|&s| !removed[s]).collect();
+        let mut stack: Vec<usize> = (0..self.live_sources)
+            .chain(self.held.iter().copied())
+            .filter(|&s| !removed[s])
+            .collect();
         for &s in &stack {
             seen[s] = true;
         }
@@ -102,7 +115,11 @@ impl Reach {
         seen
     }
 
-    /// What revoking `target` cuts off: its dominator subtree in the reach graph. When one call
+    /// What revoking `target` cuts off: its dominator subtree in the reach graph, where the
+    /// virtual root points at the live sources and at every held credential. A live `ttl_only`
+    /// credential minted by `target` keeps working at its resource until it expires, so it and
+    /// what it reaches are not cut by revoking its parent; revoking (compensating for) the
+    /// ttl_only credential itself cuts what only it reaches. When one call
     /// also takes children with it, the removed set is several nodes, which no single dominator
     /// captures (a user reached through both a refresh and an access token of the same grant), so
     /// the reach graph is walked again without them.

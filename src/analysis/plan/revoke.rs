@@ -11,8 +11,9 @@ use std::collections::{BinaryHeap, HashMap, HashSet};
 use petgraph::graph::NodeIndex;
 
 use super::{out_neighbours, subject, Ctx, Phase, Step};
+use crate::analysis::lineage::inherited;
 use crate::analysis::mechanism;
-use crate::model::{EdgeKind, Revocation, Timestamp, TrustGraph};
+use crate::model::{liveness, EdgeKind, Revocation, Timestamp, TrustGraph};
 
 /// Revoke order among steps that are ready: value, then window, then id (ascending).
 type OrderKey = (u64, i64, Reverse<String>);
@@ -20,8 +21,8 @@ type OrderKey = (u64, i64, Reverse<String>);
 /// One step per credential that no central revocation covers, parents before children.
 pub(super) fn steps(cx: &Ctx) -> Vec<Step> {
     let candidates = candidates(cx);
-    let coverage = Coverage::of(cx.g, &candidates);
-    let independent = coverage.independent(&candidates);
+    let coverage = Coverage::of(cx, &candidates);
+    let independent = coverage.independent(&candidates, &cx.q.from);
     let minted_from = minted_from(cx.g, &independent);
     order(cx, &independent, &coverage, &minted_from)
         .into_iter()
@@ -29,26 +30,49 @@ pub(super) fn steps(cx: &Ctx) -> Vec<Step> {
         .collect()
 }
 
-/// The live stolen credentials, then every credential reached.
+/// The live stolen credentials, then every credential reached, then the live `ttl_only`
+/// credentials minted from a stolen one that the search did not reach (a device-bound child the
+/// attacker minted still sits in their hands).
+///
+/// A `ttl_only` credential that is dead by itself at `at` gets no step: the search reaches it
+/// only because its live parent can mint a fresh one, and revoking the parent ends that; the
+/// expired copy is only hunted.
 fn candidates(cx: &Ctx) -> Vec<NodeIndex> {
     let (g, q, r) = (cx.g, cx.q, cx.r);
+    let at = q.at.as_millis();
     let mut candidates: Vec<NodeIndex> = q
         .from
         .iter()
         .copied()
         .filter(|s| g.node(*s).kind.is_credential() && !r.dead_sources.contains(s))
         .collect();
-    candidates.extend(
-        r.reached
-            .iter()
-            .map(|x| x.node)
-            .filter(|&n| g.node(n).kind.is_credential()),
-    );
+    candidates.extend(r.reached.iter().map(|x| x.node).filter(|&n| {
+        g.node(n).kind.is_credential()
+            && (cx.revocation(n) != Revocation::TtlOnly || g.facts(n).alive_at(at))
+    }));
+    let mut seen: HashSet<NodeIndex> = candidates.iter().copied().collect();
+    for &s in &candidates.clone() {
+        if !q.from.contains(&s) {
+            continue;
+        }
+        for child in inherited(g, s, cx.opts.since, q.at).inherited {
+            let Some(ci) = g.index(&child.id) else {
+                continue;
+            };
+            if child.live && cx.revocation(ci) == Revocation::TtlOnly && seen.insert(ci) {
+                candidates.push(ci);
+            }
+        }
+    }
     candidates
 }
 
 /// Which candidates a central revocation of another one takes with it: its same-platform
-/// `issued` descendants.
+/// `issued` descendants that the platform revokes with it — those revocable on the platform's
+/// side (`central` or `per_app`: a user-wide revocation such as Okta's
+/// `DELETE /users/{id}/sessions?oauthTokens=true` or Entra's `revokeSignInSessions` ends the
+/// sessions and refresh tokens a per-app call would). Never a `ttl_only` child: the resource
+/// checks it by itself until it expires. Never a static secret (`none`): it lives until rotated.
 struct Coverage {
     /// Child -> the first central candidate found to cover it.
     covered_by: HashMap<NodeIndex, NodeIndex>,
@@ -57,12 +81,13 @@ struct Coverage {
 }
 
 impl Coverage {
-    fn of(g: &TrustGraph, candidates: &[NodeIndex]) -> Self {
+    fn of(cx: &Ctx, candidates: &[NodeIndex]) -> Self {
+        let g = cx.g;
         let cand_set: HashSet<NodeIndex> = candidates.iter().copied().collect();
         let mut covered_by: HashMap<NodeIndex, NodeIndex> = HashMap::new();
         let mut covers: HashMap<NodeIndex, Vec<NodeIndex>> = HashMap::new();
         for &c in candidates {
-            if g.node(c).revocation != Some(Revocation::Central) {
+            if cx.revocation(c) != Revocation::Central {
                 continue;
             }
             let platform = g.node(c).platform();
@@ -72,6 +97,7 @@ impl Coverage {
                 for child in out_neighbours(g, x, EdgeKind::Issued) {
                     if cand_set.contains(&child)
                         && g.node(child).platform() == platform
+                        && killed_with_parent(cx.revocation(child))
                         && seen.insert(child)
                     {
                         covered_by.entry(child).or_insert(c);
@@ -86,15 +112,30 @@ impl Coverage {
 
     /// The candidates that get a step of their own: those no other candidate's central revocation
     /// covers. A parent covered by another central parent hands its covered children up the chain.
-    fn independent(&self, candidates: &[NodeIndex]) -> Vec<NodeIndex> {
-        let top = |mut c: NodeIndex| {
-            while let Some(&p) = self.covered_by.get(&c) {
-                if p == c {
-                    break;
+    ///
+    /// Lineage can loop (a refresh token re-minting the session it came from): two central
+    /// credentials on one platform that issued each other each cover the other, and the chain
+    /// up from either never ends. Such a loop is one revocation, not two and not none: its
+    /// representative — a stolen artefact first, then the lowest graph position, so the answer
+    /// does not depend on the order candidates were found in — takes the step, and the others
+    /// are among what it covers (its walk down reaches every member of the loop).
+    fn independent(&self, candidates: &[NodeIndex], stolen: &[NodeIndex]) -> Vec<NodeIndex> {
+        let top = |c: NodeIndex| -> NodeIndex {
+            let mut chain = vec![c];
+            let mut x = c;
+            while let Some(&p) = self.covered_by.get(&x) {
+                if let Some(start) = chain.iter().position(|&y| y == p) {
+                    // A loop: chain[start..] are its members.
+                    return chain[start..]
+                        .iter()
+                        .copied()
+                        .min_by_key(|y| (!stolen.contains(y), y.index()))
+                        .unwrap_or(p);
                 }
-                c = p;
+                chain.push(p);
+                x = p;
             }
-            c
+            x
         };
         candidates
             .iter()
@@ -107,6 +148,11 @@ impl Coverage {
     fn kids_of(&self, c: NodeIndex) -> &[NodeIndex] {
         self.covers.get(&c).map_or(&[], Vec::as_slice)
     }
+}
+
+/// Whether a central revocation of a same-platform parent ends this child too.
+fn killed_with_parent(rev: Revocation) -> bool {
+    matches!(rev, Revocation::Central | Revocation::PerApp)
 }
 
 /// For every step, the steps issued from it: its `issued` descendants that are steps themselves,
@@ -224,7 +270,8 @@ fn step(
     kids.sort();
     kids.dedup();
     st.covers = kids;
-    st.expires_at = n.expires_at;
+    st.expires_at = g.expires_at(c);
+    st.expires_basis = g.expiry_basis(c);
     let mut why: Vec<String> = Vec::new();
     if q.from.contains(&c) {
         why.push("it is the stolen artefact".into());
@@ -251,15 +298,49 @@ fn step(
             " and the children it takes"
         }
     ));
-    match cx.window_of.get(&c) {
-        Some((true, _)) => why.push("the attacker's access through it is persistent".into()),
-        Some((false, Some(t))) => why.push(format!("attacker window until {t}")),
+    let own_end = st
+        .expires_at
+        .filter(|_| cx.revocation(c) == Revocation::TtlOnly);
+    match (cx.window_of.get(&c), own_end) {
+        // The search's window of a ttl_only credential is what minted it when that lives
+        // longer (it can mint a fresh one); once the plan has revoked that, its own expiry is
+        // what is left, and saying the longer window would misstate both.
+        (Some((persistent, until)), Some(e)) if *persistent || until.is_none_or(|u| u > e) => why
+            .push(format!(
+                "attacker window until {e} once what minted it is revoked"
+            )),
+        (Some((true, _)), _) => why.push("the attacker's access through it is persistent".into()),
+        (Some((false, Some(t))), _) => {
+            why.push(format!("attacker window until {}", cx.until_text(c, *t)))
+        }
         _ => {}
     }
-    if n.revocation == Some(Revocation::TtlOnly) {
+    if cx.revocation(c) == Revocation::Central {
+        // Say what the call does not end, so nobody reads the step as "the attacker is out".
+        let mut survivors: Vec<&str> = std::iter::once(c)
+            .chain(coverage.kids_of(c).iter().copied())
+            .flat_map(|p| out_neighbours(g, p, EdgeKind::Issued))
+            .filter(|&k| {
+                cx.revocation(k) == Revocation::TtlOnly && g.facts(k).alive_at(q.at.as_millis())
+            })
+            .map(|k| g.id(k))
+            .collect();
+        survivors.sort_unstable();
+        survivors.dedup();
+        if !survivors.is_empty() {
+            why.push(format!(
+                "it does not end the ttl_only credential(s) it minted ({}): they work until \
+                 they expire and have their own step",
+                survivors.join(", ")
+            ));
+        }
+    }
+    if cx.revocation(c) == Revocation::TtlOnly {
         why.push(format!(
             "cannot be revoked: compensate until it expires{}",
-            n.expires_at.map(|t| format!(" at {t}")).unwrap_or_default()
+            st.expires_at
+                .map(|t| format!(" at {}", liveness::show(t, st.expires_basis)))
+                .unwrap_or_default()
         ));
     }
     if !q.from.contains(&c) {

@@ -207,7 +207,8 @@ impl<'a> Review<'a> {
             client: None,
             role: None,
             props: &n.props,
-            expires_at: n.expires_at,
+            expires_at: self.g.expires_at(i).filter(|_| n.kind.is_credential()),
+            expiry_basis: self.g.expiry_basis(i),
         }
     }
 
