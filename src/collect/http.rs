@@ -65,6 +65,13 @@ pub enum FetchError {
     },
     #[error("{url}: HTTP 403: the credential lacks permission{detail}\n  fix: grant the scope listed for this endpoint in docs/collectors.md")]
     Forbidden { url: String, detail: String },
+    #[error("{url}: HTTP 403: the credential lacks permission{detail}\n  fix: give the credential in {credential} {scope} (see docs/collectors.md)")]
+    Refused {
+        url: String,
+        detail: String,
+        credential: String,
+        scope: String,
+    },
     #[error("{url}: HTTP {status}{detail}")]
     Status {
         url: String,
@@ -84,9 +91,27 @@ pub enum FetchError {
 }
 
 impl FetchError {
+    /// A refusal of the request a collection cannot do without (the org's members, the tenant's
+    /// users): nothing worth writing would come of going on, so it stops the run like a rejected
+    /// credential, and the message names the variable and the scope to grant.
+    pub fn essential(self, credential: &str, scope: &str) -> FetchError {
+        match self {
+            FetchError::Forbidden { url, detail } => FetchError::Refused {
+                url,
+                detail,
+                credential: credential.to_string(),
+                scope: scope.to_string(),
+            },
+            other => other,
+        }
+    }
+
     /// A rejected credential stops the whole collection: nothing else will work either.
     pub fn is_fatal(&self) -> bool {
-        matches!(self, FetchError::Unauthorized { .. })
+        matches!(
+            self,
+            FetchError::Unauthorized { .. } | FetchError::Refused { .. }
+        )
     }
 }
 
@@ -106,6 +131,30 @@ pub enum Paging {
     ODataNextLink,
     /// No pagination.
     None,
+    /// `nextPageToken` in the body, sent back as the `pageToken` query parameter (Google APIs).
+    PageToken,
+    /// `response_metadata.next_cursor` in the body, sent back as the `cursor` query parameter
+    /// (Slack Web API); an empty cursor ends the walk.
+    SlackCursor,
+}
+
+/// Platform habits the shared client has to know about beyond HTTP status codes. Okta and Graph
+/// need none (`Plain`); the others only change how an answer is read, never what is requested.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Dialect {
+    #[default]
+    Plain,
+    /// GitHub: a `403` (or `429`) is a rate limit, not a refusal, when `x-ratelimit-remaining` is
+    /// `0` (primary limit, wait for `x-ratelimit-reset`) or the message names the secondary rate
+    /// limit (wait `retry-after`, else the reset, else a minute).
+    GitHub,
+    /// Google: a `403` whose reason is `rateLimitExceeded`, `userRateLimitExceeded` or
+    /// `quotaExceeded` is the legacy form of a `429` and is retried with backoff.
+    Google,
+    /// Slack: errors come back as HTTP 200 with `{"ok": false, "error": …}`; `ratelimited` is
+    /// retried, `invalid_auth`-style errors are a rejected credential, `missing_scope`-style errors
+    /// a refusal naming the scope Slack says is needed.
+    Slack,
 }
 
 /// Waits until a platform says so: `Retry-After` (seconds or HTTP date not supported: seconds
@@ -124,6 +173,133 @@ fn wait_hint(headers: &HeaderMap) -> Option<Duration> {
         .and_then(|v| v.trim().parse::<i64>().ok())?;
     let now = crate::model::Timestamp::now().as_millis() / 1000;
     Some(Duration::from_secs((reset - now).clamp(0, 3600) as u64 + 1))
+}
+
+/// GitHub's rate-limit answers: `Some(wait)` when a `403`/`429` is a primary or secondary rate
+/// limit rather than a refusal. The wait is `retry-after`, else until `x-ratelimit-reset` (epoch
+/// seconds), else the minute GitHub's documentation asks for.
+fn github_limit(headers: &HeaderMap, bytes: &[u8]) -> Option<Duration> {
+    let header = |k: &str| headers.get(k).and_then(|v| v.to_str().ok()).map(str::trim);
+    let primary = header("x-ratelimit-remaining") == Some("0");
+    let secondary = serde_json::from_slice::<Value>(bytes)
+        .ok()
+        .is_some_and(|v| {
+            let msg = v.get("message").and_then(Value::as_str).unwrap_or("");
+            let doc = v
+                .get("documentation_url")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            msg.to_ascii_lowercase().contains("secondary rate limit")
+                || doc.contains("secondary-rate-limits")
+        });
+    if !primary && !secondary {
+        return None;
+    }
+    if let Some(s) = header("retry-after").and_then(|v| v.parse::<f64>().ok()) {
+        return Some(Duration::from_secs_f64(s.max(0.0)));
+    }
+    if let Some(reset) = header("x-ratelimit-reset").and_then(|v| v.parse::<i64>().ok()) {
+        let now = crate::model::Timestamp::now().as_millis() / 1000;
+        return Some(Duration::from_secs((reset - now).clamp(0, 3600) as u64 + 1));
+    }
+    Some(Duration::from_secs(60))
+}
+
+/// Google's legacy rate-limit `403`: `error.errors[].reason` (or `error.status`) says so.
+fn google_limit(bytes: &[u8]) -> bool {
+    let Ok(v) = serde_json::from_slice::<Value>(bytes) else {
+        return false;
+    };
+    let limited = |r: &str| {
+        matches!(
+            r,
+            "rateLimitExceeded" | "userRateLimitExceeded" | "quotaExceeded" | "RESOURCE_EXHAUSTED"
+        )
+    };
+    v.pointer("/error/errors")
+        .and_then(Value::as_array)
+        .is_some_and(|a| {
+            a.iter()
+                .filter_map(|e| e.get("reason").and_then(Value::as_str))
+                .any(limited)
+        })
+        || v.pointer("/error/status")
+            .and_then(Value::as_str)
+            .is_some_and(limited)
+}
+
+/// Slack errors that mean the token itself is no good (stop, name the variable).
+const SLACK_AUTH_ERRORS: &[&str] = &[
+    "invalid_auth",
+    "not_authed",
+    "token_revoked",
+    "token_expired",
+    "account_inactive",
+    "no_permission_token",
+];
+
+/// Slack errors that mean the token lacks a scope, a role or a plan for this method.
+const SLACK_REFUSALS: &[&str] = &[
+    "missing_scope",
+    "not_allowed_token_type",
+    "not_an_admin",
+    "not_an_enterprise",
+    "team_not_on_enterprise",
+    "feature_not_enabled",
+    "paid_only",
+    "paid_teams_only",
+    "no_permission",
+    "ekm_access_denied",
+    "access_denied",
+    "restricted_action",
+];
+
+/// What an HTTP-200 Slack body that says `"ok": false` means.
+enum SlackVerdict {
+    Ok,
+    RateLimited,
+    Unauthorized,
+    Refused(String),
+    Failed(String),
+}
+
+fn slack_verdict(body: &Value) -> SlackVerdict {
+    if body.get("ok").and_then(Value::as_bool) != Some(false) {
+        return SlackVerdict::Ok;
+    }
+    let error = body
+        .get("error")
+        .and_then(Value::as_str)
+        .unwrap_or("unknown error");
+    if error == "ratelimited" {
+        return SlackVerdict::RateLimited;
+    }
+    if SLACK_AUTH_ERRORS.contains(&error) {
+        return SlackVerdict::Unauthorized;
+    }
+    let needed = body
+        .get("needed")
+        .and_then(Value::as_str)
+        .map(|n| format!(" (needed: {n})"))
+        .unwrap_or_default();
+    let detail = format!(": {}{needed}", redact(error));
+    if SLACK_REFUSALS.contains(&error) {
+        SlackVerdict::Refused(detail)
+    } else {
+        SlackVerdict::Failed(detail)
+    }
+}
+
+/// `url` with the query parameter `key` set to `value` (replacing an earlier one).
+pub fn with_query(url: &str, key: &str, value: &str) -> String {
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    let mut parts: Vec<String> = query
+        .split('&')
+        .filter(|p| !p.is_empty() && p.split('=').next() != Some(key))
+        .map(str::to_string)
+        .collect();
+    parts.push(format!("{key}={}", urlencode(value)));
+    format!("{base}?{}", parts.join("&"))
 }
 
 /// The `rel="next"` target among one or more `Link` headers.
@@ -169,6 +345,9 @@ pub struct Client {
     credential: String,
     policy: Policy,
     permits: Arc<Semaphore>,
+    dialect: Dialect,
+    /// Headers a platform asks every request to carry (GitHub's API version), never secrets.
+    extra: Vec<(&'static str, &'static str)>,
 }
 
 impl Client {
@@ -185,7 +364,22 @@ impl Client {
             credential: credential.to_string(),
             permits: Arc::new(Semaphore::new(policy.concurrency.max(1))),
             policy,
+            dialect: Dialect::Plain,
+            extra: Vec::new(),
         })
+    }
+
+    /// The same client reading answers in a platform's [`Dialect`].
+    pub fn dialect(mut self, dialect: Dialect) -> Client {
+        self.dialect = dialect;
+        self
+    }
+
+    /// The same client sending one more fixed header on every request (the `accept` header
+    /// replaces the default `application/json`).
+    pub fn header(mut self, name: &'static str, value: &'static str) -> Client {
+        self.extra.push((name, value));
+        self
     }
 
     /// An absolute URL for a path (`/api/v1/users`) or an absolute next link as given.
@@ -209,18 +403,46 @@ impl Client {
 
     /// GET one page, with retries.
     pub async fn get(&self, path_or_url: &str, paging: Paging) -> Result<Page, FetchError> {
+        self.send(path_or_url, None, paging).await
+    }
+
+    /// POST a JSON body (GitHub's GraphQL API: the only read heir does by POST), with the same
+    /// authentication, retries and answer reading as [`Client::get`].
+    pub async fn post_json(&self, path_or_url: &str, body: &Value) -> Result<Page, FetchError> {
+        self.send(path_or_url, Some(body), Paging::None).await
+    }
+
+    async fn send(
+        &self,
+        path_or_url: &str,
+        body: Option<&Value>,
+        paging: Paging,
+    ) -> Result<Page, FetchError> {
         let url = self.url(path_or_url);
         let _permit = self.permits.acquire().await.expect("semaphore open");
         let mut backoff = self.policy.base_backoff;
         let mut last = String::new();
         for attempt in 1..=self.policy.attempts {
-            let sent = self
-                .http
-                .get(&url)
-                .header(AUTHORIZATION, self.authorization())
-                .header("accept", "application/json")
-                .send()
-                .await;
+            let mut req = match body {
+                None => self.http.get(&url),
+                Some(b) => self
+                    .http
+                    .post(&url)
+                    .header("content-type", "application/json")
+                    .body(b.to_string()),
+            }
+            .header(AUTHORIZATION, self.authorization());
+            if !self
+                .extra
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("accept"))
+            {
+                req = req.header("accept", "application/json");
+            }
+            for (k, v) in &self.extra {
+                req = req.header(*k, *v);
+            }
+            let sent = req.send().await;
             let wait = match sent {
                 Err(e) => {
                     last = if e.is_timeout() {
@@ -235,32 +457,88 @@ impl Client {
                     let headers = resp.headers().clone();
                     let bytes = resp.bytes().await.unwrap_or_default();
                     if status.is_success() {
-                        return self.page(&url, &headers, &bytes, paging);
-                    }
-                    let detail = error_detail(&bytes);
-                    match status {
-                        StatusCode::UNAUTHORIZED => {
+                        let page = self.page(&url, &headers, &bytes, paging)?;
+                        if self.dialect != Dialect::Slack {
+                            return Ok(page);
+                        }
+                        match slack_verdict(&page.body) {
+                            SlackVerdict::Ok => return Ok(page),
+                            SlackVerdict::RateLimited => {
+                                last = "rate limited (ok: false, error: ratelimited)".into();
+                                wait_hint(&headers)
+                            }
+                            SlackVerdict::Unauthorized => {
+                                return Err(FetchError::Unauthorized {
+                                    url,
+                                    status: status.as_u16(),
+                                    credential: self.credential.clone(),
+                                })
+                            }
+                            SlackVerdict::Refused(detail) => {
+                                return Err(FetchError::Forbidden { url, detail })
+                            }
+                            SlackVerdict::Failed(detail) => {
+                                return Err(FetchError::Status {
+                                    url,
+                                    status: status.as_u16(),
+                                    detail,
+                                })
+                            }
+                        }
+                    } else {
+                        let detail = error_detail(&bytes);
+                        let github_wait = match (self.dialect, status) {
+                            (
+                                Dialect::GitHub,
+                                StatusCode::FORBIDDEN | StatusCode::TOO_MANY_REQUESTS,
+                            ) => github_limit(&headers, &bytes),
+                            _ => None,
+                        };
+                        let google_limited = self.dialect == Dialect::Google
+                            && status == StatusCode::FORBIDDEN
+                            && google_limit(&bytes);
+                        if let Some(w) = github_wait {
+                            last = format!("HTTP {} (rate limited){detail}", status.as_u16());
+                            Some(w)
+                        } else if google_limited {
+                            last = format!("HTTP 403 (rate limited){detail}");
+                            None
+                        } else if self.dialect == Dialect::Slack
+                            && status == StatusCode::UNAUTHORIZED
+                        {
                             return Err(FetchError::Unauthorized {
                                 url,
                                 status: status.as_u16(),
                                 credential: self.credential.clone(),
-                            })
-                        }
-                        StatusCode::FORBIDDEN => return Err(FetchError::Forbidden { url, detail }),
-                        StatusCode::TOO_MANY_REQUESTS => {
-                            last = format!("HTTP 429 (rate limited){detail}");
-                            wait_hint(&headers)
-                        }
-                        s if s.is_server_error() => {
-                            last = format!("HTTP {}{detail}", s.as_u16());
-                            wait_hint(&headers)
-                        }
-                        s => {
-                            return Err(FetchError::Status {
-                                url,
-                                status: s.as_u16(),
-                                detail,
-                            })
+                            });
+                        } else {
+                            match status {
+                                StatusCode::UNAUTHORIZED => {
+                                    return Err(FetchError::Unauthorized {
+                                        url,
+                                        status: status.as_u16(),
+                                        credential: self.credential.clone(),
+                                    })
+                                }
+                                StatusCode::FORBIDDEN => {
+                                    return Err(FetchError::Forbidden { url, detail })
+                                }
+                                StatusCode::TOO_MANY_REQUESTS => {
+                                    last = format!("HTTP 429 (rate limited){detail}");
+                                    wait_hint(&headers)
+                                }
+                                s if s.is_server_error() => {
+                                    last = format!("HTTP {}{detail}", s.as_u16());
+                                    wait_hint(&headers)
+                                }
+                                s => {
+                                    return Err(FetchError::Status {
+                                        url,
+                                        status: s.as_u16(),
+                                        detail,
+                                    })
+                                }
+                            }
                         }
                     }
                 }
@@ -296,6 +574,16 @@ impl Client {
                 .get("@odata.nextLink")
                 .and_then(Value::as_str)
                 .map(str::to_string),
+            Paging::PageToken => body
+                .get("nextPageToken")
+                .and_then(Value::as_str)
+                .filter(|t| !t.is_empty())
+                .map(|t| with_query(url, "pageToken", t)),
+            Paging::SlackCursor => body
+                .pointer("/response_metadata/next_cursor")
+                .and_then(Value::as_str)
+                .filter(|c| !c.is_empty())
+                .map(|c| with_query(url, "cursor", c)),
             Paging::None => None,
         };
         // A next page pointing back at this one would loop forever.
@@ -347,6 +635,111 @@ impl Client {
         }
         Ok(items)
     }
+}
+
+/// Every item of a paginated collection whose items sit under `key` of each page's JSON object
+/// (GitHub's `{"total_count": …, "installations": […]}`, Google's `{"users": […]}`, Slack's
+/// `{"ok": true, "members": […]}`). A page without `key` is an empty page: Google leaves the list
+/// out when it is empty. A body that is not an object is malformed.
+pub async fn get_all_at(
+    client: &Client,
+    path: &str,
+    paging: Paging,
+    key: &str,
+    mut on_page: impl FnMut(usize),
+) -> Result<Vec<Value>, FetchError> {
+    let mut items = Vec::new();
+    let mut next = Some(path.to_string());
+    let mut seen = std::collections::HashSet::new();
+    while let Some(p) = next.take() {
+        let url = client.url(&p);
+        // A cursor that comes back again would loop; 100 000 pages is beyond any tenant.
+        if !seen.insert(url.clone()) || seen.len() > 100_000 {
+            break;
+        }
+        let page = client.get(&p, paging).await?;
+        let batch = match page.body {
+            Value::Object(mut o) => match o.remove(key) {
+                Some(Value::Array(a)) => a,
+                None | Some(Value::Null) => Vec::new(),
+                Some(other) => {
+                    return Err(FetchError::Malformed {
+                        url,
+                        detail: format!("`{key}` is {}, not an array", super::json::shape(&other)),
+                    })
+                }
+            },
+            other => {
+                return Err(FetchError::Malformed {
+                    url,
+                    detail: format!(
+                        "expected a JSON object with a `{key}` array, got {}",
+                        super::json::shape(&other)
+                    ),
+                })
+            }
+        };
+        on_page(batch.len());
+        items.extend(batch);
+        next = page.next;
+    }
+    Ok(items)
+}
+
+/// One paginated request per key, concurrently (the client bounds how many are in flight), each
+/// answer kept apart so the caller decides what a failure means (a refusal may be a plan the
+/// tenant lacks, not an error). Items are the page arrays, or what sits under `items_at`. A
+/// rejected credential stops everything.
+pub async fn fan_out_each(
+    client: &Client,
+    paging: Paging,
+    items_at: Option<&'static str>,
+    progress: &super::Progress,
+    what: &str,
+    jobs: Vec<(String, String)>,
+) -> Result<std::collections::BTreeMap<String, Result<Vec<Value>, FetchError>>, FetchError> {
+    progress.step(what);
+    let mut set = tokio::task::JoinSet::new();
+    for (key, path) in jobs {
+        let c = client.clone();
+        set.spawn(async move {
+            let r = match items_at {
+                Some(at) => get_all_at(&c, &path, paging, at, |_| {}).await,
+                None => c.get_all(&path, paging, |_| {}).await,
+            };
+            (key, r)
+        });
+    }
+    let mut out = std::collections::BTreeMap::new();
+    while let Some(joined) = set.join_next().await {
+        let (key, r) = joined.map_err(|e| FetchError::Transport {
+            url: what.to_string(),
+            detail: format!("a request task failed: {e}"),
+        })?;
+        match r {
+            Err(e) if e.is_fatal() => {
+                set.abort_all();
+                return Err(e);
+            }
+            Ok(items) => {
+                progress.add(items.len());
+                out.insert(key, Ok(items));
+            }
+            Err(e) => {
+                out.insert(key, Err(e));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A failure as one line (the fix hint joined with ` — `), for a problem list.
+pub fn one_line(e: &FetchError) -> String {
+    e.to_string()
+        .lines()
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" — ")
 }
 
 /// One paginated request per key, concurrently (the client bounds how many are in flight).
@@ -579,6 +972,71 @@ mod tests {
         assert_eq!(
             redact("bad header SSWS 00abc ok"),
             "bad header SSWS <redacted> ok"
+        );
+    }
+
+    #[test]
+    fn platform_rate_limits_are_told_from_refusals() {
+        let mut h = HeaderMap::new();
+        assert_eq!(
+            github_limit(&h, br#"{"message":"Must have admin rights"}"#),
+            None
+        );
+        let secondary = br#"{"message":"You have exceeded a secondary rate limit.","documentation_url":"https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits"}"#;
+        assert_eq!(github_limit(&h, secondary), Some(Duration::from_secs(60)));
+        h.insert("retry-after", HeaderValue::from_static("2"));
+        assert_eq!(github_limit(&h, secondary), Some(Duration::from_secs(2)));
+        let mut primary = HeaderMap::new();
+        primary.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
+        primary.insert("x-ratelimit-reset", HeaderValue::from_static("1"));
+        // A reset in the past waits one second, not a negative time.
+        assert_eq!(github_limit(&primary, b"{}"), Some(Duration::from_secs(1)));
+
+        assert!(google_limit(
+            br#"{"error":{"code":403,"errors":[{"reason":"userRateLimitExceeded"}]}}"#
+        ));
+        assert!(!google_limit(
+            br#"{"error":{"code":403,"errors":[{"reason":"forbidden"}],"message":"Not Authorized to access this resource/api"}}"#
+        ));
+
+        let v = |s: &str| serde_json::from_str::<Value>(s).unwrap();
+        assert!(matches!(
+            slack_verdict(&v(r#"{"ok":true}"#)),
+            SlackVerdict::Ok
+        ));
+        assert!(matches!(
+            slack_verdict(&v(r#"{"ok":false,"error":"ratelimited"}"#)),
+            SlackVerdict::RateLimited
+        ));
+        assert!(matches!(
+            slack_verdict(&v(r#"{"ok":false,"error":"invalid_auth"}"#)),
+            SlackVerdict::Unauthorized
+        ));
+        match slack_verdict(&v(
+            r#"{"ok":false,"error":"missing_scope","needed":"admin.apps:read"}"#,
+        )) {
+            SlackVerdict::Refused(d) => assert_eq!(d, ": missing_scope (needed: admin.apps:read)"),
+            _ => panic!("missing_scope is a refusal"),
+        }
+        assert!(matches!(
+            slack_verdict(&v(r#"{"ok":false,"error":"internal_error"}"#)),
+            SlackVerdict::Failed(_)
+        ));
+    }
+
+    #[test]
+    fn cursor_parameters_replace_earlier_ones() {
+        assert_eq!(
+            with_query("https://x/api/users.list?limit=200", "cursor", "dXNl=="),
+            "https://x/api/users.list?limit=200&cursor=dXNl%3D%3D"
+        );
+        assert_eq!(
+            with_query("https://x/u?pageToken=a&max=2", "pageToken", "b"),
+            "https://x/u?max=2&pageToken=b"
+        );
+        assert_eq!(
+            with_query("https://x/u", "pageToken", "b"),
+            "https://x/u?pageToken=b"
         );
     }
 }

@@ -91,6 +91,21 @@ pub fn node_on(platform: &str, kind: NodeKind, native: &str) -> Node {
     n
 }
 
+/// Adds `platform:kind:name` to a node's aliases (once): another name the object is known by on
+/// its platform (a login, an email, a SAML nameId), which an IdP's federation edge may use and
+/// `heir merge` rewrites to the node's canonical id. Names are kept as given and, when they
+/// differ, lowercased as well: logins and emails are case-insensitive, IdPs are not consistent.
+pub fn add_alias(n: &mut Node, name: &str) {
+    let kind = n.kind;
+    let platform = n.platform.clone().unwrap_or_default();
+    for v in [name.to_string(), name.to_ascii_lowercase()] {
+        let a = node_id(&platform, kind, &v);
+        if !v.is_empty() && a != n.id && !n.aliases.contains(&a) {
+            n.aliases.push(a);
+        }
+    }
+}
+
 /// An edge carrying source data in `props`.
 pub fn edge_with(from: &str, to: &str, kind: EdgeKind, props: Props) -> Edge {
     let mut e = Edge::new(from, to, kind);
@@ -136,5 +151,14 @@ mod tests {
         assert_eq!(q.keys().collect::<Vec<_>>(), vec!["k2"]);
         assert_eq!(props([("x", opt(None)), ("y", opt(Some("1")))]).len(), 1);
         assert_eq!(node_on("okta", NodeKind::User, "00u1").id, "okta:user:00u1");
+        let mut n = node_on("github", NodeKind::User, "583231");
+        add_alias(&mut n, "Ana-Fake");
+        add_alias(&mut n, "ana-fake");
+        add_alias(&mut n, "");
+        add_alias(&mut n, "583231");
+        assert_eq!(
+            n.aliases,
+            vec!["github:user:Ana-Fake", "github:user:ana-fake"]
+        );
     }
 }

@@ -18,6 +18,8 @@ pub mod collector;
 pub mod csvtext;
 pub mod entra;
 pub mod gcp;
+pub mod github;
+pub mod google;
 pub mod http;
 pub mod inventory;
 pub mod json;
@@ -26,6 +28,7 @@ pub mod okta;
 pub mod oktalog;
 pub mod records;
 pub mod signins;
+pub mod slack;
 
 /// The toy collector of `docs/collectors.md` ("Writing a collector"), compiled from the guide's
 /// own file so the tests can prove the guide's claim.
@@ -54,6 +57,9 @@ pub fn registry() -> &'static [&'static dyn Collector] {
         &k8s::K8s,
         &gcp::Gcp,
         &inventory::Csv,
+        &github::Github,
+        &google::Google,
+        &slack::Slack,
     ]
 }
 

@@ -627,6 +627,9 @@ impl Collector for Okta {
 // ------------------------------------------------------------------------------------------------
 // Transform
 
+/// App platforms whose accounts heir's own collectors read (`heir collect github|google|slack`).
+const SAAS_COLLECTED: &[&str] = &[platform::GITHUB, platform::GOOGLE, platform::SLACK];
+
 /// Role types that only read: their holders get `can_access` (level read), not `admin_of`.
 const READ_ONLY_ROLES: &[&str] = &["READ_ONLY_ADMIN", "REPORT_ADMIN"];
 
@@ -939,6 +942,14 @@ pub fn transform(raw: &OktaRaw) -> Collection {
             }
             n.props.insert("okta_app".into(), Value::from(aid.clone()));
             n.props.insert("okta_user".into(), Value::from(uid));
+            // The account lives on a platform heir has a collector for, which names it by its
+            // own id and lists what Okta calls it (login, SAML nameId, email) as aliases: this
+            // node is only the federation target, folded into that account by `heir merge`, and
+            // reported as unresolved until that collector's document is merged too.
+            if SAAS_COLLECTED.contains(&platform.as_str()) {
+                n.props
+                    .insert(FEDERATION_TARGET.into(), Value::from(SOURCE));
+            }
             for (k, ptr) in [
                 ("externalId", "/externalId"),
                 ("status", "/status"),

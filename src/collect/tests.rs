@@ -151,7 +151,10 @@ fn the_registry_builds_a_valid_command_with_unique_names() {
     let mut names: Vec<&str> = registry().iter().map(|c| c.name()).collect();
     assert_eq!(
         names,
-        vec!["okta", "oktalog", "entra", "signins", "aws", "k8s", "gcp", "csv"]
+        vec![
+            "okta", "oktalog", "entra", "signins", "aws", "k8s", "gcp", "csv", "github", "google",
+            "slack"
+        ]
     );
     names.dedup();
     assert_eq!(names.len(), registry().len());

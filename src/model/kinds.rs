@@ -179,8 +179,11 @@ impl EdgeKind {
             EdgeKind::Sso => (ACCOUNT, &[User, ServiceAccount, Idp]),
             EdgeKind::MemberOf => (&[User, ServiceAccount, Group, Role], &[Group, Role]),
             EdgeKind::CanAssume => (
-                &[User, ServiceAccount, Role, Group, Workload, Idp],
-                &[Role, ServiceAccount, User],
+                // A token: a PAT allowed to change workflow files runs as the repo's CI.
+                &[User, ServiceAccount, Role, Group, Workload, Idp, Token],
+                // A workload: whoever can push to a repository runs code as its CI
+                // (`github:workload:<org>/<repo>`, the OIDC join to cloud roles).
+                &[Role, ServiceAccount, User, Workload],
             ),
             EdgeKind::CanAccess => (
                 &[

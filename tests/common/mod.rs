@@ -83,5 +83,6 @@ pub fn build_with_revocation(spec: &Spec) -> TrustGraph {
     TrustGraph::new(doc)
 }
 pub mod entra_tenant;
+pub mod github_org;
 pub mod httpmock;
 pub mod okta_org;

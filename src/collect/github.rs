@@ -1,0 +1,1449 @@
+//! GitHub (REST API of an organization): members and their org role, teams and nesting,
+//! repositories and who can do what in each (members, teams, outside collaborators, deploy keys),
+//! Actions (the repo's workload, its secrets by name and its variables), webhooks, GitHub App
+//! installations, org-approved fine-grained personal access tokens and SAML credential
+//! authorizations.
+//!
+//! Fetch returns raw pages ([`GithubRaw`]); [`transform`] is pure and tested offline on recorded
+//! responses. What is read, the permissions it needs and what becomes which node and edge are in
+//! `docs/collectors/github.md`.
+//!
+//! Id conventions (`platform:kind:native-id`, see [`crate::model::naming`]), chosen to be what the
+//! plan's GitHub mechanisms read back (`analysis/mechanism/github.rs`):
+//! - `github:app:<org login>`: the organization (owners are `admin_of` it);
+//! - `github:user:<numeric user id>` (immutable; the login is the node's name and `props.login`,
+//!   which is what GitHub's paths take);
+//! - `github:group:<numeric team id>`; `github:group:<org>/members`, the org's base permission;
+//! - `github:resource:<owner>/<repo>`, the repository; `github:workload:<owner>/<repo>`, its
+//!   Actions workflows (the OIDC join to cloud roles: whoever can push can run a workflow);
+//! - `github:service_account:installation/<installation id>` (props `installation_id`);
+//! - `github:token:pat/<pat grant id>` (props `pat_id`), `github:token:credential/<credential_id>`
+//!   (props `credential_id`), `github:token:<owner>/<repo>/keys/<key id>` (deploy keys, props
+//!   `key_id`, `repo`), `github:token:<owner>/<repo>/secrets/<NAME>` (Actions secrets by name).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use clap::Args as _;
+use serde_json::Value;
+
+use super::collector::{env_token, fetch_error, parse, Collector, Context};
+use super::http::{self, Auth, Client, Dialect, FetchError, Paging, Policy};
+use super::json::{add_alias, edge_with as edge, node_on, props, s, strings, ts};
+use super::{Collection, Progress};
+use crate::error::HeirError;
+use crate::model::naming::{node_id, platform::GITHUB};
+use crate::model::{EdgeKind, Node, NodeKind, Props, Revocation, TokenType};
+
+/// The source name written to the document.
+pub const SOURCE: &str = "github";
+
+/// The environment variable the token comes from (named in errors, never its value).
+pub const CREDENTIAL_ENV: &str = "GITHUB_TOKEN";
+
+/// Where github.com's REST API lives; GitHub Enterprise Server: `https://HOST/api/v3`.
+pub const DEFAULT_API: &str = "https://api.github.com";
+
+const MISSING_ID: &str = "missing id";
+
+/// An endpoint that refused or does not exist for this org or token: what it would have given is
+/// skipped with the reason, the collection is not incomplete (issue #21: a plan or a scope the
+/// token lacks is not an error).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unavailable {
+    /// `GET /orgs/acme/credential-authorizations`.
+    pub endpoint: String,
+    /// `not available (needs GitHub Enterprise Cloud with SAML SSO)`.
+    pub reason: String,
+}
+
+/// The raw pages of every endpoint the collector reads, items of all pages concatenated. Map keys
+/// are the request's subject: a repository's `owner/name`, a team's slug, a PAT grant's id.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GithubRaw {
+    /// The organization login, as given to `--org`.
+    pub org: String,
+    /// `GET /orgs/{org}` (`default_repository_permission`, `two_factor_requirement_enabled`).
+    pub org_info: Option<Value>,
+    /// `GET /orgs/{org}/members?role=admin`: a lookup for the members' role, not counted.
+    pub admins: Vec<Value>,
+    /// `GET /orgs/{org}/members`.
+    pub members: Vec<Value>,
+    /// `GET /orgs/{org}/outside_collaborators`.
+    pub outside: Vec<Value>,
+    /// `GET /orgs/{org}/teams`.
+    pub teams: Vec<Value>,
+    /// team slug → `GET /orgs/{org}/teams/{slug}/members`.
+    pub team_members: BTreeMap<String, Vec<Value>>,
+    /// `GET /orgs/{org}/repos`.
+    pub repos: Vec<Value>,
+    /// repo → `GET /repos/{owner}/{repo}/collaborators?affiliation=direct`.
+    pub collaborators: BTreeMap<String, Vec<Value>>,
+    /// repo → `GET /repos/{owner}/{repo}/teams`.
+    pub repo_teams: BTreeMap<String, Vec<Value>>,
+    /// repo → `GET /repos/{owner}/{repo}/keys` (deploy keys; the public key text is dropped).
+    pub deploy_keys: BTreeMap<String, Vec<Value>>,
+    /// repo → `GET /repos/{owner}/{repo}/actions/secrets` (names and dates, never values).
+    pub secrets: BTreeMap<String, Vec<Value>>,
+    /// repo → `GET /repos/{owner}/{repo}/actions/variables` (the values are dropped).
+    pub variables: BTreeMap<String, Vec<Value>>,
+    /// repo → `GET /repos/{owner}/{repo}/hooks`.
+    pub hooks: BTreeMap<String, Vec<Value>>,
+    /// `GET /orgs/{org}/hooks`.
+    pub org_hooks: Vec<Value>,
+    /// `GET /orgs/{org}/installations` (`installations`).
+    pub installations: Vec<Value>,
+    /// `GET /orgs/{org}/personal-access-tokens` (needs a GitHub App token).
+    pub pats: Vec<Value>,
+    /// PAT grant id → `GET /orgs/{org}/personal-access-tokens/{pat_id}/repositories`, for grants
+    /// with `repository_selection: subset`.
+    pub pat_repos: BTreeMap<String, Vec<Value>>,
+    /// `GET /orgs/{org}/credential-authorizations` (Enterprise Cloud with SAML SSO).
+    pub credential_authorizations: Vec<Value>,
+    /// GraphQL `organization.samlIdentityProvider.externalIdentities`: which SAML `nameId`
+    /// (what the IdP sends, and names the account by) is linked to which GitHub user. REST has no
+    /// such list.
+    pub external_identities: Vec<Value>,
+    /// Endpoints that answered 403 or 404: skipped, with why.
+    pub unavailable: Vec<Unavailable>,
+}
+
+impl GithubRaw {
+    /// API objects read (the admin lookup and `org_info` are not records).
+    pub fn records(&self) -> usize {
+        let lists = [
+            &self.members,
+            &self.outside,
+            &self.teams,
+            &self.repos,
+            &self.org_hooks,
+            &self.installations,
+            &self.pats,
+            &self.credential_authorizations,
+            &self.external_identities,
+        ];
+        let maps = [
+            &self.team_members,
+            &self.collaborators,
+            &self.repo_teams,
+            &self.deploy_keys,
+            &self.secrets,
+            &self.variables,
+            &self.hooks,
+            &self.pat_repos,
+        ];
+        lists.iter().map(|l| l.len()).sum::<usize>()
+            + maps
+                .iter()
+                .flat_map(|m| m.values())
+                .map(Vec::len)
+                .sum::<usize>()
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Fetch
+
+/// Why an optional endpoint may refuse, by its path: the reason written to the accounting.
+fn unavailable_reason(path: &str) -> &'static str {
+    if path.contains("/credential-authorizations") {
+        "not available (needs GitHub Enterprise Cloud with SAML SSO and an owner's token with read:org)"
+    } else if path.contains("/personal-access-tokens") {
+        "not available (needs a GitHub App token with the organization permission \"Personal access tokens: read\")"
+    } else if path.contains("/installations") {
+        "not available (needs an owner's token with read:org)"
+    } else if path.contains("/hooks") {
+        "not available (needs admin:org_hook / admin:repo_hook, or repository admin)"
+    } else if path.contains("/actions/") {
+        "not available (needs repository admin, or the Secrets / Variables read permission)"
+    } else if path.contains("/keys") {
+        "not available (needs repository admin, or the Administration read permission)"
+    } else {
+        "not available (the token lacks a scope for it)"
+    }
+}
+
+/// A refusal (403) or an endpoint the org does not have (404, 410): skipped, not a failure.
+fn is_unavailable(e: &FetchError) -> bool {
+    match e {
+        FetchError::Forbidden { .. } => true,
+        FetchError::Status { status, .. } => matches!(status, 404 | 410),
+        _ => false,
+    }
+}
+
+/// One paginated list. `optional` lists that refuse are [`Unavailable`]; other failures are
+/// problems (the collection is incomplete); a rejected credential stops everything.
+async fn list(
+    client: &Client,
+    progress: &Progress,
+    raw: &mut GithubRaw,
+    problems: &mut Vec<String>,
+    path: &str,
+    items_at: Option<&str>,
+    optional: bool,
+) -> Result<Vec<Value>, FetchError> {
+    let what = format!("GET {}", path.split('?').next().unwrap_or(path));
+    progress.step(&what);
+    let r = match items_at {
+        Some(k) => http::get_all_at(client, path, Paging::LinkHeader, k, |n| progress.add(n)).await,
+        None => {
+            client
+                .get_all(path, Paging::LinkHeader, |n| progress.add(n))
+                .await
+        }
+    };
+    match r {
+        Ok(v) => Ok(v),
+        Err(e) if e.is_fatal() => Err(e),
+        Err(e) if optional && is_unavailable(&e) => {
+            raw.unavailable.push(Unavailable {
+                endpoint: what,
+                reason: unavailable_reason(path).to_string(),
+            });
+            Ok(Vec::new())
+        }
+        Err(e) => {
+            problems.push(format!("{what}: {}", http::one_line(&e)));
+            Ok(Vec::new())
+        }
+    }
+}
+
+/// One request per repository (or team, or grant), concurrently; refusals are [`Unavailable`]
+/// per request, other failures one problem for the endpoint.
+async fn per_item(
+    client: &Client,
+    progress: &Progress,
+    raw: &mut GithubRaw,
+    problems: &mut Vec<String>,
+    what: &str,
+    jobs: Vec<(String, String)>,
+    items_at: Option<&'static str>,
+) -> Result<BTreeMap<String, Vec<Value>>, FetchError> {
+    let total = jobs.len();
+    let paths: HashMap<String, String> = jobs.iter().cloned().collect();
+    let answers =
+        http::fan_out_each(client, Paging::LinkHeader, items_at, progress, what, jobs).await?;
+    let mut out = BTreeMap::new();
+    let mut failed = Vec::new();
+    for (key, r) in answers {
+        match r {
+            Ok(items) => {
+                out.insert(key, items);
+            }
+            Err(e) if is_unavailable(&e) => {
+                let path = paths.get(&key).cloned().unwrap_or_default();
+                raw.unavailable.push(Unavailable {
+                    endpoint: format!("GET {}", path.split('?').next().unwrap_or(&path)),
+                    reason: unavailable_reason(&path).to_string(),
+                });
+            }
+            Err(e) => failed.push(http::one_line(&e)),
+        }
+    }
+    if !failed.is_empty() {
+        failed.sort();
+        problems.push(format!(
+            "{what}: {} of {total} request(s) failed; first: {}",
+            failed.len(),
+            failed[0]
+        ));
+    }
+    Ok(out)
+}
+
+/// Reads everything [`transform`] needs, in dependency order (teams before their members, repos
+/// before their collaborators).
+pub async fn fetch(
+    client: &Client,
+    org: &str,
+    progress: &Progress,
+) -> Result<(GithubRaw, Vec<String>), FetchError> {
+    let mut raw = GithubRaw {
+        org: org.to_string(),
+        ..Default::default()
+    };
+    let mut problems = Vec::new();
+    let p = &mut problems;
+    let o = http::urlencode(org);
+
+    // The organization and its members are what everything else hangs on: a refusal there (or
+    // an org GitHub will not show this token: a 404) stops the run, naming the variable and scope.
+    progress.step("GET /orgs/{org}");
+    match client.get(&format!("/orgs/{o}"), Paging::None).await {
+        Ok(page) => raw.org_info = Some(page.body),
+        Err(FetchError::Status {
+            url, status: 404, ..
+        }) => {
+            return Err(FetchError::Refused {
+                url,
+                detail: format!(": Not Found (no organization {org}, or the token cannot see it)"),
+                credential: CREDENTIAL_ENV.into(),
+                scope: ESSENTIAL_SCOPE.into(),
+            })
+        }
+        Err(e) => {
+            let e = e.essential(CREDENTIAL_ENV, ESSENTIAL_SCOPE);
+            if e.is_fatal() {
+                return Err(e);
+            }
+            p.push(format!("GET /orgs/{org}: {}", http::one_line(&e)));
+        }
+    }
+    progress.step("GET /orgs/{org}/members");
+    let members_path = format!("/orgs/{o}/members?per_page=100");
+    match client
+        .get_all(&members_path, Paging::LinkHeader, |n| progress.add(n))
+        .await
+    {
+        Ok(v) => raw.members = v,
+        Err(e) => {
+            let e = e.essential(CREDENTIAL_ENV, ESSENTIAL_SCOPE);
+            if e.is_fatal() {
+                return Err(e);
+            }
+            p.push(format!("GET /orgs/{org}/members: {}", http::one_line(&e)));
+        }
+    }
+    let r = &mut raw;
+    r.admins = list(
+        client,
+        progress,
+        r,
+        p,
+        &format!("/orgs/{o}/members?role=admin&per_page=100"),
+        None,
+        false,
+    )
+    .await?;
+    r.outside = list(
+        client,
+        progress,
+        r,
+        p,
+        &format!("/orgs/{o}/outside_collaborators?per_page=100"),
+        None,
+        true,
+    )
+    .await?;
+    r.teams = list(
+        client,
+        progress,
+        r,
+        p,
+        &format!("/orgs/{o}/teams?per_page=100"),
+        None,
+        false,
+    )
+    .await?;
+    let jobs = r
+        .teams
+        .iter()
+        .filter_map(|t| s(t, "/slug"))
+        .map(|slug| {
+            (
+                slug.to_string(),
+                format!(
+                    "/orgs/{o}/teams/{}/members?per_page=100",
+                    http::urlencode(slug)
+                ),
+            )
+        })
+        .collect();
+    r.team_members = per_item(
+        client,
+        progress,
+        r,
+        p,
+        "team members (GET /orgs/{org}/teams/{team_slug}/members)",
+        jobs,
+        None,
+    )
+    .await?;
+    r.repos = list(
+        client,
+        progress,
+        r,
+        p,
+        &format!("/orgs/{o}/repos?type=all&per_page=100"),
+        None,
+        false,
+    )
+    .await?;
+    let names: Vec<String> = r
+        .repos
+        .iter()
+        .filter_map(|x| s(x, "/full_name"))
+        .map(str::to_string)
+        .collect();
+    let jobs = |suffix: &str| -> Vec<(String, String)> {
+        names
+            .iter()
+            .map(|n| (n.clone(), format!("/repos/{n}/{suffix}")))
+            .collect()
+    };
+    r.collaborators = per_item(
+        client,
+        progress,
+        r,
+        p,
+        "collaborators (GET /repos/{owner}/{repo}/collaborators)",
+        jobs("collaborators?affiliation=direct&per_page=100"),
+        None,
+    )
+    .await?;
+    r.repo_teams = per_item(
+        client,
+        progress,
+        r,
+        p,
+        "teams (GET /repos/{owner}/{repo}/teams)",
+        jobs("teams?per_page=100"),
+        None,
+    )
+    .await?;
+    let mut keys = per_item(
+        client,
+        progress,
+        r,
+        p,
+        "deploy keys (GET /repos/{owner}/{repo}/keys)",
+        jobs("keys?per_page=100"),
+        None,
+    )
+    .await?;
+    // The public key text is not needed and not kept.
+    for k in keys.values_mut().flatten() {
+        if let Some(o) = k.as_object_mut() {
+            o.remove("key");
+        }
+    }
+    r.deploy_keys = keys;
+    r.secrets = per_item(
+        client,
+        progress,
+        r,
+        p,
+        "Actions secrets (GET /repos/{owner}/{repo}/actions/secrets)",
+        jobs("actions/secrets?per_page=100"),
+        Some("secrets"),
+    )
+    .await?;
+    let mut vars = per_item(
+        client,
+        progress,
+        r,
+        p,
+        "Actions variables (GET /repos/{owner}/{repo}/actions/variables)",
+        jobs("actions/variables?per_page=30"),
+        Some("variables"),
+    )
+    .await?;
+    // Variables are not secrets, but their values are not heir's business either.
+    for v in vars.values_mut().flatten() {
+        if let Some(o) = v.as_object_mut() {
+            o.remove("value");
+        }
+    }
+    r.variables = vars;
+    r.hooks = per_item(
+        client,
+        progress,
+        r,
+        p,
+        "webhooks (GET /repos/{owner}/{repo}/hooks)",
+        jobs("hooks?per_page=100"),
+        None,
+    )
+    .await?;
+    r.org_hooks = list(
+        client,
+        progress,
+        r,
+        p,
+        &format!("/orgs/{o}/hooks?per_page=100"),
+        None,
+        true,
+    )
+    .await?;
+    r.installations = list(
+        client,
+        progress,
+        r,
+        p,
+        &format!("/orgs/{o}/installations?per_page=100"),
+        Some("installations"),
+        true,
+    )
+    .await?;
+    r.pats = list(
+        client,
+        progress,
+        r,
+        p,
+        &format!("/orgs/{o}/personal-access-tokens?per_page=100"),
+        None,
+        true,
+    )
+    .await?;
+    let jobs = r
+        .pats
+        .iter()
+        .filter(|g| s(g, "/repository_selection") == Some("subset"))
+        .filter_map(|g| g.get("id").and_then(Value::as_u64))
+        .map(|id| {
+            (
+                id.to_string(),
+                format!("/orgs/{o}/personal-access-tokens/{id}/repositories?per_page=100"),
+            )
+        })
+        .collect();
+    r.pat_repos = per_item(
+        client,
+        progress,
+        r,
+        p,
+        "PAT repositories (GET /orgs/{org}/personal-access-tokens/{pat_id}/repositories)",
+        jobs,
+        None,
+    )
+    .await?;
+    r.credential_authorizations = list(
+        client,
+        progress,
+        r,
+        p,
+        &format!("/orgs/{o}/credential-authorizations?per_page=100"),
+        None,
+        true,
+    )
+    .await?;
+    progress.step("SAML identities (POST /graphql)");
+    match saml_identities(client, org).await {
+        Ok(Ok(v)) => r.external_identities = v,
+        Ok(Err(reason)) => r.unavailable.push(Unavailable {
+            endpoint: "POST /graphql (organization.samlIdentityProvider.externalIdentities)".into(),
+            reason,
+        }),
+        Err(e) if e.is_fatal() => return Err(e),
+        Err(e) if is_unavailable(&e) => r.unavailable.push(Unavailable {
+            endpoint: "POST /graphql (organization.samlIdentityProvider.externalIdentities)".into(),
+            reason: SAML_UNAVAILABLE.into(),
+        }),
+        Err(e) => p.push(format!(
+            "SAML identities (POST /graphql): {}",
+            http::one_line(&e)
+        )),
+    }
+    // Webhook configs may carry a secret; only the receiving host is kept (see transform).
+    for h in r.hooks.values_mut().flatten().chain(r.org_hooks.iter_mut()) {
+        if let Some(c) = h.get_mut("config").and_then(Value::as_object_mut) {
+            c.remove("secret");
+        }
+    }
+    Ok((raw, problems))
+}
+
+/// What the organization and its members need: named when GitHub refuses them.
+const ESSENTIAL_SCOPE: &str =
+    "read:org (a classic PAT of an organization owner, or a GitHub App with Members: read)";
+
+const SAML_UNAVAILABLE: &str =
+    "not available (needs GitHub Enterprise Cloud with SAML SSO and an owner's token with read:org)";
+
+/// The GraphQL endpoint beside a REST base: `https://api.github.com/graphql`, or for GitHub
+/// Enterprise Server `https://HOST/api/graphql` next to `https://HOST/api/v3`.
+pub fn graphql_url(rest_base: &str) -> String {
+    let base = rest_base.trim_end_matches('/');
+    match base.strip_suffix("/v3") {
+        Some(api) if api.ends_with("/api") => format!("{api}/graphql"),
+        _ => format!("{base}/graphql"),
+    }
+}
+
+/// Every SAML external identity of the org, 100 a page by GraphQL cursor. `Ok(Err(reason))`: the
+/// org has no SAML identity provider, or GraphQL refused (its errors come with HTTP 200).
+async fn saml_identities(
+    client: &Client,
+    org: &str,
+) -> Result<Result<Vec<Value>, String>, FetchError> {
+    const QUERY: &str = "query($org: String!, $cursor: String) { organization(login: $org) { \
+        samlIdentityProvider { externalIdentities(first: 100, after: $cursor) { \
+        pageInfo { hasNextPage endCursor } \
+        nodes { guid samlIdentity { nameId } user { login databaseId } } } } } }";
+    let url = graphql_url(&client.url(""));
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..100_000 {
+        let body = serde_json::json!({"query": QUERY, "variables": {"org": org, "cursor": cursor}});
+        let page = client.post_json(&url, &body).await?.body;
+        if let Some(errors) = page
+            .get("errors")
+            .and_then(Value::as_array)
+            .filter(|e| !e.is_empty())
+        {
+            let kind = errors
+                .iter()
+                .filter_map(|e| s(e, "/type").or_else(|| s(e, "/message")))
+                .next()
+                .unwrap_or("error");
+            return Ok(Err(format!(
+                "not available (GraphQL refused: {}; needs GitHub Enterprise Cloud with SAML SSO \
+                 and an owner's token with read:org)",
+                http::redact(kind)
+            )));
+        }
+        let Some(org_v) = page.pointer("/data/organization") else {
+            return Err(FetchError::Malformed {
+                url,
+                detail: "no `data.organization` in the GraphQL answer".into(),
+            });
+        };
+        let Some(ids) = org_v
+            .get("samlIdentityProvider")
+            .filter(|v| !v.is_null())
+            .and_then(|p| p.get("externalIdentities"))
+        else {
+            return Ok(Err(
+                "not available (the organization has no SAML SSO)".into()
+            ));
+        };
+        let nodes =
+            ids.get("nodes")
+                .and_then(Value::as_array)
+                .ok_or_else(|| FetchError::Malformed {
+                    url: url.clone(),
+                    detail: "`externalIdentities.nodes` is not an array".into(),
+                })?;
+        out.extend(nodes.iter().cloned());
+        let next = ids
+            .pointer("/pageInfo/hasNextPage")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let end = s(ids, "/pageInfo/endCursor").map(str::to_string);
+        if !next || end.is_none() || end == cursor {
+            break;
+        }
+        cursor = end;
+    }
+    Ok(Ok(out))
+}
+
+/// An API client: GitHub's media type and API version on every request, its rate-limit answers
+/// understood ([`Dialect::GitHub`]).
+pub fn client(api_url: &str, token: String, policy: Policy) -> Result<Client, FetchError> {
+    Client::new(api_url, Auth::Bearer(token), CREDENTIAL_ENV, policy)
+        .map(|c| {
+            c.dialect(Dialect::GitHub)
+                .header("accept", "application/vnd.github+json")
+                .header("x-github-api-version", "2022-11-28")
+        })
+        .map_err(|e| FetchError::Transport {
+            url: api_url.to_string(),
+            detail: e,
+        })
+}
+
+/// [`client`] + [`fetch`] + [`transform`]; endpoint problems go into `collection.problems`.
+pub async fn collect(
+    api_url: &str,
+    org: &str,
+    token: String,
+    policy: Policy,
+    progress: &Progress,
+) -> Result<Collection, FetchError> {
+    let client = client(api_url, token, policy)?;
+    let (raw, problems) = fetch(&client, org, progress).await?;
+    let mut c = transform(&raw);
+    c.problems.extend(problems);
+    progress.finish();
+    Ok(c)
+}
+
+/// `heir collect github`.
+pub struct Github;
+
+// The doc comments are the `--help` texts, where a bare URL reads best.
+#[allow(rustdoc::bare_urls)]
+#[derive(clap::Args, Debug)]
+pub struct GithubOpts {
+    /// The organization's login (token from GITHUB_TOKEN).
+    #[arg(long, value_name = "ORG")]
+    pub org: String,
+    /// The REST API's scheme and host, e.g. https://ghe.example.com/api/v3 for GitHub
+    /// Enterprise Server (paths such as /orgs/ORG/members are kept).
+    #[arg(long, value_name = "URL", default_value = DEFAULT_API)]
+    pub api_url: String,
+}
+
+impl Collector for Github {
+    fn name(&self) -> &'static str {
+        SOURCE
+    }
+
+    fn about(&self) -> &'static str {
+        "GitHub: members, teams, repository access, deploy keys, Actions, apps, PATs, SAML credentials"
+    }
+
+    fn args(&self, cmd: clap::Command) -> clap::Command {
+        GithubOpts::augment_args(cmd)
+    }
+
+    fn run(&self, args: &clap::ArgMatches, ctx: &Context) -> Result<Collection, HeirError> {
+        let o: GithubOpts = parse(args)?;
+        let token = env_token(CREDENTIAL_ENV)?;
+        ctx.block_on(collect(
+            &o.api_url,
+            &o.org,
+            token,
+            ctx.policy.clone(),
+            ctx.progress,
+        ))
+        .map_err(fetch_error)
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Transform
+
+/// GitHub's permission words, old (`pull`, `push`) and new (`read`, `write`), as one ladder.
+fn level(word: &str) -> &'static str {
+    match word {
+        "admin" => "admin",
+        "maintain" => "maintain",
+        "push" | "write" => "write",
+        "triage" => "triage",
+        "pull" | "read" => "read",
+        _ => "unknown",
+    }
+}
+
+/// Levels that can push a workflow file, and so run code as the repo's Actions workload.
+fn can_push(level: &str) -> bool {
+    matches!(level, "write" | "maintain" | "admin")
+}
+
+/// A collaborator's level: `role_name`, else the highest true flag of `permissions`.
+fn collaborator_level(c: &Value) -> &'static str {
+    if let Some(r) = s(c, "/role_name") {
+        return level(r);
+    }
+    for k in ["admin", "maintain", "push", "triage", "pull"] {
+        if c.pointer(&format!("/permissions/{k}"))
+            .and_then(Value::as_bool)
+            == Some(true)
+        {
+            return level(k);
+        }
+    }
+    "unknown"
+}
+
+fn num(v: &Value, ptr: &str) -> Option<String> {
+    match v.pointer(ptr)? {
+        Value::Number(n) => Some(n.to_string()),
+        Value::String(x) if !x.is_empty() => Some(x.clone()),
+        _ => None,
+    }
+}
+
+/// The receiving host of a webhook URL (the path and query may carry a token: not kept).
+fn host_of(url: &str) -> Option<String> {
+    let rest = url.split_once("://").map(|(_, r)| r)?;
+    let host = rest.split(['/', '?', '#']).next()?;
+    let host = host.rsplit('@').next()?;
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
+struct Build<'a> {
+    raw: &'a GithubRaw,
+    c: Collection,
+    org_id: String,
+    /// login (lowercase) → user node id, for records that name people by login.
+    by_login: HashMap<String, String>,
+    /// repo full name → (resource id, workload id).
+    repos: BTreeMap<String, (String, String)>,
+}
+
+impl Build<'_> {
+    fn user(&mut self, u: &Value) -> Option<String> {
+        let id = num(u, "/id")?;
+        let login = s(u, "/login");
+        let mut n = node_on(GITHUB, NodeKind::User, &id);
+        n.name = login.map(str::to_string);
+        n.props = props([
+            ("login", login.map(Value::from).unwrap_or(Value::Null)),
+            ("org", Value::from(self.raw.org.as_str())),
+        ]);
+        // The login is what GitHub's paths take and what an IdP may call the account.
+        if let Some(l) = login {
+            add_alias(&mut n, l);
+        }
+        if let Some(t) = s(u, "/type") {
+            n.props.insert("type".into(), Value::from(t));
+        }
+        if u.get("site_admin").and_then(Value::as_bool) == Some(true) {
+            n.props.insert("site_admin".into(), Value::Bool(true));
+        }
+        let nid = n.id.clone();
+        if let Some(l) = login {
+            self.by_login.insert(l.to_ascii_lowercase(), nid.clone());
+        }
+        self.c.node(n);
+        Some(nid)
+    }
+
+    fn link(&mut self, from: &str, to: &str, kind: EdgeKind, p: Props) {
+        self.c.edge(edge(from, to, kind, p));
+    }
+
+    /// `can_access` with the level, plus `admin_of` for admins, plus `can_assume` of the repo's
+    /// workload for those who can push.
+    fn repo_access(&mut self, who: &str, repo: &str, lvl: &str, via: &str) {
+        self.repo_access_as(who, repo, lvl, via, can_push(lvl));
+    }
+
+    /// [`Self::repo_access`] for an app or a token: GitHub lets it change workflow files only
+    /// with the `workflows` permission, so it runs as the workload only when `runs` says so.
+    fn repo_access_as(&mut self, who: &str, repo: &str, lvl: &str, via: &str, runs: bool) {
+        let Some((rid, wid)) = self.repos.get(repo).cloned() else {
+            return;
+        };
+        let p = props([("level", Value::from(lvl)), ("via", Value::from(via))]);
+        let kind = if lvl == "admin" {
+            EdgeKind::AdminOf
+        } else {
+            EdgeKind::CanAccess
+        };
+        self.link(who, &rid, kind, p.clone());
+        if runs {
+            self.link(who, &wid, EdgeKind::CanAssume, p);
+        }
+    }
+}
+
+/// Raw pages → nodes and edges, counting every record read and skipped.
+pub fn transform(raw: &GithubRaw) -> Collection {
+    let mut b = Build {
+        raw,
+        c: Collection::new(SOURCE),
+        org_id: node_id(GITHUB, NodeKind::App, &raw.org),
+        by_login: HashMap::new(),
+        repos: BTreeMap::new(),
+    };
+    b.c.records.read(raw.records());
+
+    // The organization.
+    let mut org = node_on(GITHUB, NodeKind::App, &raw.org);
+    org.name = Some(raw.org.clone());
+    org.criticality = Some(8);
+    org.props = props([("org", Value::from(raw.org.as_str()))]);
+    if let Some(info) = &raw.org_info {
+        for k in [
+            "id",
+            "default_repository_permission",
+            "two_factor_requirement_enabled",
+            "members_can_create_repositories",
+        ] {
+            if let Some(v) = info.get(k).filter(|v| !v.is_null()) {
+                org.props.insert(k.to_string(), v.clone());
+            }
+        }
+    }
+    b.c.node(org);
+    let org_id = b.org_id.clone();
+
+    // Members and their role.
+    let admins: BTreeSet<String> = raw.admins.iter().filter_map(|u| num(u, "/id")).collect();
+    for (i, u) in raw.members.iter().enumerate() {
+        let Some(uid) = b.user(u) else {
+            b.c.records.skip(MISSING_ID, format!("member #{}", i + 1));
+            continue;
+        };
+        let admin = num(u, "/id").is_some_and(|id| admins.contains(&id));
+        let role = if admin { "admin" } else { "member" };
+        if let Some(n) = b.c.nodes.last_mut() {
+            n.props.insert("role".into(), Value::from(role));
+        }
+        let kind = if admin {
+            EdgeKind::AdminOf
+        } else {
+            EdgeKind::CanAccess
+        };
+        b.link(&uid, &org_id, kind, props([("role", Value::from(role))]));
+    }
+    for (i, u) in raw.outside.iter().enumerate() {
+        if b.user(u).is_none() {
+            b.c.records
+                .skip(MISSING_ID, format!("outside collaborator #{}", i + 1));
+            continue;
+        }
+        if let Some(n) = b.c.nodes.last_mut() {
+            n.props
+                .insert("outside_collaborator".into(), Value::Bool(true));
+        }
+    }
+
+    // Repositories and their Actions workloads.
+    for (i, r) in raw.repos.iter().enumerate() {
+        let Some(full) = s(r, "/full_name") else {
+            b.c.records
+                .skip(MISSING_ID, format!("repository #{}", i + 1));
+            continue;
+        };
+        let mut n = node_on(GITHUB, NodeKind::Resource, full);
+        n.name = Some(full.to_string());
+        n.props = props([
+            ("repo", Value::from(full)),
+            ("org", Value::from(raw.org.as_str())),
+        ]);
+        for k in ["id", "private", "visibility", "archived", "default_branch"] {
+            if let Some(v) = r.get(k).filter(|v| !v.is_null()) {
+                n.props.insert(k.to_string(), v.clone());
+            }
+        }
+        let rid = n.id.clone();
+        b.c.node(n);
+        let mut w = node_on(GITHUB, NodeKind::Workload, full);
+        w.name = Some(format!("Actions workflows of {full}"));
+        w.props = props([
+            ("repo", Value::from(full)),
+            ("org", Value::from(raw.org.as_str())),
+        ]);
+        let wid = w.id.clone();
+        b.c.node(w);
+        // A workflow's GITHUB_TOKEN can write to its own repository (the default for older orgs).
+        b.link(
+            &wid,
+            &rid,
+            EdgeKind::CanAccess,
+            props([("level", Value::from("GITHUB_TOKEN"))]),
+        );
+        b.repos.insert(full.to_string(), (rid, wid));
+    }
+
+    // The base permission: every member can reach every repository at that level.
+    let base = raw
+        .org_info
+        .as_ref()
+        .and_then(|o| s(o, "/default_repository_permission"))
+        .map(level)
+        .filter(|l| *l != "unknown");
+    if let Some(lvl) = base {
+        let mut g = node_on(GITHUB, NodeKind::Group, &format!("{}/members", raw.org));
+        g.name = Some(format!("all members of {}", raw.org));
+        g.props = props([
+            ("org", Value::from(raw.org.as_str())),
+            ("base_permission", Value::from(lvl)),
+        ]);
+        let gid = g.id.clone();
+        b.c.node(g);
+        for u in &raw.members {
+            if let Some(id) = num(u, "/id") {
+                b.link(
+                    &node_id(GITHUB, NodeKind::User, &id),
+                    &gid,
+                    EdgeKind::MemberOf,
+                    Props::new(),
+                );
+            }
+        }
+        let names: Vec<String> = b.repos.keys().cloned().collect();
+        for name in names {
+            b.repo_access(&gid, &name, lvl, "base permission");
+        }
+    }
+
+    // Owners administer every repository (and can run every workflow): one group, not an edge
+    // per owner and repository.
+    if !admins.is_empty() && !b.repos.is_empty() {
+        let mut g = node_on(GITHUB, NodeKind::Group, &format!("{}/owners", raw.org));
+        g.name = Some(format!("owners of {}", raw.org));
+        g.props = props([("org", Value::from(raw.org.as_str()))]);
+        let gid = g.id.clone();
+        b.c.node(g);
+        for u in &raw.members {
+            if let Some(id) = num(u, "/id").filter(|id| admins.contains(id)) {
+                b.link(
+                    &node_id(GITHUB, NodeKind::User, &id),
+                    &gid,
+                    EdgeKind::MemberOf,
+                    Props::new(),
+                );
+            }
+        }
+        let names: Vec<String> = b.repos.keys().cloned().collect();
+        for name in names {
+            b.repo_access(&gid, &name, "admin", "organization owner");
+        }
+    }
+
+    // Teams, nesting and members.
+    let mut team_by_slug: HashMap<String, String> = HashMap::new();
+    for t in &raw.teams {
+        if let (Some(id), Some(slug)) = (num(t, "/id"), s(t, "/slug")) {
+            team_by_slug.insert(slug.to_string(), node_id(GITHUB, NodeKind::Group, &id));
+        }
+    }
+    for (i, t) in raw.teams.iter().enumerate() {
+        let (Some(id), Some(slug)) = (num(t, "/id"), s(t, "/slug")) else {
+            b.c.records.skip(MISSING_ID, format!("team #{}", i + 1));
+            continue;
+        };
+        let mut n = node_on(GITHUB, NodeKind::Group, &id);
+        n.name = Some(format!("{}/{slug}", raw.org));
+        n.props = props([
+            ("org", Value::from(raw.org.as_str())),
+            ("slug", Value::from(slug)),
+        ]);
+        if let Some(p) = s(t, "/privacy") {
+            n.props.insert("privacy".into(), Value::from(p));
+        }
+        let tid = n.id.clone();
+        b.c.node(n);
+        // A child team's members inherit the parent's access: the child is a member of it.
+        if let Some(parent) = num(t, "/parent/id") {
+            b.link(
+                &tid,
+                &node_id(GITHUB, NodeKind::Group, &parent),
+                EdgeKind::MemberOf,
+                Props::new(),
+            );
+        }
+    }
+    for (slug, members) in &raw.team_members {
+        let Some(tid) = team_by_slug.get(slug).cloned() else {
+            for _ in members {
+                b.c.records.skip("team not listed", slug.clone());
+            }
+            continue;
+        };
+        for (i, u) in members.iter().enumerate() {
+            let Some(uid) = b.user(u) else {
+                b.c.records
+                    .skip(MISSING_ID, format!("{slug} member #{}", i + 1));
+                continue;
+            };
+            b.link(&uid, &tid, EdgeKind::MemberOf, Props::new());
+        }
+    }
+
+    // Who can do what in each repository.
+    for (repo, list) in &raw.collaborators {
+        for (i, u) in list.iter().enumerate() {
+            if !b.repos.contains_key(repo) {
+                b.c.records.skip("repository not listed", repo.clone());
+                continue;
+            }
+            let Some(uid) = b.user(u) else {
+                b.c.records
+                    .skip(MISSING_ID, format!("{repo} collaborator #{}", i + 1));
+                continue;
+            };
+            let lvl = collaborator_level(u);
+            b.repo_access(&uid, repo, lvl, "collaborator");
+        }
+    }
+    for (repo, list) in &raw.repo_teams {
+        for (i, t) in list.iter().enumerate() {
+            let Some(id) = num(t, "/id") else {
+                b.c.records
+                    .skip(MISSING_ID, format!("{repo} team #{}", i + 1));
+                continue;
+            };
+            if !b.repos.contains_key(repo) {
+                b.c.records.skip("repository not listed", repo.clone());
+                continue;
+            }
+            let lvl = s(t, "/permission").map(level).unwrap_or("unknown");
+            let tid = node_id(GITHUB, NodeKind::Group, &id);
+            if !team_by_slug.values().any(|v| *v == tid) {
+                // A team of another org (or one the team list did not return): still an accessor.
+                let mut n = node_on(GITHUB, NodeKind::Group, &id);
+                n.name = s(t, "/slug").map(|x| format!("{}/{x}", raw.org));
+                b.c.node(n);
+            }
+            b.repo_access(&tid, repo, lvl, "team");
+        }
+    }
+
+    // Deploy keys: an SSH key with read or write access to one repository.
+    for (repo, keys) in &raw.deploy_keys {
+        for (i, k) in keys.iter().enumerate() {
+            let Some(kid) = num(k, "/id") else {
+                b.c.records
+                    .skip(MISSING_ID, format!("{repo} deploy key #{}", i + 1));
+                continue;
+            };
+            let Some((rid, _)) = b.repos.get(repo).cloned() else {
+                b.c.records.skip("repository not listed", repo.clone());
+                continue;
+            };
+            let read_only = k.get("read_only").and_then(Value::as_bool).unwrap_or(false);
+            let mut n = node_on(GITHUB, NodeKind::Token, &format!("{repo}/keys/{kid}"));
+            n.name = s(k, "/title").map(str::to_string);
+            n.token_type = Some(TokenType::PrivateKey);
+            n.revocation = Some(Revocation::PerApp);
+            n.issued_at = ts(k, "/created_at");
+            n.last_used_at = ts(k, "/last_used");
+            n.props = props([
+                ("key_id", Value::from(kid.as_str())),
+                ("repo", Value::from(repo.as_str())),
+                ("read_only", Value::Bool(read_only)),
+            ]);
+            if let Some(a) = s(k, "/added_by") {
+                n.props.insert("added_by".into(), Value::from(a));
+            }
+            if k.get("enabled").and_then(Value::as_bool) == Some(false) {
+                n.enabled = Some(false);
+            }
+            let nid = n.id.clone();
+            b.c.node(n);
+            let lvl = if read_only { "read" } else { "write" };
+            b.link(
+                &nid,
+                &rid,
+                EdgeKind::CanAccess,
+                props([("level", Value::from(lvl))]),
+            );
+        }
+    }
+
+    // Actions: secrets (by name) held by the workload, variables named on it.
+    for (repo, secrets) in &raw.secrets {
+        for (i, x) in secrets.iter().enumerate() {
+            let Some(name) = s(x, "/name") else {
+                b.c.records
+                    .skip(MISSING_ID, format!("{repo} secret #{}", i + 1));
+                continue;
+            };
+            let Some((_, wid)) = b.repos.get(repo).cloned() else {
+                b.c.records.skip("repository not listed", repo.clone());
+                continue;
+            };
+            let mut n = node_on(GITHUB, NodeKind::Token, &format!("{repo}/secrets/{name}"));
+            n.name = Some(name.to_string());
+            n.token_type = Some(TokenType::Other);
+            n.issued_at = ts(x, "/updated_at").or_else(|| ts(x, "/created_at"));
+            n.props = props([
+                ("secret_name", Value::from(name)),
+                ("repo", Value::from(repo.as_str())),
+                ("where", Value::from("GitHub Actions repository secret")),
+            ]);
+            let nid = n.id.clone();
+            b.c.node(n);
+            b.link(&wid, &nid, EdgeKind::Holds, Props::new());
+        }
+    }
+    for (repo, vars) in &raw.variables {
+        let mut names = Vec::new();
+        for (i, x) in vars.iter().enumerate() {
+            match s(x, "/name") {
+                Some(n) if b.repos.contains_key(repo) => names.push(Value::from(n)),
+                Some(_) => b.c.records.skip("repository not listed", repo.clone()),
+                None => {
+                    b.c.records
+                        .skip(MISSING_ID, format!("{repo} variable #{}", i + 1))
+                }
+            }
+        }
+        if names.is_empty() {
+            continue;
+        }
+        let wid = b.repos[repo].1.clone();
+        let mut n = Node::new(wid, NodeKind::Workload);
+        n.props.insert("variables".into(), Value::Array(names));
+        b.c.node(n);
+    }
+
+    // Webhooks: who receives the events (the host only), on the repo or the org.
+    let hook = |h: &Value| -> Option<Value> {
+        let id = num(h, "/id")?;
+        let host = s(h, "/config/url").and_then(host_of);
+        Some(Value::Object(
+            props([
+                ("id", Value::from(id)),
+                ("host", host.map(Value::from).unwrap_or(Value::Null)),
+                ("events", Value::from(strings(h, "/events"))),
+                ("active", h.get("active").cloned().unwrap_or(Value::Null)),
+            ])
+            .into_iter()
+            .collect(),
+        ))
+    };
+    for (repo, hooks) in &raw.hooks {
+        let mut list = Vec::new();
+        for (i, h) in hooks.iter().enumerate() {
+            match hook(h) {
+                Some(v) if b.repos.contains_key(repo) => list.push(v),
+                Some(_) => b.c.records.skip("repository not listed", repo.clone()),
+                None => {
+                    b.c.records
+                        .skip(MISSING_ID, format!("{repo} webhook #{}", i + 1))
+                }
+            }
+        }
+        if !list.is_empty() {
+            let mut n = Node::new(b.repos[repo].0.clone(), NodeKind::Resource);
+            n.props.insert("webhooks".into(), Value::Array(list));
+            b.c.node(n);
+        }
+    }
+    let mut list = Vec::new();
+    for (i, h) in raw.org_hooks.iter().enumerate() {
+        match hook(h) {
+            Some(v) => list.push(v),
+            None => {
+                b.c.records
+                    .skip(MISSING_ID, format!("org webhook #{}", i + 1))
+            }
+        }
+    }
+    if !list.is_empty() {
+        let mut n = Node::new(org_id.clone(), NodeKind::App);
+        n.props.insert("webhooks".into(), Value::Array(list));
+        b.c.node(n);
+    }
+
+    // GitHub App installations: a non-human identity with the installation's permissions.
+    for (i, inst) in raw.installations.iter().enumerate() {
+        let Some(iid) = num(inst, "/id") else {
+            b.c.records
+                .skip(MISSING_ID, format!("installation #{}", i + 1));
+            continue;
+        };
+        let mut n = node_on(
+            GITHUB,
+            NodeKind::ServiceAccount,
+            &format!("installation/{iid}"),
+        );
+        n.name = s(inst, "/app_slug").map(|a| format!("GitHub App {a}"));
+        n.props = props([
+            ("installation_id", Value::from(iid.as_str())),
+            ("org", Value::from(raw.org.as_str())),
+        ]);
+        for k in [
+            "app_id",
+            "app_slug",
+            "client_id",
+            "repository_selection",
+            "permissions",
+            "events",
+            "created_at",
+            "suspended_at",
+        ] {
+            if let Some(v) = inst.get(k).filter(|v| !v.is_null()) {
+                n.props.insert(k.to_string(), v.clone());
+            }
+        }
+        if s(inst, "/suspended_at").is_some() {
+            n.enabled = Some(false);
+        }
+        let nid = n.id.clone();
+        b.c.node(n);
+        let perm = |k: &str| s(inst, &format!("/permissions/{k}")).map(level);
+        let org_admin = perm("organization_administration") == Some("write")
+            || perm("members") == Some("write");
+        let org_kind = if org_admin {
+            EdgeKind::AdminOf
+        } else {
+            EdgeKind::CanAccess
+        };
+        b.link(
+            &nid,
+            &org_id,
+            org_kind,
+            props([("via", Value::from("installation"))]),
+        );
+        if s(inst, "/repository_selection") == Some("all") {
+            let lvl = if perm("administration") == Some("write") {
+                "admin"
+            } else if perm("contents") == Some("write") {
+                "write"
+            } else {
+                "read"
+            };
+            let runs = perm("workflows") == Some("write");
+            let names: Vec<String> = b.repos.keys().cloned().collect();
+            for name in names {
+                b.repo_access_as(&nid, &name, lvl, "installation", runs);
+            }
+        }
+    }
+
+    // Fine-grained PATs approved for the org.
+    for (i, g) in raw.pats.iter().enumerate() {
+        let Some(pid) = num(g, "/id") else {
+            b.c.records
+                .skip(MISSING_ID, format!("PAT grant #{}", i + 1));
+            continue;
+        };
+        let owner = g.get("owner").and_then(|o| b.user(o));
+        let mut n = node_on(GITHUB, NodeKind::Token, &format!("pat/{pid}"));
+        n.name = s(g, "/token_name").map(str::to_string);
+        n.token_type = Some(TokenType::Pat);
+        n.revocation = Some(Revocation::PerApp);
+        n.issued_at = ts(g, "/access_granted_at");
+        n.expires_at = ts(g, "/token_expires_at");
+        n.last_used_at = ts(g, "/token_last_used_at");
+        if g.get("token_expired").and_then(Value::as_bool) == Some(true) {
+            n.enabled = Some(false);
+        }
+        n.props = props([
+            ("pat_id", Value::from(pid.as_str())),
+            ("org", Value::from(raw.org.as_str())),
+            (
+                "owner_login",
+                s(g, "/owner/login").map(Value::from).unwrap_or(Value::Null),
+            ),
+        ]);
+        for k in ["token_id", "repository_selection", "permissions"] {
+            if let Some(v) = g.get(k).filter(|v| !v.is_null()) {
+                n.props.insert(k.to_string(), v.clone());
+            }
+        }
+        let nid = n.id.clone();
+        b.c.node(n);
+        if let Some(u) = owner {
+            b.link(&nid, &u, EdgeKind::AuthenticatesAs, Props::new());
+        }
+        let rperm = |k: &str| s(g, &format!("/permissions/repository/{k}")).map(level);
+        let lvl = if rperm("administration") == Some("write") {
+            "admin"
+        } else if rperm("contents") == Some("write") || rperm("workflows") == Some("write") {
+            "write"
+        } else {
+            "read"
+        };
+        let repos: Vec<String> = match s(g, "/repository_selection") {
+            Some("all") => b.repos.keys().cloned().collect(),
+            Some("subset") => raw
+                .pat_repos
+                .get(&pid)
+                .map(|l| {
+                    l.iter()
+                        .filter_map(|r| s(r, "/full_name"))
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        let runs = rperm("workflows") == Some("write");
+        for r in repos {
+            b.repo_access_as(&nid, &r, lvl, "fine-grained PAT", runs);
+        }
+        let org_perms = g
+            .pointer("/permissions/organization")
+            .and_then(Value::as_object)
+            .is_some_and(|m| !m.is_empty());
+        if org_perms {
+            b.link(
+                &nid,
+                &org_id,
+                EdgeKind::CanAccess,
+                props([("via", Value::from("fine-grained PAT"))]),
+            );
+        }
+    }
+    for (pid, repos) in &raw.pat_repos {
+        let known = raw
+            .pats
+            .iter()
+            .any(|g| num(g, "/id").as_deref() == Some(pid));
+        for r in repos {
+            match s(r, "/full_name") {
+                Some(_) if known => {}
+                Some(_) => b.c.records.skip("PAT grant not listed", pid.clone()),
+                None => {
+                    b.c.records
+                        .skip(MISSING_ID, format!("PAT {pid} repository"))
+                }
+            }
+        }
+    }
+
+    // SAML SSO credential authorizations: classic PATs and SSH keys allowed into the org.
+    for (i, a) in raw.credential_authorizations.iter().enumerate() {
+        let Some(cid) = num(a, "/credential_id") else {
+            b.c.records
+                .skip(MISSING_ID, format!("credential authorization #{}", i + 1));
+            continue;
+        };
+        let Some(login) = s(a, "/login") else {
+            b.c.records.skip("no login", cid);
+            continue;
+        };
+        let Some(uid) = b.by_login.get(&login.to_ascii_lowercase()).cloned() else {
+            b.c.records.skip(
+                "credential of a login not collected",
+                format!("{cid} ({login})"),
+            );
+            continue;
+        };
+        let ctype = s(a, "/credential_type").unwrap_or("");
+        let ssh = ctype.to_ascii_lowercase().contains("ssh");
+        let mut n = node_on(GITHUB, NodeKind::Token, &format!("credential/{cid}"));
+        n.name = s(a, "/authorized_credential_note")
+            .or_else(|| s(a, "/authorized_credential_title"))
+            .map(str::to_string)
+            .or_else(|| Some(format!("{ctype} of {login}")));
+        n.token_type = Some(if ssh {
+            TokenType::PrivateKey
+        } else {
+            TokenType::Pat
+        });
+        n.revocation = Some(Revocation::PerApp);
+        n.issued_at = ts(a, "/credential_authorized_at");
+        n.last_used_at = ts(a, "/credential_accessed_at");
+        n.expires_at = ts(a, "/authorized_credential_expires_at");
+        n.scopes = strings(a, "/scopes");
+        n.props = props([
+            ("credential_id", Value::from(cid.as_str())),
+            ("credential_type", Value::from(ctype)),
+            ("login", Value::from(login)),
+            ("org", Value::from(raw.org.as_str())),
+            (
+                "fingerprint",
+                s(a, "/fingerprint").map(Value::from).unwrap_or(Value::Null),
+            ),
+        ]);
+        let nid = n.id.clone();
+        b.c.node(n);
+        b.link(&nid, &uid, EdgeKind::AuthenticatesAs, Props::new());
+    }
+
+    // SAML identities: the nameId the IdP signs the account in with.
+    for (i, x) in raw.external_identities.iter().enumerate() {
+        let Some(name_id) = s(x, "/samlIdentity/nameId") else {
+            b.c.records
+                .skip("no SAML nameId", format!("external identity #{}", i + 1));
+            continue;
+        };
+        let Some(uid) =
+            s(x, "/user/login").and_then(|l| b.by_login.get(&l.to_ascii_lowercase()).cloned())
+        else {
+            b.c.records.skip(
+                "identity not linked to a collected account",
+                name_id.to_string(),
+            );
+            continue;
+        };
+        let mut n = node_on(
+            GITHUB,
+            NodeKind::User,
+            uid.rsplit(':').next().unwrap_or(&uid),
+        );
+        n.props.insert("saml_name_id".into(), Value::from(name_id));
+        // The nameId is the account's name at the IdP: Okta's SSO edge names it so.
+        add_alias(&mut n, name_id);
+        b.c.node(n);
+    }
+
+    // Endpoints the org or the token does not have: one record skipped each, with the reason.
+    for u in &raw.unavailable {
+        b.c.records.read(1);
+        b.c.records.skip(&u.reason, u.endpoint.clone());
+    }
+    b.c
+}
