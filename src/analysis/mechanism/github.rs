@@ -138,12 +138,20 @@ pub(super) fn revoke(s: &Subject, c: &Ctx) -> Option<Mechanism> {
                     id.rsplit_once("/keys/")
                         .map(|(repo, key)| (key.to_string(), repo.to_string()))
                 });
-            match deploy_key {
-                Some((key, repo)) => Mechanism::new(
+            match (deploy_key, s.prop(&["credential_id"])) {
+                (Some((key, repo)), _) => Mechanism::new(
                     "delete the deploy key",
                     format!("DELETE /repos/{repo}/keys/{key}"),
                 ),
-                None => Mechanism::new(
+                // A user's SSH key authorized for the org's SAML SSO (credential-authorizations).
+                (None, Some(cred)) => Mechanism::new(
+                    "remove the SSH key's SAML SSO authorization",
+                    format!(
+                        "DELETE /orgs/{o}/credential-authorizations/{cred} (the key keeps working \
+                         outside SAML orgs: the owner deletes it at github.com/settings/keys)"
+                    ),
+                ),
+                (None, None) => Mechanism::new(
                     "rotate the GitHub App private key",
                     format!(
                         "GitHub App settings > Private keys: generate a new key, deploy it, then \

@@ -287,6 +287,16 @@ fn github_fine_grained_pat_org_revoke() {
     assert!(revoke(&s, t(NOW))
         .how
         .starts_with("DELETE /orgs/acme/credential-authorizations/161195 "));
+    // A user's SSH key authorised for SAML SSO: the same call, not an App key rotation.
+    let s = Subject {
+        token_type: Some(TokenType::PrivateKey),
+        ..subject("github", NodeKind::Token, "credential/161196", &p)
+    };
+    let m = revoke(&s, t(NOW));
+    assert_eq!(m.action, "remove the SSH key's SAML SSO authorization");
+    assert!(m
+        .how
+        .starts_with("DELETE /orgs/acme/credential-authorizations/161195 "));
 }
 
 #[test]
