@@ -154,6 +154,7 @@ fn execute(cmd: &CollectCommand, err: &mut dyn Write) -> Result<(), HeirError> {
 /// and the exit code — 4 when incomplete, else 3 when `--strict` and records were skipped.
 fn finish(collection: Collection, common: &Common, err: &mut dyn Write) -> Result<(), HeirError> {
     let source = collection.source.clone();
+    let notes = collection.notes.clone();
     let doc = collection.into_document(Timestamp::now());
     let out = common.output.display().to_string();
     let (doc, _) = crate::model::load::check(&out, doc)?;
@@ -176,6 +177,9 @@ fn finish(collection: Collection, common: &Common, err: &mut dyn Write) -> Resul
         doc.nodes.len(),
         doc.edges.len()
     ));
+    for note in &notes {
+        say(format!("{source}: note: {note}"));
+    }
     for (reason, examples) in &records.examples {
         say(format!(
             "{source}: skipped ({reason}), e.g. {}",

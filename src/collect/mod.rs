@@ -17,6 +17,7 @@ pub mod collector;
 pub mod entra;
 pub mod http;
 pub mod json;
+pub mod logshape;
 pub mod okta;
 pub mod oktalog;
 pub mod records;
@@ -60,6 +61,9 @@ pub struct Collection {
     pub problems: Vec<String>,
     /// Records read, and those skipped by reason (filled in by the transform).
     pub records: Tally,
+    /// What the responder should know about how the input was read (its shape, times read as
+    /// UTC): printed on stderr, not an error.
+    pub notes: Vec<String>,
 }
 
 impl Collection {
@@ -83,6 +87,7 @@ impl Collection {
         self.nodes.extend(other.nodes);
         self.edges.extend(other.edges);
         self.problems.extend(other.problems);
+        self.notes.extend(other.notes);
         self.records.absorb(other.records);
     }
 
