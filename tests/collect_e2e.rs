@@ -543,3 +543,82 @@ fn an_incomplete_collection_is_exit_4_even_with_strict() {
         "{err}"
     );
 }
+
+/// Evidence is read-only (spec §7): the folder holding the exports and a document is exactly the
+/// same — names, sizes, modification times — after `collect`, `validate` and `blast` read from it.
+#[test]
+fn nothing_is_written_beside_the_inputs() {
+    let evidence = Scratch::new("evidence");
+    let out = Scratch::new("evidence-out");
+    for (from, to) in [
+        ("tests/fixtures/okta/system-log.json", "okta-log.json"),
+        (
+            "tests/fixtures/okta/shapes/admin-console.csv",
+            "okta-log.csv",
+        ),
+        ("tests/fixtures/entra/signins.page.json", "signins.json"),
+        (
+            "tests/fixtures/entra/shapes/elastic-managed-identity.ndjson",
+            "mi.ndjson",
+        ),
+        ("examples/infostealer.json", "graph.json"),
+    ] {
+        std::fs::copy(root().join(from), evidence.file(to)).unwrap();
+    }
+    let listing = |dir: &Path| {
+        let mut v: Vec<(String, u64, std::time::SystemTime)> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                let m = e.metadata().unwrap();
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    m.len(),
+                    m.modified().unwrap(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let before = listing(&evidence.0);
+    for (source, input) in [
+        ("oktalog", "okta-log.json"),
+        ("oktalog", "okta-log.csv"),
+        ("signins", "signins.json"),
+        ("signins", "mi.ndjson"),
+    ] {
+        let written = out.file(&format!("{input}.graph.json"));
+        let input = evidence.file(input);
+        ok(
+            &[
+                "collect",
+                source,
+                "--file",
+                input.to_str().unwrap(),
+                "-o",
+                written.to_str().unwrap(),
+            ],
+            &[],
+        );
+    }
+    let graph = evidence.file("graph.json");
+    let graph = graph.to_str().unwrap();
+    ok(&["validate", graph], &[]);
+    ok(
+        &[
+            "blast",
+            graph,
+            "--from",
+            "okta:session:102Dk9vQm3TZsW8yLpA4rXc",
+            "--at",
+            "2026-11-20T10:00:00Z",
+        ],
+        &[],
+    );
+    assert_eq!(
+        listing(&evidence.0),
+        before,
+        "something was written beside the inputs"
+    );
+}

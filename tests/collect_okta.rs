@@ -889,3 +889,67 @@ fn oktalog_accounting_on_the_recorded_log() {
         vec!["event #9 (a number)"]
     );
 }
+
+/// `user.authentication.verify` of a factor sets `mfa` (a password verify does not); the SSO
+/// platform comes from the SAML audience before the label; grantedScopes become token scopes.
+#[test]
+fn oktalog_mfa_from_verify_audience_platform_and_scopes() {
+    let log = r#"[
+      {"uuid":"v1","eventType":"user.session.start","published":"2025-03-10T08:00:00Z",
+       "authenticationContext":{"externalSessionId":"idxS1"},"actor":{"type":"User","id":"00u1","alternateId":"ana@example.com"},
+       "client":{"ipAddress":"198.51.100.23"},"securityContext":{"asNumber":64500,"asOrg":"example isp"}},
+      {"uuid":"v2","eventType":"user.authentication.verify","published":"2025-03-10T08:00:01Z",
+       "authenticationContext":{"externalSessionId":"idxS1","credentialType":"PASSWORD"},"actor":{"type":"User","id":"00u1"}},
+      {"uuid":"v3","eventType":"user.session.start","published":"2025-03-10T08:00:00Z",
+       "authenticationContext":{"externalSessionId":"idxS2"},"actor":{"type":"User","id":"00u2"}},
+      {"uuid":"v4","eventType":"user.authentication.verify","published":"2025-03-10T08:00:02Z",
+       "authenticationContext":{"externalSessionId":"idxS2"},"actor":{"type":"User","id":"00u2"},
+       "debugContext":{"debugData":{"factor":"OKTA_VERIFY_PUSH"}}},
+      {"uuid":"v5","eventType":"user.authentication.sso","published":"2025-03-10T08:05:00Z",
+       "authenticationContext":{"externalSessionId":"idxS1"},"actor":{"type":"User","id":"00u1"},
+       "client":{"ipAddress":"203.0.113.77","geographicalContext":{"country":"Netherlands"}},
+       "securityContext":{"asNumber":64501,"asOrg":"bulletproof hosting"},
+       "target":[{"type":"AppInstance","id":"0oaAWS","displayName":"Prod console"}],
+       "debugContext":{"debugData":{"audience":"https://signin.aws.amazon.com/saml"}}},
+      {"uuid":"v6","eventType":"app.oauth2.as.token.grant.access_token","published":"2025-03-10T08:06:00Z",
+       "authenticationContext":{"externalSessionId":"idxS1"},"actor":{"type":"PublicClientApp","id":"0oaCLI","displayName":"CLI"},
+       "target":[{"type":"access_token","id":"AT.1"}],
+       "debugContext":{"debugData":{"grantedScopes":"okta.users.manage openid","grantType":"authorization_code"}}}
+    ]"#;
+    let doc = document(oktalog::collect_file(log, Shape::Auto).unwrap());
+    let n = |id: &str| {
+        doc.nodes
+            .iter()
+            .find(|n| n.id == id)
+            .unwrap_or_else(|| panic!("{id}"))
+    };
+    assert_eq!(n("okta:session:idxS1").mfa, Some(false));
+    assert_eq!(n("okta:session:idxS2").mfa, Some(true));
+    assert_eq!(n("okta:session:idxS1").props["asn"], "AS64500 example isp");
+    // The label says nothing of AWS; the audience does.
+    let app_session = n("aws:session:okta-idxS1-0oaAWS");
+    assert_eq!(app_session.platform.as_deref(), Some("aws"));
+    let sso = doc
+        .edges
+        .iter()
+        .find(|e| e.to == app_session.id && e.kind.as_str() == "issued")
+        .unwrap();
+    assert_eq!(sso.props["country"], "Netherlands");
+    assert_eq!(sso.props["asn"], "AS64501 bulletproof hosting");
+    assert_eq!(
+        n("okta:token:AT.1").scopes,
+        vec!["okta.users.manage", "openid"]
+    );
+    assert_eq!(
+        oktalog::audience_platform("urn:amazon:webservices"),
+        Some("aws")
+    );
+    assert_eq!(
+        oktalog::audience_platform("https://acme.my.salesforce.com"),
+        Some("salesforce")
+    );
+    assert_eq!(
+        oktalog::audience_platform("https://evil-salesforce.com.example"),
+        None
+    );
+}
