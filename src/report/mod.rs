@@ -3,6 +3,7 @@
 //! instead of printing something half-right.
 
 pub mod blast_json;
+pub mod hunt;
 pub mod markdown;
 pub mod plan;
 pub mod schema;
