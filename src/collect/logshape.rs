@@ -668,6 +668,58 @@ fn us_time(s: &str) -> Option<(crate::model::Timestamp, Zone)> {
     ))
 }
 
+/// The fields of a record an importer reads, as a tree: everything else is dropped as each
+/// record arrives, so a large export is held as the few fields that matter (a sign-in record is
+/// mostly conditional-access policy lists an importer never reads).
+///
+/// Paths are dotted (`client.userAgent.rawUserAgent`); `name[]` keeps, in each element of the
+/// list `name`, the paths below it (`target[].id`). A path that ends keeps the whole value.
+#[derive(Debug, Default)]
+pub struct Keep {
+    children: Vec<(String, Keep)>,
+}
+
+impl Keep {
+    pub fn new(paths: &[&str]) -> Keep {
+        let mut root = Keep::default();
+        for p in paths {
+            let mut node = &mut root;
+            for part in p.split('.') {
+                let name = part.trim_end_matches("[]").to_string();
+                let i = match node.children.iter().position(|(k, _)| *k == name) {
+                    Some(i) => i,
+                    None => {
+                        node.children.push((name, Keep::default()));
+                        node.children.len() - 1
+                    }
+                };
+                node = &mut node.children[i].1;
+            }
+        }
+        root
+    }
+
+    /// The kept part of `v` (a list keeps the kept part of each element).
+    pub fn apply(&self, v: Value) -> Value {
+        if self.children.is_empty() {
+            return v;
+        }
+        match v {
+            Value::Object(mut o) => {
+                let mut out = Map::new();
+                for (k, sub) in &self.children {
+                    if let Some(x) = o.remove(k) {
+                        out.insert(k.clone(), sub.apply(x));
+                    }
+                }
+                Value::Object(out)
+            }
+            Value::Array(a) => Value::Array(a.into_iter().map(|x| self.apply(x)).collect()),
+            other => other,
+        }
+    }
+}
+
 /// Skip reason of a record the reader could not parse.
 pub const UNREADABLE: &str = "not valid JSON or CSV";
 
@@ -789,6 +841,16 @@ mod tests {
             Shape::Csv,
         );
         assert_eq!(v[0]["TimeGenerated"], "1/9/2007, 9:41:00.000 AM");
+    }
+
+    #[test]
+    fn keep_drops_what_is_not_read() {
+        let k = Keep::new(&["a", "b.c", "t[].id"]);
+        let v = serde_json::json!({"a": {"x": 1}, "b": {"c": 2, "d": 3}, "t": [{"id": 1, "z": 2}, 3], "e": 4});
+        assert_eq!(
+            k.apply(v),
+            serde_json::json!({"a": {"x": 1}, "b": {"c": 2}, "t": [{"id": 1}, 3]})
+        );
     }
 
     #[test]
