@@ -158,10 +158,13 @@ fn finish(collection: Collection, common: &Common, err: &mut dyn Write) -> Resul
     let doc = collection.into_document(Timestamp::now());
     let out = common.output.display().to_string();
     let (doc, _) = crate::model::load::check(&out, doc)?;
-    let mut bytes = serde_json::to_vec_pretty(&doc).expect("documents serialise");
-    bytes.push(b'\n');
-    crate::sys::fs::write_atomic(&common.output, &bytes)
-        .map_err(|e| HeirError::io(format!("writing {out}"), e))?;
+    // Streamed to the file: a log import's document is as large as the log, and a copy of it as
+    // bytes would be the peak of the whole run.
+    crate::sys::fs::write_atomic_with(&common.output, |w| {
+        serde_json::to_writer_pretty(&mut *w, &doc)?;
+        w.write_all(b"\n")
+    })
+    .map_err(|e| HeirError::io(format!("writing {out}"), e))?;
     let written = doc.sources.first().cloned();
     let records = written
         .as_ref()

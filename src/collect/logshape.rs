@@ -190,7 +190,8 @@ fn json_stream(text: &str, scan: &mut Scan, record: &mut dyn FnMut(Value)) {
                 documents += 1;
                 match value_at(text, i) {
                     Ok((v, next)) => {
-                        unwrap(v, scan, record, &format!("line {}", line_of(text, i)));
+                        let at = i;
+                        unwrap(v, scan, record, &|| format!("line {}", line_of(text, at)));
                         i = next;
                     }
                     Err(e) => {
@@ -209,7 +210,7 @@ fn json_stream(text: &str, scan: &mut Scan, record: &mut dyn FnMut(Value)) {
         i = skip_ws(b, i);
     }
     if documents > 1 {
-        scan.saw("several documents appended");
+        scan.saw("several documents (NDJSON or appended pages)");
     }
 }
 
@@ -234,7 +235,8 @@ fn array(text: &str, at: usize, scan: &mut Scan, record: &mut dyn FnMut(Value)) 
         let col = *element_col.get_or_insert_with(|| column(b, i));
         match value_at(text, i) {
             Ok((v, next)) => {
-                unwrap(v, scan, record, &format!("line {}", line_of(text, i)));
+                let at = i;
+                unwrap(v, scan, record, &|| format!("line {}", line_of(text, at)));
                 i = next;
             }
             Err(e) => {
@@ -261,7 +263,7 @@ fn ndjson(text: &str, scan: &mut Scan, record: &mut dyn FnMut(Value)) {
             continue;
         }
         match serde_json::from_str::<Value>(line) {
-            Ok(v) => unwrap(v, scan, record, &format!("line {}", n + 1)),
+            Ok(v) => unwrap(v, scan, record, &|| format!("line {}", n + 1)),
             Err(e) => scan.bad.push(Bad {
                 place: format!("line {}", n + 1),
                 error: e.to_string(),
@@ -275,14 +277,14 @@ fn embedded(
     s: &str,
     scan: &mut Scan,
     record: &mut dyn FnMut(Value),
-    place: &str,
+    place: &dyn Fn() -> String,
     shape: &'static str,
 ) {
     scan.saw(shape);
     match serde_json::from_str::<Value>(s.trim()) {
         Ok(v) => unwrap(v, scan, record, place),
         Err(e) => scan.bad.push(Bad {
-            place: place.to_string(),
+            place: place(),
             error: format!("the embedded event is not valid JSON: {e}"),
         }),
     }
@@ -298,7 +300,15 @@ fn embedded(
 /// - Splunk JSON exports `{"result": {"_raw": "…"}}` and `{"_raw": "…"}`.
 ///
 /// Anything else is a record.
-pub fn unwrap(v: Value, scan: &mut Scan, record: &mut dyn FnMut(Value), place: &str) {
+///
+/// `place` names where the record is, for messages; it is only called when one is needed (working
+/// out a line number on every record of a large file would cost as much as reading it).
+pub fn unwrap(
+    v: Value,
+    scan: &mut Scan,
+    record: &mut dyn FnMut(Value),
+    place: &dyn Fn() -> String,
+) {
     let mut o = match v {
         Value::Array(items) => {
             for item in items {
