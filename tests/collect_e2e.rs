@@ -622,3 +622,59 @@ fn nothing_is_written_beside_the_inputs() {
         "something was written beside the inputs"
     );
 }
+
+/// The accounting line (stderr, last) of each recorded export, as a responder sees it; a file of
+/// failed sign-ins only is a warning, not a silent empty graph.
+#[test]
+fn accounting_lines_on_the_real_shaped_samples() {
+    let out = Scratch::new("accounting-lines");
+    let written = out.file("out.json");
+    for (source, input, last, warns) in [
+        (
+            "oktalog",
+            "tests/fixtures/okta/shapes/elastic-system-events.ndjson",
+            "oktalog: read 6 · used 2 · skipped 4 (duplicate event (same uuid): 3, ends a session not in the log: 1)",
+            false,
+        ),
+        (
+            "oktalog",
+            "tests/fixtures/okta/shapes/admin-console.csv",
+            "oktalog: read 13 · used 12 · skipped 1 (unsuccessful outcome: 1)",
+            false,
+        ),
+        (
+            "signins",
+            "tests/fixtures/entra/shapes/elastic-signinlogs-raw.ndjson",
+            "signins: read 5 · used 0 · skipped 5 (failed sign-in: 5)",
+            true,
+        ),
+        (
+            "signins",
+            "tests/fixtures/entra/shapes/elastic-managed-identity.ndjson",
+            "signins: read 4 · used 4 · skipped 0",
+            false,
+        ),
+        (
+            "signins",
+            "tests/fixtures/entra/shapes/elastic-non-interactive.ndjson",
+            "signins: read 1 · used 1 · skipped 0",
+            false,
+        ),
+    ] {
+        let o = heir(
+            &[
+                "collect",
+                source,
+                "--file",
+                input,
+                "-o",
+                written.to_str().unwrap(),
+            ],
+            &[],
+        );
+        assert!(o.status.success(), "{input}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(err.lines().last(), Some(last), "{input}: {err}");
+        assert_eq!(err.contains("warning: signins: none of the 5 records"), warns, "{err}");
+    }
+}
