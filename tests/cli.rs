@@ -978,3 +978,53 @@ fn inspect_names_every_reached_platform_with_its_query() {
         "platforms without inspect: {platforms:?}"
     );
 }
+
+/// `heir hunt` on the bundled infostealer example: the stolen Okta session was replayed from
+/// 203.0.113.77 — an address the account never used before 09:10 — into Slack and the CI, and
+/// another account (raj.patel) signed in from the same address.
+#[test]
+fn hunt_matches_golden_and_flags_the_attackers_address() {
+    let from = "okta:session:102Dk9vQm3TZsW8yLpA4rXc";
+    for (format, ext) in [("json", "json"), ("table", "txt"), ("markdown", "md")] {
+        let out = ok(&[
+            "hunt",
+            "examples/infostealer.json",
+            "--from",
+            from,
+            "--since",
+            "2026-11-20T09:10:00Z",
+            "--at",
+            AT,
+            "--format",
+            format,
+        ]);
+        golden(&format!("hunt-infostealer.{ext}"), &out);
+    }
+    let out = ok(&[
+        "hunt",
+        "examples/infostealer.json",
+        "--from",
+        from,
+        "--since",
+        "2026-11-20T09:10:00Z",
+        "--at",
+        AT,
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let uses = v["uses"].as_array().unwrap();
+    assert!(!uses.is_empty());
+    assert!(uses
+        .iter()
+        .all(|u| u["ip"] == "203.0.113.77" && u["new_address"] == true));
+    let apps: Vec<&str> = uses.iter().map(|u| u["app"].as_str().unwrap()).collect();
+    assert_eq!(apps, vec!["slack:app:T02ACME7Q", "ci:app:acme"]);
+    assert_eq!(v["known_addresses"], serde_json::json!(["198.51.100.23"]));
+    assert_eq!(
+        v["other_accounts"],
+        serde_json::json!([{"account": "okta:user:00u6pw3n9RsT5vX2y7k4", "ip": "203.0.113.77",
+            "first": "2026-11-20T09:31:40Z", "count": 1,
+            "credentials": ["okta:session:102Hq8Wm4nZcR7tY2bK9vLs"]}])
+    );
+}

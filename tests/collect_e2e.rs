@@ -543,3 +543,138 @@ fn an_incomplete_collection_is_exit_4_even_with_strict() {
         "{err}"
     );
 }
+
+/// Evidence is read-only (spec §7): the folder holding the exports and a document is exactly the
+/// same — names, sizes, modification times — after `collect`, `validate` and `blast` read from it.
+#[test]
+fn nothing_is_written_beside_the_inputs() {
+    let evidence = Scratch::new("evidence");
+    let out = Scratch::new("evidence-out");
+    for (from, to) in [
+        ("tests/fixtures/okta/system-log.json", "okta-log.json"),
+        (
+            "tests/fixtures/okta/shapes/admin-console.csv",
+            "okta-log.csv",
+        ),
+        ("tests/fixtures/entra/signins.page.json", "signins.json"),
+        (
+            "tests/fixtures/entra/shapes/elastic-managed-identity.ndjson",
+            "mi.ndjson",
+        ),
+        ("examples/infostealer.json", "graph.json"),
+    ] {
+        std::fs::copy(root().join(from), evidence.file(to)).unwrap();
+    }
+    let listing = |dir: &Path| {
+        let mut v: Vec<(String, u64, std::time::SystemTime)> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                let m = e.metadata().unwrap();
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    m.len(),
+                    m.modified().unwrap(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let before = listing(&evidence.0);
+    for (source, input) in [
+        ("oktalog", "okta-log.json"),
+        ("oktalog", "okta-log.csv"),
+        ("signins", "signins.json"),
+        ("signins", "mi.ndjson"),
+    ] {
+        let written = out.file(&format!("{input}.graph.json"));
+        let input = evidence.file(input);
+        ok(
+            &[
+                "collect",
+                source,
+                "--file",
+                input.to_str().unwrap(),
+                "-o",
+                written.to_str().unwrap(),
+            ],
+            &[],
+        );
+    }
+    let graph = evidence.file("graph.json");
+    let graph = graph.to_str().unwrap();
+    ok(&["validate", graph], &[]);
+    ok(
+        &[
+            "blast",
+            graph,
+            "--from",
+            "okta:session:102Dk9vQm3TZsW8yLpA4rXc",
+            "--at",
+            "2026-11-20T10:00:00Z",
+        ],
+        &[],
+    );
+    assert_eq!(
+        listing(&evidence.0),
+        before,
+        "something was written beside the inputs"
+    );
+}
+
+/// The accounting line (stderr, last) of each recorded export, as a responder sees it; a file of
+/// failed sign-ins only is a warning, not a silent empty graph.
+#[test]
+fn accounting_lines_on_the_real_shaped_samples() {
+    let out = Scratch::new("accounting-lines");
+    let written = out.file("out.json");
+    for (source, input, last, warns) in [
+        (
+            "oktalog",
+            "tests/fixtures/okta/shapes/elastic-system-events.ndjson",
+            "oktalog: read 6 · used 2 · skipped 4 (duplicate event (same uuid): 3, ends a session not in the log: 1)",
+            false,
+        ),
+        (
+            "oktalog",
+            "tests/fixtures/okta/shapes/admin-console.csv",
+            "oktalog: read 13 · used 12 · skipped 1 (unsuccessful outcome: 1)",
+            false,
+        ),
+        (
+            "signins",
+            "tests/fixtures/entra/shapes/elastic-signinlogs-raw.ndjson",
+            "signins: read 5 · used 0 · skipped 5 (failed sign-in: 5)",
+            true,
+        ),
+        (
+            "signins",
+            "tests/fixtures/entra/shapes/elastic-managed-identity.ndjson",
+            "signins: read 4 · used 4 · skipped 0",
+            false,
+        ),
+        (
+            "signins",
+            "tests/fixtures/entra/shapes/elastic-non-interactive.ndjson",
+            "signins: read 1 · used 1 · skipped 0",
+            false,
+        ),
+    ] {
+        let o = heir(
+            &[
+                "collect",
+                source,
+                "--file",
+                input,
+                "-o",
+                written.to_str().unwrap(),
+            ],
+            &[],
+        );
+        assert!(o.status.success(), "{input}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(err.lines().last(), Some(last), "{input}: {err}");
+        assert_eq!(err.contains("warning: signins: none of the 5 records"), warns, "{err}");
+    }
+}

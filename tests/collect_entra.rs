@@ -15,6 +15,7 @@ use heir::analysis::blast::{blast, BlastQuery};
 use heir::analysis::lineage::inherited;
 use heir::collect::entra::{self, paths, EntraAuth, EntraRaw};
 use heir::collect::http::{FetchError, Policy};
+use heir::collect::logshape::Shape;
 use heir::collect::{signins, Collection, Progress};
 use heir::model::merge::merge_documents;
 use heir::model::{Attacker, Document, EdgeKind, NodeKind, Timestamp, TrustGraph};
@@ -410,12 +411,16 @@ fn session_lineage_lists_exactly_its_app_sign_ins() {
         &format!("entra:user:{ANA}"),
         EdgeKind::AuthenticatesAs
     ));
-    // A v1.0-style record without sessionId is grouped by correlationId and says so.
-    let fallback = node(&doc, "entra:session:2c2c2c2c-0000-4000-8000-000000000c07");
+    // A v1.0-style record without sessionId is a grouped session that says how it was grouped.
+    let fallback = node(
+        &doc,
+        "entra:session:grouped-7d7d7d7d-0000-4000-8000-000000000d07",
+    );
     assert!(fallback.props["session_key"]
         .as_str()
         .unwrap()
-        .starts_with("correlationId"));
+        .starts_with("grouped"));
+    assert_eq!(fallback.props["grouped_by"], json!(["single sign-in"]));
     // Failed sign-ins are not lineage.
     assert!(!doc
         .nodes
@@ -497,6 +502,104 @@ fn foci_client_list() {
 // ------------------------------------------------------------------------------------------------
 // Sign-in exports
 
+/// PascalCase, recursively (Log Analytics columns, Graph PowerShell properties).
+fn pascal(v: &Value) -> Value {
+    match v {
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .map(|(k, v)| {
+                    let mut c = k.chars();
+                    let first = c.next().map(|f| f.to_ascii_uppercase()).unwrap_or_default();
+                    let k = match k.as_str() {
+                        "ipAddress" => "IPAddress".to_string(),
+                        _ => format!("{first}{}", c.as_str()),
+                    };
+                    (k, pascal(v))
+                })
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(pascal).collect()),
+        other => other.clone(),
+    }
+}
+
+/// A record as a Log Analytics `SigninLogs` row: PascalCase top-level columns, `dynamic` columns
+/// as JSON text (as in a CSV export), `TimeGenerated`, `LocationDetails`, `ResultType`, `Type`.
+fn log_analytics(r: &Value) -> Value {
+    let mut row = serde_json::Map::new();
+    for (k, v) in r.as_object().unwrap() {
+        let mut c = k.chars();
+        let col = match k.as_str() {
+            "ipAddress" => "IPAddress".to_string(),
+            "location" => "LocationDetails".to_string(),
+            "status" => "Status".to_string(),
+            _ => format!("{}{}", c.next().unwrap().to_ascii_uppercase(), c.as_str()),
+        };
+        let cell = match v {
+            Value::Object(_) | Value::Array(_) => Value::String(v.to_string()),
+            other => other.clone(),
+        };
+        row.insert(col, cell);
+    }
+    row.insert("TimeGenerated".into(), r["createdDateTime"].clone());
+    row.remove("CreatedDateTime");
+    row.insert(
+        "ResultType".into(),
+        Value::from(r["status"]["errorCode"].to_string()),
+    );
+    row.insert("Type".into(), Value::from("SigninLogs"));
+    Value::Object(row)
+}
+
+fn csv_of(rows: &[Value]) -> String {
+    let mut cols: Vec<String> = Vec::new();
+    for r in rows {
+        for k in r.as_object().unwrap().keys() {
+            if !cols.contains(k) {
+                cols.push(k.clone());
+            }
+        }
+    }
+    let cell = |v: Option<&Value>| -> String {
+        let s = match v {
+            None | Some(Value::Null) => String::new(),
+            Some(Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+        };
+        format!("\"{}\"", s.replace('"', "\"\""))
+    };
+    let mut out = cols
+        .iter()
+        .map(|c| {
+            if c == "TimeGenerated" {
+                "TimeGenerated [UTC]".to_string()
+            } else {
+                c.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+        + "\r\n";
+    for r in rows {
+        out += &cols
+            .iter()
+            .map(|c| cell(r.get(c)))
+            .collect::<Vec<_>>()
+            .join(",");
+        out += "\r\n";
+    }
+    out
+}
+
+/// Graph PowerShell 5.1 `ConvertTo-Json`: PascalCase everywhere and `/Date(ms)/` times.
+fn powershell(r: &Value) -> Value {
+    let mut v = pascal(r);
+    let t = Timestamp::parse(r["createdDateTime"].as_str().unwrap()).unwrap();
+    v["CreatedDateTime"] = Value::from(format!("/Date({})/", t.as_millis()));
+    v["AdditionalProperties"] = json!({});
+    v
+}
+
 #[test]
 fn sign_in_exports_in_every_shape_give_the_same_document() {
     let records = sign_in_records();
@@ -507,17 +610,235 @@ fn sign_in_exports_in_every_shape_give_the_same_document() {
         .iter()
         .map(|r| serde_json::to_string(r).unwrap() + "\n")
         .collect();
-    for (shape, text) in [("array", array), ("page", page), ("ndjson", ndjson)] {
-        let c = signins::collect_file(&text).unwrap_or_else(|e| panic!("{shape}: {e}"));
-        assert_eq!(pretty(&c.into_document(collected_at())), want, "{shape}");
+    let (a, b) = records.split_at(3);
+    let shapes: Vec<(&str, String)> = vec![
+        ("array", array),
+        ("page", page),
+        ("ndjson", ndjson),
+        (
+            "two Graph pages appended",
+            format!("{}\n{}", json!({"value": a}), json!({"value": b})),
+        ),
+        (
+            "concatenated pretty objects",
+            records.iter().map(|r| serde_json::to_string_pretty(r).unwrap() + "\n").collect(),
+        ),
+        (
+            "diagnostic settings / storage archive",
+            json!({"records": records.iter().map(|r| json!({"time": r["createdDateTime"],
+                "resourceId": "/tenants/t/providers/Microsoft.aadiam", "operationName": "Sign-in activity",
+                "category": if r.get("signInEventTypes").is_some_and(|t| t.to_string().contains("nonInteractive")) { "NonInteractiveUserSignInLogs" } else { "SignInLogs" },
+                "callerIpAddress": r["ipAddress"], "properties": r})).collect::<Vec<_>>()})
+            .to_string(),
+        ),
+        (
+            "Event Hub records one per line",
+            records
+                .iter()
+                .map(|r| json!({"time": r["createdDateTime"], "category": "SignInLogs", "properties": r}).to_string() + "\n")
+                .collect(),
+        ),
+        (
+            "Log Analytics JSON",
+            serde_json::to_string_pretty(&records.iter().map(log_analytics).collect::<Vec<_>>()).unwrap(),
+        ),
+        ("Log Analytics CSV", csv_of(&records.iter().map(log_analytics).collect::<Vec<_>>())),
+        (
+            "Graph PowerShell",
+            serde_json::to_string_pretty(&records.iter().map(powershell).collect::<Vec<_>>()).unwrap(),
+        ),
+    ];
+    for (shape, text) in shapes {
+        let c =
+            signins::collect_file(&text, Shape::Auto).unwrap_or_else(|e| panic!("{shape}: {e}"));
+        assert_eq!(
+            accounting(&c),
+            (7, 6, reasons(&[("failed sign-in", 1)])),
+            "{shape}"
+        );
+        assert!(c.problems.is_empty(), "{shape}: {:?}", c.problems);
+        let got = pretty(&c.into_document(collected_at()));
+        // The Log Analytics shapes categorise every record by its table.
+        let got: String = got
+            .lines()
+            .filter(|l| {
+                !l.contains("\"category\": \"SignInLogs\"")
+                    && !l.contains("\"category\": \"SigninLogs\"")
+                    && !l.contains("\"category\": \"NonInteractiveUserSignInLogs\"")
+            })
+            .map(|l| l.to_string() + "\n")
+            .collect();
+        assert!(got == want, "{shape}\n{}", first_difference(&want, &got));
     }
-    let e = signins::collect_file(
-        "{\"id\":\"x\",\"createdDateTime\":\"2025-03-10T09:00:00Z\"}\nnot json",
-    )
-    .unwrap_err();
-    assert!(e.starts_with("line 2:") && e.contains("fix:"), "{e}");
-    let e = signins::collect_file("[{\"TimeGenerated\":\"2025-03-10T09:00:00Z\"}]").unwrap_err();
-    assert!(e.contains("createdDateTime") && e.contains("fix:"), "{e}");
+    let e = signins::collect_file("[{\"Foo\":\"2025-03-10T09:00:00Z\"}]", Shape::Auto).unwrap_err();
+    assert!(e.contains("sign-in time") && e.contains("fix:"), "{e}");
+}
+
+#[test]
+fn a_partial_page_a_bad_line_and_zone_less_times_are_said() {
+    let records = sign_in_records();
+    let page = json!({"@odata.context": "x", "value": records,
+        "@odata.nextLink": "https://graph.microsoft.com/beta/auditLogs/signIns?$skiptoken=abc"});
+    let c = signins::collect_file(&page.to_string(), Shape::Auto).unwrap();
+    assert_eq!(c.problems.len(), 1);
+    assert!(
+        c.problems[0].contains("@odata.nextLink"),
+        "{:?}",
+        c.problems
+    );
+    let doc = c.into_document(collected_at());
+    assert!(!doc.sources[0].complete);
+
+    let mut ndjson: Vec<String> = records.iter().map(|r| r.to_string()).collect();
+    ndjson.insert(2, "{\"id\": \"cut".to_string());
+    let c = signins::collect_file(&ndjson.join("\n"), Shape::Auto).unwrap();
+    assert_eq!(
+        accounting(&c),
+        (
+            8,
+            6,
+            reasons(&[("failed sign-in", 1), ("not valid JSON or CSV", 1)])
+        )
+    );
+    assert_eq!(
+        c.records.records().examples["not valid JSON or CSV"],
+        vec!["line 3"]
+    );
+
+    let zoneless: Vec<Value> = records
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            let t = r["createdDateTime"]
+                .as_str()
+                .unwrap()
+                .trim_end_matches('Z')
+                .to_string();
+            r["createdDateTime"] = Value::from(t);
+            r
+        })
+        .collect();
+    let c = signins::collect_file(&serde_json::to_string(&zoneless).unwrap(), Shape::Auto).unwrap();
+    assert_eq!(accounting(&c), (7, 6, reasons(&[("failed sign-in", 1)])));
+    assert!(
+        c.notes
+            .iter()
+            .any(|n| n.contains("6 sign-in time(s) carry no zone")),
+        "{:?}",
+        c.notes
+    );
+    let doc = c.into_document(collected_at());
+    let t = node(&doc, "entra:token:7d7d7d7d-0000-4000-8000-000000000d01");
+    assert_eq!(t.issued_at.unwrap().to_string(), "2025-03-10T09:00:03Z");
+    assert!(t.props.contains_key("time_zone"));
+}
+
+/// One browser session of one user over four minutes, exported without `sessionId` (v1.0,
+/// Log Analytics): one session, not one per request.
+#[test]
+fn a_session_without_session_id_is_one_session() {
+    let base = Timestamp::parse("2025-03-10T09:00:00Z")
+        .unwrap()
+        .as_millis();
+    let mut records: Vec<Value> = (0..14)
+        .map(|i| {
+            json!({"id": format!("r{i:02}"), "createdDateTime": Timestamp::from_millis(base + i * 17_000).to_string(),
+                "userId": "u1", "userPrincipalName": "ana@example.com", "appId": "00000003-0000-0000-c000-000000000000",
+                "appDisplayName": "Graph Explorer", "correlationId": format!("c{i:02}"), "ipAddress": "198.51.100.23",
+                "userAgent": "Mozilla/5.0 Firefox/123.0", "status": {"errorCode": 0}})
+        })
+        .collect();
+    // The attacker replaying a token from elsewhere is not folded into the user's session.
+    records.push(json!({"id": "x1", "createdDateTime": "2025-03-10T09:03:00Z", "userId": "u1",
+        "appId": "00000003-0000-0000-c000-000000000000", "correlationId": "cx", "ipAddress": "203.0.113.77",
+        "userAgent": "python-requests/2.31", "incomingTokenType": "refreshToken",
+        "authenticationProcessingDetails": [{"key": "Oauth Scope Info",
+            "value": "[\"RoleManagement.ReadWrite.Directory\",\"User.Read\"]"}],
+        "resourceId": "00000003-0000-0000-c000-000000000000", "resourceDisplayName": "Microsoft Graph"}));
+    // A sign-in an hour later on the same device redeeming a refresh token continues the session.
+    records.push(json!({"id": "r99", "createdDateTime": "2025-03-10T13:00:00Z", "userId": "u1",
+        "correlationId": "c99", "ipAddress": "198.51.100.23", "userAgent": "Mozilla/5.0 Firefox/123.0",
+        "incomingTokenType": "refreshToken"}));
+    let doc = signins::transform(&records).into_document(collected_at());
+    let sessions: Vec<&heir::model::Node> = doc
+        .nodes
+        .iter()
+        .filter(|n| n.kind == NodeKind::Session)
+        .collect();
+    assert_eq!(
+        sessions.len(),
+        2,
+        "{:#?}",
+        sessions.iter().map(|s| &s.id).collect::<Vec<_>>()
+    );
+    let main = node(&doc, "entra:session:grouped-r00");
+    assert_eq!(main.props["sign_ins"], 15);
+    assert_eq!(
+        main.props["grouped_by"],
+        json!([
+            "client address and user agent within 90 min",
+            "refresh token redeemed on the same device within 24 h"
+        ])
+    );
+    let other = node(&doc, "entra:session:grouped-x1");
+    assert_eq!(other.props["grouped_by"], json!(["single sign-in"]));
+    let token = node(&doc, "entra:token:x1");
+    assert_eq!(
+        token.scopes,
+        vec!["RoleManagement.ReadWrite.Directory", "User.Read"]
+    );
+    assert!(doc.edges.iter().any(|e| e.from == "entra:token:x1"
+        && e.kind == EdgeKind::CanAccess
+        && e.props["scopes"] == json!(["RoleManagement.ReadWrite.Directory", "User.Read"])));
+}
+
+/// Third-party samples (Elastic's Azure integration pipeline tests; tests/fixtures/entra/shapes/
+/// SOURCES.md): Event Hub records one per line.
+#[test]
+fn elastic_samples_failed_only_managed_identities_and_non_interactive() {
+    let read_shape = |f: &str| std::fs::read_to_string(format!("{DIR}/shapes/{f}")).unwrap();
+    // Five failed sign-ins, one per category: nothing used, every record accounted for.
+    let c =
+        signins::collect_file(&read_shape("elastic-signinlogs-raw.ndjson"), Shape::Auto).unwrap();
+    assert_eq!(accounting(&c), (5, 0, reasons(&[("failed sign-in", 5)])));
+    // Managed identities are non-human identities: service accounts with the tokens they got.
+    let c =
+        signins::collect_file(&read_shape("elastic-managed-identity.ndjson"), Shape::Auto).unwrap();
+    assert_eq!(accounting(&c), (4, 4, reasons(&[])));
+    let doc = c.into_document(collected_at());
+    let mi = node(
+        &doc,
+        "entra:service_account:9d370547-cb61-4753-be23-68534909af90",
+    );
+    assert_eq!(mi.name.as_deref(), Some("testplatformlogslube"));
+    assert_eq!(mi.props["principal"], "managed identity");
+    let t = node(&doc, "entra:token:a08869a8-3b15-46e4-8de3-273849e60100");
+    assert_eq!(t.issued_at.unwrap().to_string(), "2022-01-24T04:59:49.227Z");
+    assert!(has_edge(&doc, &t.id, &mi.id, EdgeKind::AuthenticatesAs));
+    assert!(has_edge(
+        &doc,
+        &t.id,
+        "entra:resource:797f4846-ba00-4fd7-ba43-dac1f8f63013",
+        EdgeKind::CanAccess
+    ));
+    assert_eq!(
+        doc.nodes
+            .iter()
+            .filter(|n| n.kind == NodeKind::ServiceAccount)
+            .count(),
+        2
+    );
+    // A non-interactive user sign-in without sessionId: one grouped session.
+    let c =
+        signins::collect_file(&read_shape("elastic-non-interactive.ndjson"), Shape::Auto).unwrap();
+    assert_eq!(accounting(&c), (1, 1, reasons(&[])));
+    let doc = c.into_document(collected_at());
+    let s = node(
+        &doc,
+        "entra:session:grouped-22222222-fb7b-4f83-bf74-3876f9ef3900",
+    );
+    assert_eq!(s.props["country"], "DE");
+    assert_eq!(s.props["grouped_by"], json!(["single sign-in"]));
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -912,8 +1233,8 @@ fn signins_accounting_on_the_recorded_page() {
                 ("duplicate id", 1),
                 ("failed sign-in", 1),
                 ("no id", 1),
-                ("no userId", 1),
-                ("no valid createdDateTime", 1),
+                ("no userId or servicePrincipalId", 1),
+                ("unparseable time", 1),
             ])
         )
     );

@@ -12,6 +12,7 @@ use common::httpmock::{MockServer, Reply};
 use common::okta_org::{body, org, read, DIR};
 use heir::analysis::lineage::inherited;
 use heir::collect::http::{Auth, Client, FetchError, Policy};
+use heir::collect::logshape::Shape;
 use heir::collect::okta::{self, OktaRaw};
 use heir::collect::{oktalog, Collection, Progress};
 use heir::model::merge::merge_documents;
@@ -246,7 +247,7 @@ fn okta_transform_matches_golden() {
 #[test]
 fn oktalog_transform_matches_golden_from_json_and_ndjson() {
     let text = read("system-log.json");
-    let c = oktalog::collect_file(&text).expect("a valid export");
+    let c = oktalog::collect_file(&text, Shape::Auto).expect("a valid export");
     assert_eq!(c.source, "oktalog");
     assert_eq!(c.platforms, vec!["okta".to_string()]);
     let doc = document(c);
@@ -261,7 +262,7 @@ fn oktalog_transform_matches_golden_from_json_and_ndjson() {
         .rev()
         .map(|e| serde_json::to_string(e).unwrap() + "\n")
         .collect();
-    let again = document(oktalog::collect_file(&ndjson).expect("valid NDJSON"));
+    let again = document(oktalog::collect_file(&ndjson, Shape::Auto).expect("valid NDJSON"));
     assert_eq!(again, doc);
 
     let session = doc.nodes.iter().find(|n| n.id == SESSION).unwrap();
@@ -292,28 +293,208 @@ fn oktalog_transform_matches_golden_from_json_and_ndjson() {
 fn system_log_file_errors_say_what_is_wrong() {
     let cases: &[(&str, &str)] = &[
         ("", "empty"),
-        ("[{\"eventType\": \"x\"", "not a valid JSON array"),
-        (
-            "{\"eventType\":\"a\"}\n{\"eventType\":",
-            "event 2 is not valid JSON",
-        ),
-        (
-            "[{\"eventType\":\"a\"}, 3]",
-            "event 2 is not a JSON object but a number",
-        ),
+        ("[{\"eventType\": \"x\"", "no event could be read: line 1"),
         (
             "[{\"id\": 1}, {\"id\": 2}]",
             "not an Okta System Log export",
         ),
     ];
     for (input, expected) in cases {
-        let err = oktalog::collect_file(input).expect_err(input);
+        let err = oktalog::collect_file(input, Shape::Auto).expect_err(input);
         assert!(err.contains(expected), "{input:?}: {err}");
         assert!(err.contains("fix:") || input.is_empty(), "{input:?}: {err}");
     }
     // An empty array is a valid (empty) export.
-    let c = oktalog::collect_file("[]").unwrap();
+    let c = oktalog::collect_file("[]", Shape::Auto).unwrap();
     assert!(c.nodes.is_empty() && c.problems.is_empty());
+    // A record that is not an object is skipped and counted, not the whole file refused.
+    let c = oktalog::collect_file("[{\"eventType\":\"a\"}, 3]", Shape::Auto).unwrap();
+    assert_eq!(
+        accounting(&c),
+        (
+            2,
+            0,
+            reasons(&[("event type not modelled", 1), ("not a JSON object", 1)])
+        )
+    );
+}
+
+/// The recorded log in every shape a responder holds gives the same document as the API array.
+#[test]
+fn oktalog_reads_every_shape_of_the_same_log() {
+    let text = read("system-log.json");
+    let events: Vec<Value> = serde_json::from_str(&text).unwrap();
+    let want = document(oktalog::collect_file(&text, Shape::Auto).unwrap());
+    let line = |e: &Value| serde_json::to_string(e).unwrap();
+    let (first, second) = events.split_at(6);
+    let shapes: Vec<(&str, String)> = vec![
+        (
+            "two API pages appended",
+            format!(
+                "{}\n{}",
+                serde_json::to_string_pretty(first).unwrap(),
+                serde_json::to_string_pretty(second).unwrap()
+            ),
+        ),
+        (
+            "concatenated pretty objects",
+            events
+                .iter()
+                .map(|e| serde_json::to_string_pretty(e).unwrap() + "\n")
+                .collect(),
+        ),
+        (
+            "event hook payloads",
+            [first, second]
+                .iter()
+                .map(|page| {
+                    serde_json::json!({"eventType": "com.okta.event_hook", "eventTypeVersion": "1.0",
+                        "cloudEventsVersion": "0.1", "source": "https://acme.okta.com/api/v1/eventHooks/whkFAKE",
+                        "eventId": "hook-1", "data": {"events": page}})
+                    .to_string()
+                        + "\n"
+                })
+                .collect(),
+        ),
+        (
+            "Elastic _source.event.original",
+            serde_json::json!({"hits": {"hits": events.iter().map(|e| serde_json::json!(
+                {"_index": ".ds-logs-okta.system-default", "_id": "x",
+                 "_source": {"@timestamp": e["published"], "event": {"original": line(e)}}})).collect::<Vec<_>>()}})
+            .to_string(),
+        ),
+        (
+            "Elastic NDJSON with message",
+            events
+                .iter()
+                .map(|e| serde_json::json!({"@timestamp": e["published"], "message": line(e)}).to_string() + "\n")
+                .collect(),
+        ),
+        (
+            "Splunk JSON export",
+            events
+                .iter()
+                .map(|e| {
+                    serde_json::json!({"preview": false, "result": {"_raw": line(e), "sourcetype": "OktaIM2:log"}})
+                        .to_string()
+                        + "\n"
+                })
+                .collect(),
+        ),
+    ];
+    for (shape, input) in shapes {
+        let c =
+            oktalog::collect_file(&input, Shape::Auto).unwrap_or_else(|e| panic!("{shape}: {e}"));
+        assert_eq!(
+            accounting(&c),
+            (13, 12, reasons(&[("unsuccessful outcome", 1)])),
+            "{shape}"
+        );
+        assert_eq!(document(c), want, "{shape}");
+    }
+
+    // The Admin Console CSV (dotted column names): the same sessions, tokens and lineage.
+    let csv = oktalog::collect_file(&read("shapes/admin-console.csv"), Shape::Auto).unwrap();
+    assert_eq!(
+        accounting(&csv),
+        (13, 12, reasons(&[("unsuccessful outcome", 1)]))
+    );
+    let csv = document(csv);
+    let ids = |d: &Document| {
+        let mut v: Vec<String> = d.nodes.iter().map(|n| n.id.clone()).collect();
+        v.extend(
+            d.edges
+                .iter()
+                .map(|e| format!("{} {} {}", e.from, e.kind.as_str(), e.to)),
+        );
+        v.sort();
+        v
+    };
+    assert_eq!(ids(&csv), ids(&want));
+
+    // Overlapping exports: every event twice is the same log, the repeats counted.
+    let twice = format!("{text}\n{text}");
+    let c = oktalog::collect_file(&twice, Shape::Auto).unwrap();
+    assert_eq!(
+        accounting(&c),
+        (
+            26,
+            12,
+            reasons(&[
+                ("duplicate event (same uuid)", 13),
+                ("unsuccessful outcome", 1)
+            ])
+        )
+    );
+    assert_eq!(document(c).nodes, want.nodes);
+}
+
+#[test]
+fn an_interrupted_download_costs_the_cut_record_and_says_so() {
+    let text = read("system-log.json");
+    let events: Vec<Value> = serde_json::from_str(&text).unwrap();
+    let mut ndjson: String = events
+        .iter()
+        .map(|e| serde_json::to_string(e).unwrap() + "\n")
+        .collect();
+    ndjson.truncate(ndjson.len() - 40);
+    let c = oktalog::collect_file(&ndjson, Shape::Auto).unwrap();
+    assert_eq!(
+        accounting(&c),
+        (
+            13,
+            11,
+            reasons(&[("not valid JSON or CSV", 1), ("unsuccessful outcome", 1)])
+        )
+    );
+    assert_eq!(
+        c.records.records().examples["not valid JSON or CSV"],
+        vec!["line 13"]
+    );
+    let doc = document(c);
+    assert!(!doc.sources[0].complete);
+    let reason = doc.sources[0].reason.clone().unwrap();
+    assert!(
+        reason.contains("line 13") && reason.contains("fix:"),
+        "{reason}"
+    );
+    // The same cut in a pretty array (the common download).
+    let mut pretty = serde_json::to_string_pretty(&events).unwrap();
+    pretty.truncate(pretty.len() - 200);
+    let c = oktalog::collect_file(&pretty, Shape::Auto).unwrap();
+    assert_eq!(c.records.records().read, 13);
+    assert_eq!(c.records.records().skipped["not valid JSON or CSV"], 1);
+    // --shape ndjson forces line reading.
+    let c = oktalog::collect_file(&ndjson, Shape::Ndjson).unwrap();
+    assert_eq!(c.records.records().read, 13);
+}
+
+/// Third-party test data (Elastic's Okta integration pipeline test, tests/fixtures/okta/shapes/
+/// SOURCES.md): three events, each delivered twice, as NDJSON.
+#[test]
+fn elastic_okta_sample_dedups_by_uuid() {
+    let c =
+        oktalog::collect_file(&read("shapes/elastic-system-events.ndjson"), Shape::Auto).unwrap();
+    assert_eq!(
+        accounting(&c),
+        (
+            6,
+            2,
+            reasons(&[
+                ("duplicate event (same uuid)", 3),
+                ("ends a session not in the log", 1)
+            ])
+        )
+    );
+    let doc = document(c);
+    let s = doc
+        .nodes
+        .iter()
+        .find(|n| n.id == "okta:session:102bZDNFfWaQSyEZQuDgWt-uQ")
+        .expect("the session started in the sample");
+    assert_eq!(s.props["ip"], "175.16.199.1");
+    assert_eq!(s.props["country"], "United States");
+    assert_eq!(s.mfa, Some(false));
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -538,7 +719,7 @@ async fn system_log_polling_stops_at_the_empty_page() {
     assert_eq!(server.hits(fourth), 0, "an empty page ends a polling walk");
     assert_eq!(
         document(c),
-        document(oktalog::collect_file(&read("system-log.json")).unwrap())
+        document(oktalog::collect_file(&read("system-log.json"), Shape::Auto).unwrap())
     );
 }
 
@@ -547,7 +728,7 @@ async fn system_log_polling_stops_at_the_empty_page() {
 
 #[test]
 fn lineage_of_the_okta_session_lists_exactly_what_it_minted() {
-    let log = oktalog::collect_file(&read("system-log.json")).unwrap();
+    let log = oktalog::collect_file(&read("system-log.json"), Shape::Auto).unwrap();
     let org = okta::transform(&offline_raw());
     let (merged, _conflicts) = merge_documents(vec![document(org), document(log)]);
     let merged = heir::model::load::check("merged", merged)
@@ -660,7 +841,7 @@ fn okta_accounting_on_the_recorded_org() {
 
 #[test]
 fn oktalog_accounting_on_the_recorded_log() {
-    let c = oktalog::collect_file(&read("system-log.json")).unwrap();
+    let c = oktalog::collect_file(&read("system-log.json"), Shape::Auto).unwrap();
     // 13 events: the failed sign-in is skipped; the profile update is a use of a known session.
     assert_eq!(
         accounting(&c),
@@ -706,5 +887,69 @@ fn oktalog_accounting_on_the_recorded_log() {
     assert_eq!(
         c.records.records().examples["not a JSON object"],
         vec!["event #9 (a number)"]
+    );
+}
+
+/// `user.authentication.verify` of a factor sets `mfa` (a password verify does not); the SSO
+/// platform comes from the SAML audience before the label; grantedScopes become token scopes.
+#[test]
+fn oktalog_mfa_from_verify_audience_platform_and_scopes() {
+    let log = r#"[
+      {"uuid":"v1","eventType":"user.session.start","published":"2025-03-10T08:00:00Z",
+       "authenticationContext":{"externalSessionId":"idxS1"},"actor":{"type":"User","id":"00u1","alternateId":"ana@example.com"},
+       "client":{"ipAddress":"198.51.100.23"},"securityContext":{"asNumber":64500,"asOrg":"example isp"}},
+      {"uuid":"v2","eventType":"user.authentication.verify","published":"2025-03-10T08:00:01Z",
+       "authenticationContext":{"externalSessionId":"idxS1","credentialType":"PASSWORD"},"actor":{"type":"User","id":"00u1"}},
+      {"uuid":"v3","eventType":"user.session.start","published":"2025-03-10T08:00:00Z",
+       "authenticationContext":{"externalSessionId":"idxS2"},"actor":{"type":"User","id":"00u2"}},
+      {"uuid":"v4","eventType":"user.authentication.verify","published":"2025-03-10T08:00:02Z",
+       "authenticationContext":{"externalSessionId":"idxS2"},"actor":{"type":"User","id":"00u2"},
+       "debugContext":{"debugData":{"factor":"OKTA_VERIFY_PUSH"}}},
+      {"uuid":"v5","eventType":"user.authentication.sso","published":"2025-03-10T08:05:00Z",
+       "authenticationContext":{"externalSessionId":"idxS1"},"actor":{"type":"User","id":"00u1"},
+       "client":{"ipAddress":"203.0.113.77","geographicalContext":{"country":"Netherlands"}},
+       "securityContext":{"asNumber":64501,"asOrg":"bulletproof hosting"},
+       "target":[{"type":"AppInstance","id":"0oaAWS","displayName":"Prod console"}],
+       "debugContext":{"debugData":{"audience":"https://signin.aws.amazon.com/saml"}}},
+      {"uuid":"v6","eventType":"app.oauth2.as.token.grant.access_token","published":"2025-03-10T08:06:00Z",
+       "authenticationContext":{"externalSessionId":"idxS1"},"actor":{"type":"PublicClientApp","id":"0oaCLI","displayName":"CLI"},
+       "target":[{"type":"access_token","id":"AT.1"}],
+       "debugContext":{"debugData":{"grantedScopes":"okta.users.manage openid","grantType":"authorization_code"}}}
+    ]"#;
+    let doc = document(oktalog::collect_file(log, Shape::Auto).unwrap());
+    let n = |id: &str| {
+        doc.nodes
+            .iter()
+            .find(|n| n.id == id)
+            .unwrap_or_else(|| panic!("{id}"))
+    };
+    assert_eq!(n("okta:session:idxS1").mfa, Some(false));
+    assert_eq!(n("okta:session:idxS2").mfa, Some(true));
+    assert_eq!(n("okta:session:idxS1").props["asn"], "AS64500 example isp");
+    // The label says nothing of AWS; the audience does.
+    let app_session = n("aws:session:okta-idxS1-0oaAWS");
+    assert_eq!(app_session.platform.as_deref(), Some("aws"));
+    let sso = doc
+        .edges
+        .iter()
+        .find(|e| e.to == app_session.id && e.kind.as_str() == "issued")
+        .unwrap();
+    assert_eq!(sso.props["country"], "Netherlands");
+    assert_eq!(sso.props["asn"], "AS64501 bulletproof hosting");
+    assert_eq!(
+        n("okta:token:AT.1").scopes,
+        vec!["okta.users.manage", "openid"]
+    );
+    assert_eq!(
+        oktalog::audience_platform("urn:amazon:webservices"),
+        Some("aws")
+    );
+    assert_eq!(
+        oktalog::audience_platform("https://acme.my.salesforce.com"),
+        Some("salesforce")
+    );
+    assert_eq!(
+        oktalog::audience_platform("https://evil-salesforce.com.example"),
+        None
     );
 }

@@ -58,7 +58,7 @@ fn okta_collection() -> Collection {
 /// Every collection of the example, as documents, in merge order.
 fn documents() -> Vec<Document> {
     let log = std::fs::read_to_string(fixture("okta/system-log.json")).unwrap();
-    let events = oktalog::parse_export(&log).unwrap();
+    let (events, _) = oktalog::read_export(&log, heir::collect::logshape::Shape::Auto).unwrap();
     let aws_pages = aws::read_pages(&fixture("aws/authorization-details.json")).unwrap();
     let report = aws::read_report(&fixture("aws/credential-report.csv")).unwrap();
     let k8s_path = fixture("k8s/cluster.json");

@@ -2,6 +2,7 @@
 
 pub mod blast;
 pub mod cut;
+pub mod hunt;
 pub mod lineage;
 pub mod mechanism;
 pub mod plan;

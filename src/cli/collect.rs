@@ -154,13 +154,17 @@ fn execute(cmd: &CollectCommand, err: &mut dyn Write) -> Result<(), HeirError> {
 /// and the exit code — 4 when incomplete, else 3 when `--strict` and records were skipped.
 fn finish(collection: Collection, common: &Common, err: &mut dyn Write) -> Result<(), HeirError> {
     let source = collection.source.clone();
+    let notes = collection.notes.clone();
     let doc = collection.into_document(Timestamp::now());
     let out = common.output.display().to_string();
     let (doc, _) = crate::model::load::check(&out, doc)?;
-    let mut bytes = serde_json::to_vec_pretty(&doc).expect("documents serialise");
-    bytes.push(b'\n');
-    crate::sys::fs::write_atomic(&common.output, &bytes)
-        .map_err(|e| HeirError::io(format!("writing {out}"), e))?;
+    // Streamed to the file: a log import's document is as large as the log, and a copy of it as
+    // bytes would be the peak of the whole run.
+    crate::sys::fs::write_atomic_with(&common.output, |w| {
+        serde_json::to_writer_pretty(&mut *w, &doc)?;
+        w.write_all(b"\n")
+    })
+    .map_err(|e| HeirError::io(format!("writing {out}"), e))?;
     let written = doc.sources.first().cloned();
     let records = written
         .as_ref()
@@ -176,6 +180,9 @@ fn finish(collection: Collection, common: &Common, err: &mut dyn Write) -> Resul
         doc.nodes.len(),
         doc.edges.len()
     ));
+    for note in &notes {
+        say(format!("{source}: note: {note}"));
+    }
     for (reason, examples) in &records.examples {
         say(format!(
             "{source}: skipped ({reason}), e.g. {}",

@@ -36,6 +36,9 @@ pub enum Command {
     Inherited(InheritedOpts),
     /// Revocation plan: contain, revoke, inspect, hunt, recover — in order, with exact calls.
     Plan(PlanOpts),
+    /// Hunt for reuse: every use of the stolen artefacts and their descendants since the
+    /// compromise, new addresses flagged, other accounts seen from them (needs collected logs).
+    Hunt(HuntOpts),
     /// Sprawl review: NHI findings mapped to the OWASP NHI Top 10, and every credential ranked.
     Sprawl(SprawlOpts),
     /// Incident report: one self-contained HTML file with the blast picture, the chains, the
@@ -205,6 +208,24 @@ pub struct InheritedOpts {
     pub format: InheritedFormat,
     #[command(flatten)]
     pub liveness: LivenessOpts,
+}
+
+#[derive(Args, Debug)]
+pub struct HuntOpts {
+    #[command(flatten)]
+    pub graph: GraphArg,
+    /// A stolen session or token (repeat for several).
+    #[arg(long = "from", value_name = "ID", required = true)]
+    pub from: Vec<String>,
+    /// Compromise time (RFC 3339): uses from then on; the account's uses before it are its known
+    /// addresses. Without it nothing can be flagged new.
+    #[arg(long, value_name = "RFC3339", value_parser = Timestamp::parse)]
+    pub since: Option<Timestamp>,
+    /// End of the window; default: now.
+    #[arg(long, value_name = "RFC3339", value_parser = Timestamp::parse)]
+    pub at: Option<Timestamp>,
+    #[arg(long, value_enum, default_value_t = InheritedFormat::Table)]
+    pub format: InheritedFormat,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -763,6 +784,7 @@ pub fn run(cli: Cli) -> Result<(), HeirError> {
         Command::Blast(o) => blast_cmd(o),
         Command::Inherited(o) => inherited_cmd(o),
         Command::Plan(o) => plan_cmd(o),
+        Command::Hunt(o) => hunt_cmd(o),
         Command::Sprawl(o) => sprawl_cmd(o),
         Command::Report(o) => report_cmd(o),
         Command::Merge(o) => merge_cmd(o),
@@ -993,6 +1015,36 @@ fn inherited_cmd(o: InheritedOpts) -> Result<(), HeirError> {
         InheritedFormat::Markdown => Box::new(Markdown),
     };
     emit(sink.as_mut(), &Output::Lineage(&g, &report))?;
+    leave(report);
+    leave(g);
+    Ok(())
+}
+
+fn hunt_cmd(o: HuntOpts) -> Result<(), HeirError> {
+    let path = o.graph.graph.as_str();
+    let (g, _) = load_graph(path)?;
+    let from = o
+        .from
+        .iter()
+        .map(|id| resolve(&g, path, "from", id))
+        .collect::<Result<Vec<_>, _>>()?;
+    let at = o.at.unwrap_or_else(Timestamp::now);
+    let report = crate::analysis::hunt::hunt(&g, &from, o.since, at);
+    if report.observations == 0 {
+        eprintln!(
+            "warning: {path} holds no log observations (issued edges with a time, sign-ins with an address): \
+             collect oktalog or signins and merge them in; an empty hunt here means no data"
+        );
+    } else if o.since.is_none() {
+        eprintln!(
+            "warning: no --since: without a compromise time the account has no history to compare with, so no address is flagged new"
+        );
+    }
+    to_stdout(|w| match o.format {
+        InheritedFormat::Table => crate::report::hunt::table(w, &report),
+        InheritedFormat::Json => crate::report::hunt::json(w, &report),
+        InheritedFormat::Markdown => crate::report::hunt::markdown(w, &report),
+    })?;
     leave(report);
     leave(g);
     Ok(())

@@ -24,6 +24,7 @@ pub mod http;
 pub mod inventory;
 pub mod json;
 pub mod k8s;
+pub mod logshape;
 pub mod okta;
 pub mod oktalog;
 pub mod records;
@@ -75,9 +76,10 @@ pub struct Collection {
     pub problems: Vec<String>,
     /// Records read, and those skipped by reason (filled in by the transform).
     pub records: Tally,
-    /// What a complete collection still does not evaluate (AWS: conditions, SCPs, boundaries):
-    /// the document's `sources[].reason` when nothing is missing, so a reader of the graph sees
-    /// the limits of an edge without reading the collector's documentation.
+    /// What the reader should know about how the input was read (its shape, times read as UTC)
+    /// and what a complete collection still does not evaluate (AWS: conditions, SCPs,
+    /// boundaries): printed on stderr, and the document's `sources[].reason` when nothing is
+    /// missing, so a reader of the graph sees the limits without the collector's documentation.
     pub notes: Vec<String>,
 }
 

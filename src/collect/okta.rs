@@ -213,6 +213,11 @@ const LABEL_ALIASES: &[(&str, &str)] = &[
 
 /// The platform the accounts of an Okta app live on: the catalog name of a well-known app, else
 /// the slug of the label (through a few aliases), else `okta-app`.
+/// Whether `name` is a catalog name whose platform heir knows (`amazon_aws` → `aws`).
+pub fn known_catalog(name: &str) -> bool {
+    CATALOG.iter().any(|(c, _)| *c == name)
+}
+
 pub fn app_platform(name: Option<&str>, label: Option<&str>) -> String {
     if let Some(p) = name.and_then(|n| CATALOG.iter().find(|(c, _)| *c == n)) {
         return p.1.to_string();

@@ -25,11 +25,10 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde_json::Value;
 
-use super::collector::{
-    env_token, fetch_error, input_error, parse, read_input, Collector, Context,
-};
+use super::collector::{env_token, fetch_error, input_error, parse, Collector, Context};
 use super::http::{urlencode, FetchError, Paging, Policy};
 use super::json::{known, node_on, shape};
+use super::logshape::{self, Scan, Shape, Zone};
 use super::okta::{app_platform, CREDENTIAL_ENV};
 use super::{Collection, Progress};
 use crate::error::HeirError;
@@ -42,8 +41,90 @@ pub const SOURCE: &str = "oktalog";
 /// Okta's default access/ID token lifetime, used as the expiry of tokens the log shows minted.
 const DEFAULT_JWT_LIFETIME_MS: i64 = 3_600_000;
 
+/// The event's time in any form an export writes ([`logshape::parse_time`]).
 fn published(e: &Value) -> Option<Timestamp> {
-    known(e, "/published").and_then(|t| Timestamp::parse(t).ok())
+    known(e, "/published")
+        .and_then(logshape::parse_time)
+        .map(|(t, _)| t)
+}
+
+/// Whether the event's time had no zone and was read as UTC.
+fn zone_less(e: &Value) -> bool {
+    known(e, "/published")
+        .and_then(logshape::parse_time)
+        .is_some_and(|(_, z)| z == Zone::AssumedUtc)
+}
+
+/// A `user.authentication.verify` that verified a factor other than the password: the session
+/// has passed MFA (Identity Engine writes one per authenticator; the password is one of them).
+fn verifies_mfa(e: &Value) -> bool {
+    let factor = known(e, "/debugContext/debugData/factor")
+        .or_else(|| known(e, "/authenticationContext/credentialType"))
+        .unwrap_or("")
+        .to_ascii_uppercase();
+    !factor.is_empty() && !factor.contains("PASSWORD")
+}
+
+/// The platform an SSO lands on, from what the event names before the label: the app's catalog
+/// name (`target[].detailEntry.appName`, unconfirmed field), then the SAML/OIDC audience
+/// (`debugData.audience`, `debugData.samlAudience`, `debugData.requestedAudience`,
+/// `target[].detailEntry.audience`; unconfirmed names) — `https://signin.aws.amazon.com/saml`
+/// → `aws` — so a later collection of that platform joins the app session by id.
+fn named_platform(e: &Value, app: &Value) -> Option<String> {
+    if let Some(catalog) = known(app, "/detailEntry/appName") {
+        if super::okta::known_catalog(catalog) {
+            return Some(app_platform(Some(catalog), None));
+        }
+    }
+    [
+        known(e, "/debugContext/debugData/audience"),
+        known(e, "/debugContext/debugData/samlAudience"),
+        known(e, "/debugContext/debugData/requestedAudience"),
+        known(app, "/detailEntry/audience"),
+    ]
+    .into_iter()
+    .flatten()
+    .find_map(audience_platform)
+    .map(str::to_string)
+}
+
+/// The platform of a SAML entity id or OIDC audience, by host (or URN for Microsoft).
+pub fn audience_platform(aud: &str) -> Option<&'static str> {
+    let a = aud.to_ascii_lowercase();
+    if a.starts_with("urn:federation:microsoftonline") || a.starts_with("urn:amazon:webservices") {
+        return Some(if a.contains("amazon") { "aws" } else { "entra" });
+    }
+    let host = a
+        .split("://")
+        .nth(1)
+        .unwrap_or(&a)
+        .split(['/', ':', '?'])
+        .next()
+        .unwrap_or("");
+    const HOSTS: &[(&str, &str)] = &[
+        ("signin.aws.amazon.com", "aws"),
+        ("amazonaws.com", "aws"),
+        ("awsapps.com", "aws"),
+        ("login.microsoftonline.com", "entra"),
+        ("salesforce.com", "salesforce"),
+        ("force.com", "salesforce"),
+        ("slack.com", "slack"),
+        ("github.com", "github"),
+        ("google.com", "google"),
+        ("atlassian.net", "atlassian"),
+        ("atlassian.com", "atlassian"),
+        ("zoom.us", "zoom"),
+        ("box.com", "box"),
+        ("dropbox.com", "dropbox"),
+        ("service-now.com", "servicenow"),
+        ("myworkday.com", "workday"),
+        ("workday.com", "workday"),
+        ("zendesk.com", "zendesk"),
+    ];
+    HOSTS
+        .iter()
+        .find(|(h, _)| host == *h || host.ends_with(&format!(".{h}")))
+        .map(|(_, p)| *p)
 }
 
 /// A successful outcome (events without an outcome count as successful).
@@ -133,6 +214,7 @@ struct Session {
     ip: Option<String>,
     user_agent: Option<String>,
     country: Option<String>,
+    asn: Option<String>,
     ended: Option<(Timestamp, String, Option<String>)>,
 }
 
@@ -140,6 +222,8 @@ enum Minted {
     App {
         app: String,
         label: Option<String>,
+        /// The platform the event names (catalog name or audience), before the label's.
+        platform: Option<String>,
     },
     Token {
         token: String,
@@ -165,12 +249,34 @@ fn edge_props(e: &Value, app: Option<&str>, client: Option<&str>) -> Props {
         }
     };
     put("ip", known(e, "/client/ipAddress"));
+    put("country", known(e, "/client/geographicalContext/country"));
+    put("city", known(e, "/client/geographicalContext/city"));
+    put("asn", asn(e).as_deref());
     put("user_agent", known(e, "/client/userAgent/rawUserAgent"));
     put("app", app);
     put("client_id", client);
     put("okta_event", known(e, "/eventType"));
     put("event_uuid", known(e, "/uuid"));
     p
+}
+
+/// The network an event came from, when the log says (`securityContext.asNumber` / `asOrg`).
+fn asn(e: &Value) -> Option<String> {
+    let number = e
+        .pointer("/securityContext/asNumber")
+        .and_then(|n| {
+            n.as_u64()
+                .map(|n| n.to_string())
+                .or_else(|| n.as_str().map(str::to_string))
+        })
+        .filter(|n| !n.is_empty() && n != "null");
+    let org = known(e, "/securityContext/asOrg");
+    match (number, org) {
+        (Some(n), Some(o)) => Some(format!("AS{n} {o}")),
+        (Some(n), None) => Some(format!("AS{n}")),
+        (None, Some(o)) => Some(o.to_string()),
+        (None, None) => None,
+    }
 }
 
 /// Sessions, app sessions and tokens from System Log events. Pure; the events may come in any
@@ -181,8 +287,24 @@ pub fn transform(events: &[Value]) -> Collection {
     c.records.read(events.len());
 
     let mut evs: Vec<&Value> = Vec::new();
+    // Overlapping exports and re-delivered hooks repeat events: the uuid is the event's identity.
+    let mut uuids: HashSet<&str> = HashSet::new();
+    let mut zone_less_times = 0usize;
     for (i, e) in events.iter().enumerate() {
         if e.is_object() {
+            if let Some(u) = known(e, "/uuid") {
+                if !uuids.insert(u) {
+                    c.records.skip("duplicate event (same uuid)", example(e));
+                    continue;
+                }
+            }
+            if known(e, "/published").is_some() && published(e).is_none() {
+                c.records.skip("unparseable time", example(e));
+                continue;
+            }
+            if zone_less(e) {
+                zone_less_times += 1;
+            }
             evs.push(e);
         } else {
             c.records.skip(
@@ -191,16 +313,20 @@ pub fn transform(events: &[Value]) -> Collection {
             );
         }
     }
-    evs.sort_by(|a, b| {
-        let ka = published(a).map_or(i64::MAX, Timestamp::as_millis);
-        let kb = published(b).map_or(i64::MAX, Timestamp::as_millis);
-        ka.cmp(&kb).then_with(|| {
-            known(a, "/uuid")
-                .unwrap_or("")
-                .cmp(known(b, "/uuid").unwrap_or(""))
-        })
+    // Keys computed once per event: parsing the time in the comparator cost more than the rest
+    // of the import on a large log.
+    evs.sort_by_cached_key(|e| {
+        (
+            published(e).map_or(i64::MAX, Timestamp::as_millis),
+            known(e, "/uuid").unwrap_or(""),
+        )
     });
 
+    if zone_less_times > 0 {
+        c.notes.push(format!(
+            "{zone_less_times} event time(s) carry no zone and were read as UTC"
+        ));
+    }
     let mut sessions: BTreeMap<String, Session> = BTreeMap::new();
     let mut last_seen: BTreeMap<String, Timestamp> = BTreeMap::new();
     let mut ends: Vec<(String, Timestamp, String)> = Vec::new();
@@ -251,6 +377,7 @@ pub fn transform(events: &[Value]) -> Collection {
                 entry.ip = known(e, "/client/ipAddress").map(str::to_string);
                 entry.user_agent = known(e, "/client/userAgent/rawUserAgent").map(str::to_string);
                 entry.country = known(e, "/client/geographicalContext/country").map(str::to_string);
+                entry.asn = asn(e);
             }
         };
         match event_type {
@@ -270,9 +397,13 @@ pub fn transform(events: &[Value]) -> Collection {
                         known(e, "/client/userAgent/rawUserAgent").map(str::to_string);
                     entry.country =
                         known(e, "/client/geographicalContext/country").map(str::to_string);
+                    entry.asn = asn(e);
                 }
             }
-            "user.authentication.auth_via_mfa" => {
+            "user.authentication.verify" if !verifies_mfa(e) => {
+                skip("event type not modelled", Rescue::Nothing);
+            }
+            "user.authentication.auth_via_mfa" | "user.authentication.verify" => {
                 let (Some(sid), true) = (&esid, ok(e)) else {
                     skip(unusable.unwrap_or(NO_SESSION), Rescue::Nothing);
                     continue;
@@ -306,6 +437,7 @@ pub fn transform(events: &[Value]) -> Collection {
                         label: known(app, "/displayName")
                             .or_else(|| known(app, "/alternateId"))
                             .map(str::to_string),
+                        platform: named_platform(e, app),
                     },
                 });
             }
@@ -458,7 +590,7 @@ pub fn transform(events: &[Value]) -> Collection {
     let mut apps: BTreeMap<String, Option<String>> = BTreeMap::new();
     for ch in &children {
         match &ch.what {
-            Minted::App { app, label } => {
+            Minted::App { app, label, .. } => {
                 apps.entry(app.clone()).or_insert(label.clone());
             }
             Minted::Token {
@@ -502,6 +634,7 @@ pub fn transform(events: &[Value]) -> Collection {
             ("ip", &entry.ip),
             ("user_agent", &entry.user_agent),
             ("country", &entry.country),
+            ("asn", &entry.asn),
             ("start_event_uuid", &entry.start_uuid),
         ] {
             if let Some(v) = v {
@@ -540,8 +673,14 @@ pub fn transform(events: &[Value]) -> Collection {
     for ch in &children {
         let parent = node_id(OKTA, NodeKind::Session, &ch.session);
         match &ch.what {
-            Minted::App { app, label } => {
-                let platform = app_platform(None, label.as_deref());
+            Minted::App {
+                app,
+                label,
+                platform,
+            } => {
+                let platform = platform
+                    .clone()
+                    .unwrap_or_else(|| app_platform(None, label.as_deref()));
                 let native = format!("{OKTA_SSO_SESSION}{}-{app}", ch.session);
                 let child = node_id(&platform, NodeKind::Session, &native);
                 let app_node = node_id(OKTA, NodeKind::App, app);
@@ -734,69 +873,84 @@ pub async fn fetch_live(
     Ok((events, problems))
 }
 
-/// An exported System Log: a JSON array of events, or events one per line (NDJSON; concatenated
-/// JSON objects are accepted too).
-pub fn collect_file(text: &str) -> Result<Collection, String> {
-    Ok(transform(&parse_export(text)?))
+/// An exported System Log in any shape [`logshape`] reads: [`read_export`] + [`transform`], with
+/// unreadable records counted.
+pub fn collect_file(text: &str, shape: Shape) -> Result<Collection, String> {
+    let (events, scan) = read_export(text, shape)?;
+    let mut c = transform(&events);
+    logshape::account(&mut c, &scan);
+    Ok(c)
 }
 
-/// The events of an exported System Log ([`collect_file`]'s shapes). A file that is not a System
-/// Log at all is an error naming the problem; events are not judged here but by [`transform`],
-/// which counts what it cannot use.
-pub fn parse_export(text: &str) -> Result<Vec<Value>, String> {
+/// The fields [`transform`] reads; the rest of each event (the request's IP chain, the
+/// transaction, display texts) is dropped as the event arrives, so a large export is not held
+/// whole. A field read by the transform must be listed here (the shape tests compare documents
+/// from the kept and the full events).
+pub const FIELDS: &[&str] = &[
+    "uuid",
+    "eventType",
+    "published",
+    "outcome.result",
+    "authenticationContext.externalSessionId",
+    "authenticationContext.credentialType",
+    "actor.id",
+    "actor.type",
+    "actor.alternateId",
+    "actor.displayName",
+    "client.ipAddress",
+    "client.userAgent.rawUserAgent",
+    "client.geographicalContext.country",
+    "client.geographicalContext.city",
+    "securityContext.asNumber",
+    "securityContext.asOrg",
+    "target[].id",
+    "target[].type",
+    "target[].displayName",
+    "target[].alternateId",
+    "target[].detailEntry.appName",
+    "target[].detailEntry.audience",
+    "debugContext.debugData.grantedScopes",
+    "debugContext.debugData.grantType",
+    "debugContext.debugData.factor",
+    "debugContext.debugData.audience",
+    "debugContext.debugData.samlAudience",
+    "debugContext.debugData.requestedAudience",
+];
+
+/// The events of an exported System Log: API pages (an array, several appended), NDJSON,
+/// event-hook payloads, the Admin Console CSV, Elastic and Splunk wrappers. A file that is not a
+/// System Log at all is an error naming the problem; a record that cannot be parsed is returned
+/// in [`Scan::bad`] (the importer counts it); events are judged by [`transform`].
+pub fn read_export(text: &str, shape: Shape) -> Result<(Vec<Value>, Scan), String> {
     let trimmed = text.trim_start_matches('\u{feff}').trim();
     if trimmed.is_empty() {
         return Err(
-            "the file is empty: expected Okta System Log events as a JSON array or one \
-                    JSON object per line (NDJSON)"
+            "the file is empty: expected Okta System Log events (a JSON array, one JSON object \
+             per line, an event-hook payload or the Admin Console CSV)"
                 .to_string(),
         );
     }
-    let events: Vec<Value> = if trimmed.starts_with('[') {
-        match serde_json::from_str::<Value>(trimmed) {
-            Ok(Value::Array(a)) => a,
-            Ok(_) => unreachable!("text starting with [ parses to an array"),
-            Err(e) => {
-                return Err(format!(
-                    "not a valid JSON array of System Log events: {e}\n  fix: export the \
-                     System Log as JSON (an array of events) or as one event per line"
-                ))
-            }
-        }
-    } else {
-        let mut out = Vec::new();
-        for item in serde_json::Deserializer::from_str(trimmed).into_iter::<Value>() {
-            match item {
-                Ok(v) => out.push(v),
-                Err(e) => {
-                    return Err(format!(
-                        "event {} is not valid JSON: {e}\n  fix: one System Log event (a JSON \
-                         object) per line, or a JSON array of events",
-                        out.len() + 1
-                    ))
-                }
-            }
-        }
-        out
-    };
-    for (i, e) in events.iter().enumerate() {
-        if !e.is_object() {
-            return Err(format!(
-                "event {} is not a JSON object but {}\n  fix: each System Log event is an \
-                 object with `eventType`, `published`, `actor`…",
-                i + 1,
-                shape(e)
-            ));
-        }
-    }
+    let mut events = Vec::new();
+    let keep = logshape::Keep::new(FIELDS);
+    let scan = logshape::scan(trimmed, shape, &mut |v| events.push(keep.apply(v)));
     if !events.is_empty() && !events.iter().any(|e| e.get("eventType").is_some()) {
         return Err(format!(
-            "none of the {} objects has an `eventType`: this is not an Okta System Log export\n  \
-             fix: export events from GET /api/v1/logs or the Admin Console System Log",
-            events.len()
+            "none of the {} records has an `eventType`: this is not an Okta System Log export \
+             (read as {})\n  fix: export events from GET /api/v1/logs or the Admin Console \
+             System Log, or give --shape",
+            events.len(),
+            scan.shapes.join(", ")
         ));
     }
-    Ok(events)
+    if events.is_empty() && !scan.bad.is_empty() {
+        let b = &scan.bad[0];
+        return Err(format!(
+            "no event could be read: {}: {}\n  fix: export the System Log as JSON (an array of \
+             events) or one event per line",
+            b.place, b.error
+        ));
+    }
+    Ok((events, scan))
 }
 
 /// `heir collect oktalog`.
@@ -815,9 +969,13 @@ pub struct OktaLogOpts {
     /// Only events at or after this time (RFC 3339), live mode.
     #[arg(long, value_name = "RFC3339", value_parser = Timestamp::parse)]
     pub since: Option<Timestamp>,
-    /// An exported System Log (JSON array or NDJSON).
+    /// An exported System Log: API pages (JSON array, NDJSON, pages appended), an event-hook
+    /// payload, the Admin Console CSV, or an Elastic / Splunk export. Read only.
     #[arg(long, value_name = "FILE")]
     pub file: Option<std::path::PathBuf>,
+    /// How to read --file (default: detected from its content).
+    #[arg(long, value_enum, default_value_t = Shape::Auto, requires = "file")]
+    pub shape: Shape,
 }
 
 impl Collector for OktaLog {
@@ -837,8 +995,16 @@ impl Collector for OktaLog {
         let o: OktaLogOpts = parse(args)?;
         match (&o.file, &o.org_url) {
             (Some(f), _) => {
-                let events = parse_export(&read_input(f)?).map_err(|e| input_error(f, e))?;
-                Ok(transform(&events))
+                // The text is dropped once read, before the transform: peak memory is the larger
+                // of (text + kept fields) and (kept fields + graph), not their sum.
+                let (records, scan) = {
+                    let text = logshape::read_input_bytes(f)?;
+                    read_export(&text, o.shape).map_err(|e| input_error(f, e))?
+                };
+                let mut c = transform(&records);
+                drop(records);
+                logshape::account(&mut c, &scan);
+                Ok(c)
             }
             (None, Some(url)) => {
                 let token = env_token(CREDENTIAL_ENV)?;

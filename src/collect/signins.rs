@@ -15,10 +15,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::collector::{fetch_error, input_error, parse, read_input, Collector, Context};
+use super::collector::{fetch_error, input_error, parse, Collector, Context};
 use super::entra::{self, EntraAuth};
 use super::http::{FetchError, Paging, Policy};
-use super::json::{node_on, put, s};
+use super::json::{node_on, put, s, strings};
+use super::logshape::{self, Scan, Shape, Zone};
 use super::{Collection, Progress};
 use crate::error::HeirError;
 use crate::model::naming::{native::FOCI_REFRESH_TOKEN, node_id, platform::ENTRA};
@@ -38,12 +39,65 @@ fn node(kind: NodeKind, native: &str) -> Node {
     node_on(ENTRA, kind, native)
 }
 
+/// Who signed in: sign-in logs cover people and non-human identities alike.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Signer {
+    User,
+    /// An app signing in as itself (client credentials): `ServicePrincipalSignInLogs`.
+    ServicePrincipal,
+    /// An Azure resource's managed identity: `ManagedIdentitySignInLogs`.
+    ManagedIdentity,
+}
+
+impl Signer {
+    fn as_str(self) -> &'static str {
+        match self {
+            Signer::User => "user",
+            Signer::ServicePrincipal => "service principal",
+            Signer::ManagedIdentity => "managed identity",
+        }
+    }
+}
+
+/// The principal of a record and its id: a user (`userId`), unless the record's category or
+/// `signInEventTypes` says service principal or managed identity, or it has no user but a
+/// `servicePrincipalId`.
+fn principal(rec: &Value) -> Option<(Signer, &str)> {
+    let category = s(rec, "/category").unwrap_or("").to_ascii_lowercase();
+    let types: Vec<String> = strings(rec, "/signInEventTypes")
+        .into_iter()
+        .map(|t| t.to_ascii_lowercase())
+        .collect();
+    let mi = category.contains("managedidentity") || types.iter().any(|t| t == "managedidentity");
+    let sp = mi
+        || category.contains("serviceprincipal")
+        || types.iter().any(|t| t == "serviceprincipal");
+    if !sp {
+        if let Some(u) = s(rec, "/userId") {
+            return Some((Signer::User, u));
+        }
+    }
+    let spid = s(rec, "/servicePrincipalId")?;
+    Some((
+        if mi {
+            Signer::ManagedIdentity
+        } else {
+            Signer::ServicePrincipal
+        },
+        spid,
+    ))
+}
+
 /// A successful sign-in with what the transform needs.
 struct SignIn<'a> {
     rec: &'a Value,
     id: &'a str,
     at: Timestamp,
-    user: &'a str,
+    /// The time carried no zone and was read as UTC.
+    zone_less: bool,
+    principal: Signer,
+    /// The user id, or the service principal's object id.
+    who: &'a str,
     app: Option<&'a str>,
 }
 
@@ -74,17 +128,19 @@ impl SignIn<'_> {
                 })
     }
 
-    /// A refresh token for native clients and for sign-ins redeeming one; else an access token.
-    fn token_type(&self) -> TokenType {
+    /// `incomingTokenType` says a refresh token or primary refresh token was redeemed.
+    fn redeems_refresh_token(&self) -> bool {
         let incoming = self
             .str("/incomingTokenType")
             .unwrap_or("")
             .to_ascii_lowercase()
             .replace(' ', "");
-        if self.str("/clientAppUsed") == Some(NATIVE_CLIENT)
-            || incoming == "refreshtoken"
-            || incoming == "primaryrefreshtoken"
-        {
+        incoming.contains("refreshtoken")
+    }
+
+    /// A refresh token for native clients and for sign-ins redeeming one; else an access token.
+    fn token_type(&self) -> TokenType {
+        if self.str("/clientAppUsed") == Some(NATIVE_CLIENT) || self.redeems_refresh_token() {
             TokenType::Refresh
         } else {
             TokenType::Access
@@ -97,6 +153,49 @@ impl SignIn<'_> {
 
     fn ip(&self) -> Option<&str> {
         self.str("/ipAddress")
+    }
+
+    fn country(&self) -> Option<&str> {
+        self.str("/location/countryOrRegion")
+    }
+
+    fn device_id(&self) -> Option<&str> {
+        self.str("/deviceDetail/deviceId")
+            .filter(|d| *d != "00000000-0000-0000-0000-000000000000")
+    }
+
+    /// The delegated scopes of the token: beta's `authenticationProcessingDetails` entry
+    /// `Oauth Scope Info` (a JSON list as a string, or space-separated).
+    fn scopes(&self) -> Vec<String> {
+        let Some(details) = self
+            .rec
+            .get("authenticationProcessingDetails")
+            .and_then(Value::as_array)
+        else {
+            return Vec::new();
+        };
+        for d in details {
+            let is_scope = s(d, "/key").is_some_and(|k| k.eq_ignore_ascii_case("Oauth Scope Info"));
+            let Some(v) = s(d, "/value").filter(|_| is_scope) else {
+                continue;
+            };
+            let mut out: Vec<String> = match serde_json::from_str::<Value>(v) {
+                Ok(Value::Array(a)) => a
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect(),
+                _ => v
+                    .split([' ', ','])
+                    .filter(|x| !x.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+            };
+            out.sort();
+            out.dedup();
+            return out;
+        }
+        Vec::new()
     }
 }
 
@@ -113,14 +212,177 @@ fn issued(from: &str, to: &str, r: &SignIn) -> Edge {
     let mut e = Edge::new(from, to, EdgeKind::Issued);
     e.at = Some(r.at);
     put(&mut e.props, "ip", r.ip());
+    put(&mut e.props, "country", r.country());
+    put(&mut e.props, "city", r.str("/location/city"));
     put(&mut e.props, "app", r.str("/appDisplayName"));
     put(&mut e.props, "client", r.app);
     put(&mut e.props, "user_agent", r.user_agent());
     e
 }
 
-/// Lineage from sign-in records (Graph `signIn` resources, v1.0 or beta). Pure; records in any
-/// order; failed sign-ins and records without an id, a time or a user are left out.
+/// How long a gap between two sign-ins of one user on one device still belongs to one session:
+/// an access token's lifetime (60–90 min), and a day when the later sign-in redeems a refresh
+/// token (the device kept the session's refresh token and used it).
+const GAP_MINUTES: i64 = 90;
+const REFRESH_GAP_HOURS: i64 = 24;
+
+/// Grouping rules, as written to `props.grouped_by`.
+const BY_CORRELATION: &str = "correlationId";
+const BY_REQUEST: &str = "originalRequestId";
+const BY_TOKEN: &str = "uniqueTokenIdentifier";
+const BY_DEVICE: &str = "deviceId within 90 min";
+const BY_ADDRESS: &str = "client address and user agent within 90 min";
+const BY_REFRESH: &str = "refresh token redeemed on the same device within 24 h";
+const ALONE: &str = "single sign-in";
+
+/// Union-find over the sign-ins, remembering which rule joined what.
+struct Groups {
+    parent: Vec<usize>,
+}
+
+impl Groups {
+    fn find(&mut self, i: usize) -> usize {
+        let mut r = i;
+        while self.parent[r] != r {
+            r = self.parent[r];
+        }
+        let mut j = i;
+        while self.parent[j] != r {
+            let next = self.parent[j];
+            self.parent[j] = r;
+            j = next;
+        }
+        r
+    }
+
+    fn union(&mut self, a: usize, b: usize) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra != rb {
+            // The earlier sign-in (lower index: records are in time order) names the group.
+            let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
+            self.parent[hi] = lo;
+        }
+    }
+}
+
+/// One session: its native id, how it was keyed, and its sign-ins in time order.
+struct Session<'r, 'a> {
+    native: String,
+    /// `sessionId`, or the grouping rules that joined its records.
+    grouped_by: BTreeSet<&'static str>,
+    list: Vec<&'r SignIn<'a>>,
+}
+
+/// Sessions of user sign-ins: by `sessionId` when the record has one; otherwise grouped (see
+/// `docs/collectors/entra.md`, "Sessions without sessionId") — same user, and the same
+/// `correlationId`, `originalRequestId` or `uniqueTokenIdentifier`, or the same device (device id,
+/// else client address and user agent) with gaps within a token's lifetime.
+fn sessions<'r, 'a>(ok: &'r [SignIn<'a>]) -> Vec<Session<'r, 'a>> {
+    let mut by_sid: BTreeMap<&str, Vec<&SignIn>> = BTreeMap::new();
+    let mut loose: Vec<usize> = Vec::new();
+    for (i, r) in ok.iter().enumerate() {
+        if r.principal != Signer::User {
+            continue;
+        }
+        match r.str("/sessionId") {
+            Some(sid) => by_sid.entry(sid).or_default().push(r),
+            None => loose.push(i),
+        }
+    }
+    let mut out: Vec<Session> = by_sid
+        .into_iter()
+        .map(|(sid, list)| Session {
+            native: sid.to_string(),
+            grouped_by: BTreeSet::from(["sessionId"]),
+            list,
+        })
+        .collect();
+
+    let mut g = Groups {
+        parent: (0..ok.len()).collect(),
+    };
+    let mut joined: Vec<(usize, &'static str)> = Vec::new();
+    for (rule, ptr) in [
+        (BY_CORRELATION, "/correlationId"),
+        (BY_REQUEST, "/originalRequestId"),
+        (BY_TOKEN, "/uniqueTokenIdentifier"),
+    ] {
+        let mut first: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+        for &i in &loose {
+            if let Some(v) = ok[i].str(ptr) {
+                match first.get(&(ok[i].who, v)) {
+                    Some(&j) => {
+                        g.union(i, j);
+                        joined.push((i, rule));
+                        joined.push((j, rule));
+                    }
+                    None => {
+                        first.insert((ok[i].who, v), i);
+                    }
+                }
+            }
+        }
+    }
+    // The same device: consecutive sign-ins (in time order) close enough in time.
+    let mut last: BTreeMap<(&str, String), usize> = BTreeMap::new();
+    for &i in &loose {
+        let r = &ok[i];
+        let (key, rule) = match (r.device_id(), r.ip(), r.user_agent()) {
+            (Some(d), _, _) => (format!("device {d}"), BY_DEVICE),
+            (None, Some(ip), ua) => (format!("address {ip} {}", ua.unwrap_or("")), BY_ADDRESS),
+            _ => continue,
+        };
+        let k = (r.who, key);
+        if let Some(&j) = last.get(&k) {
+            let gap = r.at.as_millis() - ok[j].at.as_millis();
+            let (limit, rule) = if r.redeems_refresh_token() && gap > GAP_MINUTES * 60_000 {
+                (REFRESH_GAP_HOURS * 3_600_000, BY_REFRESH)
+            } else {
+                (GAP_MINUTES * 60_000, rule)
+            };
+            if gap <= limit {
+                g.union(i, j);
+                joined.push((i, rule));
+                joined.push((j, rule));
+            }
+        }
+        last.insert(k, i);
+    }
+    let mut groups: BTreeMap<usize, Session> = BTreeMap::new();
+    for &i in &loose {
+        let root = g.find(i);
+        groups
+            .entry(root)
+            .or_insert_with(|| Session {
+                native: format!("grouped-{}", ok[root].id),
+                grouped_by: BTreeSet::new(),
+                list: Vec::new(),
+            })
+            .list
+            .push(&ok[i]);
+    }
+    for (i, rule) in joined {
+        let root = g.find(i);
+        if let Some(s) = groups.get_mut(&root) {
+            s.grouped_by.insert(rule);
+        }
+    }
+    for mut s in groups.into_values() {
+        if s.grouped_by.is_empty() {
+            s.grouped_by.insert(ALONE);
+        }
+        out.push(s);
+    }
+    out
+}
+
+/// Skip reasons of `signins`.
+const FAILED: &str = "failed sign-in";
+const UNPARSEABLE_TIME: &str = "unparseable time";
+
+/// Lineage from sign-in records (Graph `signIn` resources, v1.0 or beta; other exports are
+/// brought to that form by [`read_export`]). Pure; records in any order; failed sign-ins and
+/// records without an id, a time or a principal are counted and left out.
 pub fn transform(records: &[Value]) -> Collection {
     let mut c = Collection::new(SOURCE);
     c.platforms = vec![ENTRA.to_string()];
@@ -129,28 +391,38 @@ pub fn transform(records: &[Value]) -> Collection {
     let mut ok: Vec<SignIn> = Vec::new();
     for (i, rec) in records.iter().enumerate() {
         let name = || s(rec, "/id").map_or_else(|| format!("record #{}", i + 1), str::to_string);
+        if !rec.is_object() {
+            c.records.skip("not a JSON object", name());
+            continue;
+        }
         if !succeeded(rec) {
-            // A failed sign-in minted nothing: it is not lineage (`heir hunt` reads attempts).
-            c.records.skip("failed sign-in", name());
+            // A failed sign-in minted nothing: it is not lineage.
+            c.records.skip(FAILED, name());
             continue;
         }
         let Some(id) = s(rec, "/id") else {
             c.records.skip("no id", name());
             continue;
         };
-        let Some(at) = s(rec, "/createdDateTime").and_then(|t| Timestamp::parse(t).ok()) else {
-            c.records.skip("no valid createdDateTime", name());
+        let Some(when) = s(rec, "/createdDateTime") else {
+            c.records.skip("no createdDateTime", name());
             continue;
         };
-        let Some(user) = s(rec, "/userId") else {
-            c.records.skip("no userId", name());
+        let Some((at, zone)) = logshape::parse_time(when) else {
+            c.records.skip(UNPARSEABLE_TIME, format!("{id} ({when})"));
+            continue;
+        };
+        let Some((principal, who)) = principal(rec) else {
+            c.records.skip("no userId or servicePrincipalId", name());
             continue;
         };
         ok.push(SignIn {
             rec,
             id,
             at,
-            user,
+            zone_less: zone == Zone::AssumedUtc,
+            principal,
+            who,
             app: s(rec, "/appId"),
         });
     }
@@ -162,31 +434,29 @@ pub fn transform(records: &[Value]) -> Collection {
         }
         first
     });
-
-    // Session key → its sign-ins, in time order.
-    let mut sessions: BTreeMap<(&str, &str), Vec<&SignIn>> = BTreeMap::new();
-    for r in &ok {
-        let key = match (r.str("/sessionId"), r.str("/correlationId")) {
-            (Some(sid), _) => ("sessionId", sid),
-            (None, Some(cid)) => ("correlationId", cid),
-            (None, None) => ("signInId", r.id),
-        };
-        sessions.entry(key).or_default().push(r);
+    let zone_less = ok.iter().filter(|r| r.zone_less).count();
+    if zone_less > 0 {
+        c.notes.push(format!(
+            "{zone_less} sign-in time(s) carry no zone and were read as UTC (props.time_zone on \
+             their tokens)"
+        ));
     }
 
     let mut users_written = BTreeSet::new();
     let mut resources_written = BTreeSet::new();
     let mut family_written = false;
-    for ((key_kind, key), list) in sessions {
+    for session in sessions(&ok) {
+        let list = &session.list;
+        let key = session.native.as_str();
         let first = list[0];
         let last = list[list.len() - 1];
         let mfa = list.iter().any(|r| r.mfa());
         let upn = first.str("/userPrincipalName");
 
         // The user the session authenticates as (a stub the entra collector fills in).
-        let uid = node_id(ENTRA, NodeKind::User, first.user);
-        if users_written.insert(first.user) {
-            let mut u = node(NodeKind::User, first.user);
+        let uid = node_id(ENTRA, NodeKind::User, first.who);
+        if users_written.insert(first.who) {
+            let mut u = node(NodeKind::User, first.who);
             u.name = upn.map(str::to_string);
             c.node(u);
         }
@@ -194,7 +464,7 @@ pub fn transform(records: &[Value]) -> Collection {
         let mut sn = node(NodeKind::Session, key);
         sn.name = Some(format!(
             "Entra sign-in session of {}",
-            upn.unwrap_or(first.user)
+            upn.unwrap_or(first.who)
         ));
         sn.issued_at = Some(first.at);
         sn.last_used_at = Some(last.at);
@@ -207,18 +477,25 @@ pub fn transform(records: &[Value]) -> Collection {
             sn.device_bound = Some(true);
         }
         let p = &mut sn.props;
-        p.insert(key_kind.to_string(), Value::from(key));
-        if key_kind != "sessionId" {
+        if session.grouped_by.contains("sessionId") {
+            p.insert("sessionId".into(), Value::from(key));
+        } else {
+            p.insert(
+                "grouped_by".into(),
+                Value::Array(session.grouped_by.iter().map(|r| Value::from(*r)).collect()),
+            );
             p.insert(
                 "session_key".into(),
-                Value::from(format!(
-                    "{key_kind} (the records carry no sessionId; read sign-ins from Graph beta)"
-                )),
+                Value::from(
+                    "grouped: the records carry no sessionId (read sign-ins from Graph beta for \
+                     the platform's own session ids)",
+                ),
             );
         }
-        p.insert("userId".into(), Value::from(first.user));
+        p.insert("userId".into(), Value::from(first.who));
         put(p, "userPrincipalName", upn);
         put(p, "ip", first.ip());
+        put(p, "country", first.country());
         put(p, "user_agent", first.user_agent());
         put(p, "first_app", first.str("/appDisplayName"));
         put(
@@ -258,7 +535,7 @@ pub fn transform(records: &[Value]) -> Collection {
             let mut t = node(NodeKind::Token, &foci_native);
             t.name = Some(format!(
                 "Microsoft family refresh token (FOCI) of {}",
-                upn.unwrap_or(first.user)
+                upn.unwrap_or(first.who)
             ));
             t.token_type = Some(TokenType::Refresh);
             t.issued_at = Some(f0.at);
@@ -266,9 +543,11 @@ pub fn transform(records: &[Value]) -> Collection {
             t.revocation = Some(Revocation::Central);
             t.mfa = Some(mfa);
             t.props.insert("foci".into(), Value::Bool(true));
-            t.props.insert("userId".into(), Value::from(first.user));
+            t.props.insert("userId".into(), Value::from(first.who));
             put(&mut t.props, "userPrincipalName", upn);
-            t.props.insert(key_kind.into(), Value::from(key));
+            if session.grouped_by.contains("sessionId") {
+                t.props.insert("sessionId".into(), Value::from(key));
+            }
             let clients: BTreeSet<&str> = family.iter().filter_map(|r| r.app).collect();
             t.props.insert(
                 "clients_seen".into(),
@@ -286,7 +565,7 @@ pub fn transform(records: &[Value]) -> Collection {
             c.edge(e);
         }
 
-        for r in &list {
+        for r in list {
             let foci = r.foci();
             let token_type = if foci {
                 // Minted by the family refresh token, which the family node stands for.
@@ -294,73 +573,142 @@ pub fn transform(records: &[Value]) -> Collection {
             } else {
                 r.token_type()
             };
-            let mut t = node(NodeKind::Token, r.id);
-            let app_name = r.str("/appDisplayName").or(r.app).unwrap_or("app");
-            t.name = Some(format!(
-                "{app_name} {} token of {} ({})",
-                token_type.as_str(),
-                upn.unwrap_or(r.user),
-                r.at
-            ));
-            t.token_type = Some(token_type);
-            t.issued_at = Some(r.at);
-            t.mfa = Some(mfa);
-            let p = &mut t.props;
-            if token_type == TokenType::Access {
-                t.expires_at = Some(Timestamp::from_millis(
-                    r.at.as_millis() + ACCESS_TOKEN_MINUTES * 60_000,
-                ));
-                t.revocation = Some(Revocation::TtlOnly);
-                p.insert("expires_at_estimated".into(), Value::Bool(true));
-            } else {
-                t.revocation = Some(Revocation::Central);
-            }
-            put(p, "appId", r.app);
-            put(p, "app", r.str("/appDisplayName"));
-            p.insert("userId".into(), Value::from(r.user));
-            put(p, "userPrincipalName", r.str("/userPrincipalName"));
-            put(p, "ip", r.ip());
-            put(p, "user_agent", r.user_agent());
-            put(p, "resource", r.str("/resourceDisplayName"));
-            put(p, "resourceId", r.str("/resourceId"));
-            put(p, "clientAppUsed", r.str("/clientAppUsed"));
-            if let Some(b) = r.rec.get("isInteractive").and_then(Value::as_bool) {
-                p.insert("isInteractive".into(), Value::Bool(b));
-            }
-            put(p, "incomingTokenType", r.str("/incomingTokenType"));
-            put(p, "correlationId", r.str("/correlationId"));
-            put(p, "uniqueTokenIdentifier", r.str("/uniqueTokenIdentifier"));
-            put(p, "originalRequestId", r.str("/originalRequestId"));
-            let place: Vec<&str> = [r.str("/location/city"), r.str("/location/countryOrRegion")]
-                .into_iter()
-                .flatten()
-                .collect();
-            if !place.is_empty() {
-                p.insert("location".into(), Value::from(place.join(", ")));
-            }
-            if foci {
-                p.insert("foci".into(), Value::Bool(true));
-            }
+            let t = sign_in_token(r, token_type, mfa, upn.unwrap_or(r.who));
             let tid = t.id.clone();
+            let mut t = t;
+            if foci {
+                t.props.insert("foci".into(), Value::Bool(true));
+            }
             c.node(t);
             c.edge(issued(&sid, &tid, r));
             if foci {
                 c.edge(issued(&foci_id, &tid, r));
             }
-            // What the token is for: the resource (API) of the sign-in.
-            if let Some(res) = r.str("/resourceId") {
-                let rn = entra::resource_node(res, r.str("/resourceDisplayName"));
-                let rid = rn.id.clone();
-                if resources_written.insert(res.to_ascii_lowercase()) {
-                    c.node(rn);
-                }
-                let mut e = Edge::new(&tid, &rid, EdgeKind::CanAccess);
-                put(&mut e.props, "app", r.str("/appDisplayName"));
-                c.edge(e);
-            }
+            resource_edge(&mut c, &mut resources_written, r, &tid);
         }
     }
+
+    // Non-human identities: each sign-in of a service principal or managed identity is a token
+    // it obtained with its own credential (no session: client credentials have none).
+    let mut nhis_written = BTreeSet::new();
+    for r in ok.iter().filter(|r| r.principal != Signer::User) {
+        let spid = node_id(ENTRA, NodeKind::ServiceAccount, r.who);
+        let label = r
+            .str("/servicePrincipalName")
+            .or(r.str("/appDisplayName"))
+            .unwrap_or(r.who);
+        if nhis_written.insert(r.who) {
+            let mut n = node(NodeKind::ServiceAccount, r.who);
+            n.name = Some(label.to_string());
+            n.props
+                .insert("principal".into(), Value::from(r.principal.as_str()));
+            put(&mut n.props, "appId", r.app);
+            c.node(n);
+        }
+        let mut t = sign_in_token(r, TokenType::Access, false, label);
+        t.mfa = None;
+        t.props
+            .insert("servicePrincipalId".into(), Value::from(r.who));
+        t.props
+            .insert("principal".into(), Value::from(r.principal.as_str()));
+        put(
+            &mut t.props,
+            "credential",
+            r.str("/servicePrincipalCredentialKeyId")
+                .or(r.str("/clientCredentialType")),
+        );
+        let tid = t.id.clone();
+        c.node(t);
+        c.edge(Edge::new(&tid, &spid, EdgeKind::AuthenticatesAs));
+        resource_edge(&mut c, &mut resources_written, r, &tid);
+    }
     c
+}
+
+/// The token a sign-in minted, with what `heir hunt` needs in props (when, from where, which app).
+fn sign_in_token(r: &SignIn, token_type: TokenType, mfa: bool, who: &str) -> Node {
+    let mut t = node(NodeKind::Token, r.id);
+    let app_name = r.str("/appDisplayName").or(r.app).unwrap_or("app");
+    t.name = Some(format!(
+        "{app_name} {} token of {who} ({})",
+        token_type.as_str(),
+        r.at
+    ));
+    t.token_type = Some(token_type);
+    t.issued_at = Some(r.at);
+    t.mfa = Some(mfa);
+    t.scopes = r.scopes();
+    let p = &mut t.props;
+    if token_type == TokenType::Access {
+        t.expires_at = Some(Timestamp::from_millis(
+            r.at.as_millis() + ACCESS_TOKEN_MINUTES * 60_000,
+        ));
+        t.revocation = Some(Revocation::TtlOnly);
+        p.insert("expires_at_estimated".into(), Value::Bool(true));
+    } else {
+        t.revocation = Some(Revocation::Central);
+    }
+    put(p, "appId", r.app);
+    put(p, "app", r.str("/appDisplayName"));
+    if r.principal == Signer::User {
+        p.insert("userId".into(), Value::from(r.who));
+    }
+    put(p, "userPrincipalName", r.str("/userPrincipalName"));
+    put(p, "ip", r.ip());
+    put(p, "country", r.country());
+    put(p, "user_agent", r.user_agent());
+    put(p, "resource", r.str("/resourceDisplayName"));
+    put(p, "resourceId", r.str("/resourceId"));
+    put(p, "clientAppUsed", r.str("/clientAppUsed"));
+    // A CSV export writes booleans as text.
+    let interactive = r.rec.get("isInteractive").and_then(|v| {
+        v.as_bool()
+            .or_else(|| v.as_str().and_then(|t| t.to_ascii_lowercase().parse().ok()))
+    });
+    if let Some(b) = interactive {
+        p.insert("isInteractive".into(), Value::Bool(b));
+    }
+    put(p, "category", r.str("/category"));
+    put(p, "incomingTokenType", r.str("/incomingTokenType"));
+    put(p, "correlationId", r.str("/correlationId"));
+    put(p, "uniqueTokenIdentifier", r.str("/uniqueTokenIdentifier"));
+    put(p, "originalRequestId", r.str("/originalRequestId"));
+    let place: Vec<&str> = [r.str("/location/city"), r.country()]
+        .into_iter()
+        .flatten()
+        .collect();
+    if !place.is_empty() {
+        p.insert("location".into(), Value::from(place.join(", ")));
+    }
+    if r.zone_less {
+        p.insert(
+            "time_zone".into(),
+            Value::from("assumed UTC: the export's time carries no zone"),
+        );
+    }
+    t
+}
+
+/// What the token is for: the resource (API) of the sign-in, with the token's scopes.
+fn resource_edge(c: &mut Collection, written: &mut BTreeSet<String>, r: &SignIn, tid: &str) {
+    let Some(res) = r.str("/resourceId").filter(|x| !x.starts_with('/')) else {
+        return;
+    };
+    let rn = entra::resource_node(res, r.str("/resourceDisplayName"));
+    let rid = rn.id.clone();
+    if written.insert(res.to_ascii_lowercase()) {
+        c.node(rn);
+    }
+    let mut e = Edge::new(tid, &rid, EdgeKind::CanAccess);
+    put(&mut e.props, "app", r.str("/appDisplayName"));
+    let scopes = r.scopes();
+    if !scopes.is_empty() {
+        e.props.insert(
+            "scopes".into(),
+            Value::Array(scopes.into_iter().map(Value::from).collect()),
+        );
+    }
+    c.edge(e);
 }
 
 /// The sign-ins list path, optionally from a time on and for one event type (beta).
@@ -442,86 +790,237 @@ pub async fn fetch_live(
     Ok((records, problems))
 }
 
-const SHAPES: &str = "a JSON array of sign-in records, a Graph page `{\"value\": [...]}`, or one \
-                      record per line (NDJSON)";
-
-/// Reads an export of sign-in records: a JSON array, a Graph page (`{"value": [...]}`), or
-/// NDJSON (one record per line). Records must be JSON objects with `createdDateTime`.
-pub fn collect_file(text: &str) -> Result<Collection, String> {
-    let records = parse_records(text)?;
-    Ok(transform(&records))
+/// A sign-in export in any shape [`read_export`] reads, transformed, with unreadable records
+/// counted and a partial Graph page reported.
+pub fn collect_file(text: &str, shape: Shape) -> Result<Collection, String> {
+    let (records, scan) = read_export(text, shape)?;
+    let mut c = transform(&records);
+    logshape::account(&mut c, &scan);
+    Ok(c)
 }
 
-/// The records of a sign-in export ([`collect_file`]'s shapes); a file that is not a sign-in
-/// export is an error naming the problem.
-pub fn parse_records(text: &str) -> Result<Vec<Value>, String> {
+const SHAPES: &str = "Graph pages (`{\"value\": [...]}`), a JSON array, NDJSON, Azure diagnostic \
+                      records (`{\"records\": [...]}`), a Log Analytics export (JSON or CSV) or \
+                      Microsoft Graph PowerShell output";
+
+/// The fields [`transform`] reads; the rest of each record (conditional-access policy lists are
+/// most of a sign-in record's bytes) is dropped as it arrives, so a large export is not held
+/// whole. A field read by the transform must be listed here (the shape tests compare documents
+/// from the kept and the full records).
+pub const FIELDS: &[&str] = &[
+    "id",
+    "createdDateTime",
+    "userId",
+    "userPrincipalName",
+    "appId",
+    "appDisplayName",
+    "ipAddress",
+    "userAgent",
+    "clientAppUsed",
+    "correlationId",
+    "originalRequestId",
+    "uniqueTokenIdentifier",
+    "incomingTokenType",
+    "sessionId",
+    "status.errorCode",
+    "deviceDetail.deviceId",
+    "deviceDetail.operatingSystem",
+    "deviceDetail.browser",
+    "location.city",
+    "location.countryOrRegion",
+    "authenticationRequirement",
+    "conditionalAccessStatus",
+    "mfaDetail.authMethod",
+    "authenticationDetails[].succeeded",
+    "authenticationDetails[].authenticationStepResultDetail",
+    "authenticationProcessingDetails[].key",
+    "authenticationProcessingDetails[].value",
+    "resourceId",
+    "resourceDisplayName",
+    "isInteractive",
+    "category",
+    "signInEventTypes",
+    "servicePrincipalId",
+    "servicePrincipalName",
+    "servicePrincipalCredentialKeyId",
+    "clientCredentialType",
+    "signInTokenProtectionStatus",
+];
+
+/// The records of a sign-in export in every shape a responder holds: Graph pages (several
+/// appended; a page ending with `@odata.nextLink` makes the export partial), a JSON array, NDJSON,
+/// concatenated pretty objects, Azure diagnostic settings / Event Hub / storage archive records
+/// (`{"records": [{"time", "category", "properties": {…}}]}`, or one record per line), Log
+/// Analytics `SigninLogs` / `AADNonInteractiveUserSignInLogs` / `AADServicePrincipalSignInLogs` /
+/// `AADManagedIdentitySignInLogs` exports (JSON or CSV, PascalCase columns, `TimeGenerated`), and
+/// Microsoft Graph PowerShell output (PascalCase, `/Date(ms)/`). Each record is brought to the
+/// Graph `signIn` form by [`normalize`]. A file in which no record has a sign-in time is not a
+/// sign-in export: an error naming what was found.
+pub fn read_export(text: &str, shape: Shape) -> Result<(Vec<Value>, Scan), String> {
     let trimmed = text.trim_start_matches('\u{feff}').trim();
     if trimmed.is_empty() {
         return Err(format!(
             "the sign-in export is empty\n  fix: export sign-ins as {SHAPES}"
         ));
     }
-    let records = match serde_json::from_str::<Value>(trimmed) {
-        Ok(Value::Array(a)) => a,
-        Ok(Value::Object(mut o)) => match o.remove("value") {
-            Some(Value::Array(a)) => a,
-            Some(_) => {
-                return Err(format!(
-                    "`value` is not a list of sign-in records\n  fix: export sign-ins as {SHAPES}"
-                ))
+    let mut records = Vec::new();
+    let keep = logshape::Keep::new(FIELDS);
+    let mut first_fields: Vec<String> = Vec::new();
+    let scan = logshape::scan(trimmed, shape, &mut |v| {
+        if first_fields.is_empty() {
+            if let Some(o) = v.as_object() {
+                first_fields = o.keys().take(8).cloned().collect();
             }
-            // A single NDJSON line.
-            None => vec![Value::Object(o)],
-        },
-        Ok(_) => {
-            return Err(format!(
-                "the sign-in export is neither a list nor an object\n  fix: export sign-ins as \
-                 {SHAPES}"
-            ))
         }
-        Err(whole) => {
-            if !trimmed.starts_with('{') {
-                return Err(format!(
-                    "the sign-in export is not valid JSON: {whole}\n  fix: export sign-ins as \
-                     {SHAPES}"
-                ));
+        records.push(keep.apply(normalize(v)))
+    });
+    if records.is_empty() && !scan.bad.is_empty() {
+        let b = &scan.bad[0];
+        return Err(format!(
+            "no sign-in record could be read: {}: {}\n  fix: export sign-ins as {SHAPES}",
+            b.place, b.error
+        ));
+    }
+    if !records.is_empty() && !records.iter().any(|r| r.get("createdDateTime").is_some()) {
+        let keys = &first_fields;
+        return Err(format!(
+            "none of the {} records has a sign-in time (`createdDateTime`, `CreatedDateTime`, \
+             `TimeGenerated`, or an Azure record's `time`; read as {}; first record's fields: \
+             {}): is this an Entra sign-in log export?\n  fix: export sign-ins as {SHAPES}",
+            records.len(),
+            scan.shapes.join(", "),
+            if keys.is_empty() {
+                "none".to_string()
+            } else {
+                keys.join(", ")
             }
-            let mut out = Vec::new();
-            for (i, line) in text.lines().enumerate() {
-                let line = line.trim().trim_start_matches('\u{feff}');
-                if line.is_empty() {
-                    continue;
-                }
-                let v: Value = serde_json::from_str(line).map_err(|e| {
-                    format!(
-                        "line {}: not a JSON sign-in record: {e}\n  fix: export sign-ins as \
-                         {SHAPES}",
-                        i + 1
-                    )
-                })?;
-                out.push(v);
-            }
-            out
+        ));
+    }
+    Ok((records, scan))
+}
+
+/// `TimeGenerated` → `timeGenerated`, `IPAddress` → `ipAddress`, `Id` → `id`: PascalCase
+/// (Log Analytics columns, Graph PowerShell properties) to the Graph API's camelCase.
+fn camel(k: &str) -> String {
+    let upper = k.chars().take_while(|c| c.is_ascii_uppercase()).count();
+    match upper {
+        0 => k.to_string(),
+        // `IPAddress`: the run of capitals but the last is one word.
+        n if n > 1 && n < k.len() => {
+            format!("{}{}", k[..n - 1].to_ascii_lowercase(), &k[n - 1..])
         }
+        n if n == k.len() => k.to_ascii_lowercase(),
+        _ => format!("{}{}", k[..1].to_ascii_lowercase(), &k[1..]),
+    }
+}
+
+/// Keys to camelCase, recursively; string values holding JSON (Log Analytics `dynamic` columns in
+/// a CSV or a JSON export) parsed.
+fn camel_all(v: Value) -> Value {
+    match v {
+        Value::Object(o) => Value::Object(
+            o.into_iter()
+                .map(|(k, v)| (camel(&k), camel_all(v)))
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.into_iter().map(camel_all).collect()),
+        Value::String(s) if s.starts_with('{') || s.starts_with('[') => {
+            match serde_json::from_str::<Value>(&s) {
+                Ok(parsed @ (Value::Object(_) | Value::Array(_))) => camel_all(parsed),
+                _ => Value::String(s),
+            }
+        }
+        other => other,
+    }
+}
+
+/// One exported record in the Graph `signIn` form the transform reads:
+/// - Azure diagnostic records: `properties` is the sign-in; the envelope's `time` stands in for a
+///   missing `createdDateTime`, its `category` (`SignInLogs`, `NonInteractiveUserSignInLogs`,
+///   `ServicePrincipalSignInLogs`, `ManagedIdentitySignInLogs`) is kept, `callerIpAddress` stands in
+///   for `ipAddress`;
+/// - PascalCase records: keys camelCased; `TimeGenerated` stands in for `CreatedDateTime`; `Type`
+///   (the Log Analytics table) becomes `category`; `LocationDetails` becomes `location`;
+///   `ResultType` stands in for `status.errorCode`; `dynamic` columns held as JSON text parsed.
+///
+pub fn normalize(v: Value) -> Value {
+    let Value::Object(mut o) = v else {
+        return v;
     };
-    for (i, r) in records.iter().enumerate() {
-        let Some(o) = r.as_object() else {
-            return Err(format!(
-                "record {} is not a JSON object\n  fix: export sign-ins as {SHAPES}",
-                i + 1
-            ));
+    if let Some(Value::Object(props)) = o.remove("properties") {
+        let mut inner = props;
+        for (from, to) in [
+            ("time", "createdDateTime"),
+            ("category", "category"),
+            ("callerIpAddress", "ipAddress"),
+            ("correlationId", "correlationId"),
+        ] {
+            if !inner.get(to).is_some_and(|x| !x.is_null() && x != "") {
+                if let Some(x) = o.get(from).filter(|x| !x.is_null()) {
+                    inner.insert(to.to_string(), x.clone());
+                }
+            }
+        }
+        if let Some(cat) = o.get("category") {
+            inner.insert("category".into(), cat.clone());
+        }
+        o = inner;
+    }
+    let pascal = o
+        .keys()
+        .any(|k| k.starts_with(|c: char| c.is_ascii_uppercase()));
+    if pascal {
+        let Value::Object(c) = camel_all(Value::Object(o)) else {
+            unreachable!("an object stays an object")
         };
+        o = c;
         if !o.contains_key("createdDateTime") {
-            return Err(format!(
-                "record {} has no `createdDateTime`: is this an Entra sign-in log export? \
-                 (Log Analytics `SigninLogs` exports use other field names)\n  fix: export from \
-                 Graph `GET /auditLogs/signIns` or the Entra admin center (Sign-in logs > \
-                 Download > JSON)",
-                i + 1
-            ));
+            if let Some(t) = o.get("timeGenerated").cloned() {
+                o.insert("createdDateTime".into(), t);
+            }
+        }
+        if let Some(t) = o.remove("type") {
+            o.entry("category").or_insert(t);
+        }
+        if let Some(loc) = o.remove("locationDetails") {
+            if loc.is_object() {
+                o.insert("location".into(), loc);
+            }
+        }
+        if o.get("location").is_some_and(Value::is_string) {
+            let country = o.remove("location").unwrap_or(Value::Null);
+            o.insert(
+                "location".into(),
+                serde_json::json!({ "countryOrRegion": country }),
+            );
+        }
+        let has_code = o
+            .get("status")
+            .and_then(|st| st.get("errorCode"))
+            .is_some_and(|x| !x.is_null());
+        if !has_code {
+            if let Some(code) = o.get("resultType").cloned() {
+                let code = match code {
+                    Value::String(s) => s.parse::<i64>().map(Value::from).unwrap_or(Value::from(s)),
+                    other => other,
+                };
+                let status = o
+                    .entry("status")
+                    .or_insert_with(|| Value::Object(Default::default()));
+                if let Some(st) = status.as_object_mut() {
+                    st.insert("errorCode".into(), code);
+                } else {
+                    *status = serde_json::json!({ "errorCode": code });
+                }
+            }
         }
     }
-    Ok(records)
+    // A bare number is a time in epoch milliseconds; the transform reads strings.
+    if let Some(Value::Number(n)) = o.get("createdDateTime") {
+        let n = n.to_string();
+        o.insert("createdDateTime".into(), Value::from(n));
+    }
+    Value::Object(o)
 }
 
 /// `heir collect signins`.
@@ -541,9 +1040,14 @@ pub struct SigninsOpts {
     /// Only sign-ins at or after this time (RFC 3339), live mode.
     #[arg(long, value_name = "RFC3339", value_parser = Timestamp::parse)]
     pub since: Option<Timestamp>,
-    /// An exported sign-in log (JSON array, `{"value": [...]}` or NDJSON).
+    /// An exported sign-in log: Graph pages, JSON array, NDJSON, Azure diagnostic-settings /
+    /// Event Hub / storage-archive records, a Log Analytics export (JSON or CSV) or Graph
+    /// PowerShell output. Read only.
     #[arg(long, value_name = "FILE")]
     pub file: Option<std::path::PathBuf>,
+    /// How to read --file (default: detected from its content).
+    #[arg(long, value_enum, default_value_t = Shape::Auto, requires = "file")]
+    pub shape: Shape,
 }
 
 impl Collector for Signins {
@@ -563,8 +1067,16 @@ impl Collector for Signins {
         let o: SigninsOpts = parse(args)?;
         match (&o.file, &o.graph_url) {
             (Some(f), _) => {
-                let records = parse_records(&read_input(f)?).map_err(|e| input_error(f, e))?;
-                Ok(transform(&records))
+                // The text is dropped once read, before the transform: peak memory is the larger
+                // of (text + kept fields) and (kept fields + graph), not their sum.
+                let (records, scan) = {
+                    let text = logshape::read_input_bytes(f)?;
+                    read_export(&text, o.shape).map_err(|e| input_error(f, e))?
+                };
+                let mut c = transform(&records);
+                drop(records);
+                logshape::account(&mut c, &scan);
+                Ok(c)
             }
             (None, Some(url)) => {
                 let auth = entra::auth_from_env().map_err(HeirError::Environment)?;
@@ -593,27 +1105,44 @@ mod tests {
     #[test]
     fn export_shapes() {
         let rec = r#"{"id":"a","createdDateTime":"2025-03-10T09:00:00Z","userId":"u"}"#;
-        assert_eq!(parse_records(&format!("[{rec}]")).unwrap().len(), 1);
-        assert_eq!(
-            parse_records(&format!("{{\"value\":[{rec},{rec}]}}"))
-                .unwrap()
-                .len(),
-            2
-        );
-        assert_eq!(
-            parse_records(&format!("{rec}\n\n{rec}\n")).unwrap().len(),
-            2
-        );
-        assert_eq!(parse_records(rec).unwrap().len(), 1);
-        let e = parse_records(&format!("{rec}\n{{oops")).unwrap_err();
-        assert!(e.starts_with("line 2:"), "{e}");
-        assert!(parse_records("").unwrap_err().contains("empty"));
-        assert!(parse_records("[1]").unwrap_err().contains("record 1"));
-        assert!(parse_records(r#"[{"TimeGenerated":"x"}]"#)
+        let n = |t: &str| read_export(t, Shape::Auto).unwrap().0.len();
+        assert_eq!(n(&format!("[{rec}]")), 1);
+        assert_eq!(n(&format!("{{\"value\":[{rec},{rec}]}}")), 2);
+        assert_eq!(n(&format!("{rec}\n\n{rec}\n")), 2);
+        assert_eq!(n(rec), 1);
+        let (r, scan) = read_export(&format!("{rec}\n{{oops\n{rec}"), Shape::Auto).unwrap();
+        assert_eq!((r.len(), scan.bad.len()), (2, 1));
+        assert_eq!(scan.bad[0].place, "line 2");
+        assert!(read_export("", Shape::Auto).unwrap_err().contains("empty"));
+        let e = read_export(r#"[{"Foo":"x"}]"#, Shape::Auto).unwrap_err();
+        assert!(e.contains("sign-in time") && e.contains("fix:"), "{e}");
+        assert!(read_export("{nonsense", Shape::Auto)
             .unwrap_err()
-            .contains("createdDateTime"));
-        assert!(parse_records("nonsense")
-            .unwrap_err()
-            .contains("not valid JSON"));
+            .contains("no sign-in record could be read"));
+    }
+
+    #[test]
+    fn pascal_case_and_azure_records_become_graph_records() {
+        assert_eq!(camel("TimeGenerated"), "timeGenerated");
+        assert_eq!(camel("IPAddress"), "ipAddress");
+        assert_eq!(camel("Id"), "id");
+        assert_eq!(camel("userId"), "userId");
+        let la = normalize(serde_json::json!({"TimeGenerated": "2025-03-10T09:00:00Z",
+            "Type": "AADNonInteractiveUserSignInLogs", "ResultType": "0", "Location": "NL",
+            "Status": "{\"errorCode\":0}", "DeviceDetail": "{\"deviceId\":\"d\"}"}));
+        assert_eq!(la["createdDateTime"], "2025-03-10T09:00:00Z");
+        assert_eq!(la["category"], "AADNonInteractiveUserSignInLogs");
+        assert_eq!(la["status"]["errorCode"], 0);
+        assert_eq!(la["deviceDetail"]["deviceId"], "d");
+        assert_eq!(la["location"]["countryOrRegion"], "NL");
+        let failed = normalize(serde_json::json!({"TimeGenerated": "x", "ResultType": "50126"}));
+        assert_eq!(failed["status"]["errorCode"], 50126);
+        let diag = normalize(serde_json::json!({"time": "2025-03-10T09:00:00Z",
+            "category": "ServicePrincipalSignInLogs", "callerIpAddress": "192.0.2.1",
+            "properties": {"id": "x", "servicePrincipalId": "sp"}}));
+        assert_eq!(diag["createdDateTime"], "2025-03-10T09:00:00Z");
+        assert_eq!(diag["category"], "ServicePrincipalSignInLogs");
+        assert_eq!(diag["ipAddress"], "192.0.2.1");
+        assert_eq!(principal(&diag), Some((Signer::ServicePrincipal, "sp")));
     }
 }

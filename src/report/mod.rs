@@ -5,6 +5,7 @@
 pub mod blast;
 pub mod blast_json;
 pub mod html;
+pub mod hunt;
 pub mod markdown;
 pub mod plan;
 pub mod schema;

@@ -45,6 +45,11 @@ pub const PUBLISHED: &[Published] = &[
         generate: of::<crate::analysis::lineage::LineageReport>,
     },
     Published {
+        name: "hunt",
+        describes: "`heir hunt --format json`",
+        generate: of::<crate::analysis::hunt::HuntReport>,
+    },
+    Published {
         name: "plan",
         describes: "`heir plan --format json`",
         generate: of::<crate::analysis::plan::Plan>,
