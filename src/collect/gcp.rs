@@ -383,7 +383,7 @@ pub fn transform(inputs: &[Input]) -> Collection {
         accounts: BTreeSet::new(),
         projects: BTreeSet::new(),
     };
-    b.c.notes.push(
+    b.c.limits.push(
         "gcp: IAM conditions are kept in props, not evaluated; custom roles, deny policies, organization and folder policies are not evaluated".into(),
     );
     // Accounts first: bindings and keys point at them.

@@ -228,7 +228,7 @@ fn powers(rules: &[Value]) -> Powers {
 pub fn transform(cluster: &str, eks_issuer: Option<&str>, items: &[Value]) -> Collection {
     let mut c = Collection::new(SOURCE);
     c.records.read(items.len());
-    c.notes.push(
+    c.limits.push(
         "k8s: secret values are never read; aggregated ClusterRoles are read as exported (their aggregationRule is not re-evaluated); admission control, node authorization and cloud IAM inside the cluster are not evaluated".into(),
     );
     let app = node_id(platform::K8S, NodeKind::App, cluster);

@@ -76,11 +76,13 @@ pub struct Collection {
     pub problems: Vec<String>,
     /// Records read, and those skipped by reason (filled in by the transform).
     pub records: Tally,
-    /// What the reader should know about how the input was read (its shape, times read as UTC)
-    /// and what a complete collection still does not evaluate (AWS: conditions, SCPs,
-    /// boundaries): printed on stderr, and the document's `sources[].reason` when nothing is
-    /// missing, so a reader of the graph sees the limits without the collector's documentation.
+    /// What the responder should know about how the input was read (its shape, times read as
+    /// UTC): printed on stderr, not an error.
     pub notes: Vec<String>,
+    /// What a complete collection still does not evaluate (AWS: conditions, SCPs, boundaries):
+    /// the document's `sources[].reason` when nothing is missing, so a reader of the graph sees
+    /// the limits of an edge without reading the collector's documentation.
+    pub limits: Vec<String>,
 }
 
 impl Collection {
@@ -106,6 +108,7 @@ impl Collection {
         self.problems.extend(other.problems);
         self.records.absorb(other.records);
         self.notes.extend(other.notes);
+        self.limits.extend(other.limits);
     }
 
     /// The document: nodes deduped by id (later fields fill gaps, never overwrite), edges deduped
@@ -155,7 +158,7 @@ impl Collection {
             collected_at: Some(collected_at),
             complete,
             reason: if complete {
-                (!self.notes.is_empty()).then(|| self.notes.join("; "))
+                (!self.limits.is_empty()).then(|| self.limits.join("; "))
             } else {
                 Some(self.problems.join("; "))
             },

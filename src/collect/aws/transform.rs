@@ -208,7 +208,7 @@ pub fn transform(pages: &[Value], report: &[ReportRow]) -> Collection {
         c: Collection::new(SOURCE),
         ..Default::default()
     };
-    b.c.notes.push(policy::NOT_EVALUATED.to_string());
+    b.c.limits.push(policy::NOT_EVALUATED.to_string());
 
     // Managed policies first: principals refer to them by ARN.
     for p in pages.iter().flat_map(|p| list(p, "Policies")) {
@@ -636,13 +636,13 @@ pub fn transform(pages: &[Value], report: &[ReportRow]) -> Collection {
     if !b.unknown_managed.is_empty() {
         let n = b.unknown_managed.len();
         let eg: Vec<&String> = b.unknown_managed.iter().take(3).collect();
-        b.c.notes.push(format!(
+        b.c.limits.push(format!(
             "aws: {n} attached managed polic(ies) are not in the export and were not evaluated (e.g. {}): export with --filter User Role Group LocalManagedPolicy AWSManagedPolicy",
             eg.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
         ));
     }
     if b.service_principals > 0 {
-        b.c.notes.push(format!(
+        b.c.limits.push(format!(
             "aws: {} trust-policy service principal(s) (ec2.amazonaws.com, lambda.amazonaws.com, …) are not identities and were left out",
             b.service_principals
         ));
