@@ -1028,3 +1028,47 @@ fn hunt_matches_golden_and_flags_the_attackers_address() {
             "credentials": ["okta:session:102Hq8Wm4nZcR7tY2bK9vLs"]}])
     );
 }
+
+/// The plan's hunt phase cites what the logs in the graph show (the `heir hunt` findings): the
+/// attacker's new address with the apps it was used in, and the other account seen from it.
+#[test]
+fn plan_hunt_phase_cites_the_hunt_findings() {
+    let out = ok(&[
+        "plan",
+        "examples/infostealer.json",
+        "--from",
+        "okta:session:102Dk9vQm3TZsW8yLpA4rXc",
+        "--since",
+        "2026-11-20T09:10:00Z",
+        "--at",
+        AT,
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let hunt: Vec<&serde_json::Value> = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| {
+            s["phase"] == "hunt" && s["action"].as_str().unwrap().starts_with("investigate")
+        })
+        .collect();
+    assert_eq!(hunt.len(), 2, "{hunt:#?}");
+    assert_eq!(hunt[0]["target"], "okta:session:102Dk9vQm3TZsW8yLpA4rXc");
+    assert_eq!(
+        hunt[0]["how"],
+        "GET /api/v1/logs?filter=client.ipAddress eq \"203.0.113.77\"&since=2026-11-20T09:10:00Z"
+    );
+    let why = hunt[0]["reason"].as_str().unwrap();
+    assert!(
+        why.contains("`ci:app:acme`, `slack:app:T02ACME7Q`")
+            && why.contains("used only 198.51.100.23"),
+        "{why}"
+    );
+    assert_eq!(hunt[1]["target"], "okta:user:00u6pw3n9RsT5vX2y7k4");
+    assert_eq!(
+        hunt[1]["action"],
+        "investigate another account seen from the attacker's address"
+    );
+}
