@@ -66,6 +66,25 @@ impl Scan {
 }
 
 /// Reads a file without ever opening it for writing (an export is evidence).
+/// An exported log through an importer's `read` (shape detection, kept fields) and `transform`,
+/// with its unreadable records counted. The text is dropped once read, before the transform:
+/// peak memory is the larger of (text + kept fields) and (kept fields + graph), not their sum.
+pub fn import_file(
+    path: &Path,
+    shape: Shape,
+    read: impl FnOnce(&str, Shape) -> Result<(Vec<Value>, Scan), String>,
+    transform: impl FnOnce(&[Value]) -> super::Collection,
+) -> Result<super::Collection, crate::error::HeirError> {
+    let (records, scan) = {
+        let text = read_input_bytes(path)?;
+        read(&text, shape).map_err(|e| super::collector::input_error(path, e))?
+    };
+    let mut c = transform(&records);
+    drop(records);
+    account(&mut c, &scan);
+    Ok(c)
+}
+
 pub fn read_input_bytes(path: &Path) -> Result<String, crate::error::HeirError> {
     let bytes = std::fs::read(path)
         .map_err(|e| crate::error::HeirError::io(format!("reading {}", path.display()), e))?;

@@ -25,7 +25,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde_json::Value;
 
-use super::collector::{env_token, fetch_error, input_error, parse, Collector, Context};
+use super::collector::{env_token, fetch_error, parse, Collector, Context};
 use super::http::{urlencode, FetchError, Paging, Policy};
 use super::json::{known, node_on, shape};
 use super::logshape::{self, Scan, Shape, Zone};
@@ -994,18 +994,7 @@ impl Collector for OktaLog {
     fn run(&self, args: &clap::ArgMatches, ctx: &Context) -> Result<Collection, HeirError> {
         let o: OktaLogOpts = parse(args)?;
         match (&o.file, &o.org_url) {
-            (Some(f), _) => {
-                // The text is dropped once read, before the transform: peak memory is the larger
-                // of (text + kept fields) and (kept fields + graph), not their sum.
-                let (records, scan) = {
-                    let text = logshape::read_input_bytes(f)?;
-                    read_export(&text, o.shape).map_err(|e| input_error(f, e))?
-                };
-                let mut c = transform(&records);
-                drop(records);
-                logshape::account(&mut c, &scan);
-                Ok(c)
-            }
+            (Some(f), _) => logshape::import_file(f, o.shape, read_export, transform),
             (None, Some(url)) => {
                 let token = env_token(CREDENTIAL_ENV)?;
                 let live = collect_live(url, token, o.since, ctx.policy.clone(), ctx.progress);

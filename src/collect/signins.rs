@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::collector::{fetch_error, input_error, parse, Collector, Context};
+use super::collector::{fetch_error, parse, Collector, Context};
 use super::entra::{self, EntraAuth};
 use super::http::{FetchError, Paging, Policy};
 use super::json::{node_on, put, s, strings};
@@ -1066,18 +1066,7 @@ impl Collector for Signins {
     fn run(&self, args: &clap::ArgMatches, ctx: &Context) -> Result<Collection, HeirError> {
         let o: SigninsOpts = parse(args)?;
         match (&o.file, &o.graph_url) {
-            (Some(f), _) => {
-                // The text is dropped once read, before the transform: peak memory is the larger
-                // of (text + kept fields) and (kept fields + graph), not their sum.
-                let (records, scan) = {
-                    let text = logshape::read_input_bytes(f)?;
-                    read_export(&text, o.shape).map_err(|e| input_error(f, e))?
-                };
-                let mut c = transform(&records);
-                drop(records);
-                logshape::account(&mut c, &scan);
-                Ok(c)
-            }
+            (Some(f), _) => logshape::import_file(f, o.shape, read_export, transform),
             (None, Some(url)) => {
                 let auth = entra::auth_from_env().map_err(HeirError::Environment)?;
                 let live = collect_live(url, auth, o.since, ctx.policy.clone(), ctx.progress);
