@@ -354,12 +354,7 @@ pub(super) fn persistence(s: &Subject, since: &str) -> Option<Mechanism> {
 /// Sign-ins and directory audits, both filtered by the user and the time; consents per user.
 pub(super) fn activity(a: &Activity, p: &Place) -> Option<Mechanism> {
     let since = &p.since;
-    let users: Vec<&str> = a
-        .accounts
-        .iter()
-        .filter(|(k, _, _)| *k == NodeKind::User)
-        .map(|(_, id, _)| *id)
-        .collect();
+    let users = a.user_ids();
     if users.is_empty() {
         return None;
     }

@@ -180,6 +180,17 @@ pub struct Activity<'a> {
     pub org: Option<String>,
 }
 
+impl Activity<'_> {
+    /// The native ids of the human accounts held: audit logs are filtered by them.
+    pub fn user_ids(&self) -> Vec<&str> {
+        self.accounts
+            .iter()
+            .filter(|(k, _, _)| *k == NodeKind::User)
+            .map(|(_, id, _)| *id)
+            .collect()
+    }
+}
+
 /// Phase "inspect", per reached platform: the exact audit-log query that shows what the attacker
 /// did there since `since` — filtered by the accounts and credentials they held, because a
 /// tenant-wide log of a day is thousands of events and the responder needs theirs (AWS CloudTrail

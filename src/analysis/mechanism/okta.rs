@@ -234,12 +234,7 @@ pub(super) fn persistence(s: &Subject, since: &str) -> Option<Mechanism> {
 /// The System Log's SCIM filter takes `actor.id`; consents are listed per user.
 pub(super) fn activity(a: &Activity, p: &Place) -> Option<Mechanism> {
     let since = &p.since;
-    let users: Vec<&str> = a
-        .accounts
-        .iter()
-        .filter(|(k, _, _)| *k == NodeKind::User)
-        .map(|(_, id, _)| *id)
-        .collect();
+    let users = a.user_ids();
     if users.is_empty() {
         return None;
     }
