@@ -838,6 +838,21 @@ fn derived_windows_are_shared_shown_as_assumed_and_overridable() {
         md.contains("~2026-10-02T13:00:00Z (platform default)"),
         "{md}"
     );
+    // JSON says which windows are assumptions, and only those.
+    let json: serde_json::Value = serde_json::from_str(&ok(&[
+        "blast", file, "--from", from, "--at", at, "--format", "json",
+    ]))
+    .unwrap();
+    let rows = json["reached"].as_array().unwrap();
+    assert!(!rows.is_empty());
+    for r in rows {
+        if r["until"] == "2026-10-02T13:00:00Z" {
+            assert_eq!(r["until_basis"], "platform-default", "{r}");
+        } else {
+            assert!(r.get("until_basis").is_none(), "{r}");
+        }
+    }
+    assert!(rows.iter().any(|r| r["until"] == "2026-10-02T13:00:00Z"));
     let inherited: serde_json::Value = serde_json::from_str(&ok(&[
         "inherited",
         file,

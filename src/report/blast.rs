@@ -31,6 +31,11 @@ pub struct ReachedEntry<'a> {
     #[schemars(with = "Vec<String>")]
     pub path: PathIds<'a>,
     pub until: Option<Timestamp>,
+    /// Extension: present when `until` is an assumed end — derived from the tenant's stated
+    /// policy (`policy`) or the platform's documented default (`platform-default`) because the
+    /// credential that bounds the window carries no observed expiry (docs/model.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub until_basis: Option<crate::model::liveness::ExpiryBasis>,
     pub persistent: bool,
     /// Extension: the node's platform.
     pub platform: &'a str,
@@ -126,6 +131,7 @@ impl BlastResult {
                             last: r.hop,
                         },
                         until: r.until,
+                        until_basis: self.until_basis(g, r),
                         persistent: r.persistent,
                         platform: g.platform(r.node),
                         complete: g.complete(r.node),

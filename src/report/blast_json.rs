@@ -25,6 +25,11 @@ struct Pretty<'b> {
     /// one bottleneck (the stolen session's expiry) usually bounds most of a large answer, so
     /// most rows repeat the row before.
     last_time: Option<(Timestamp, [u8; 24], usize)>,
+    /// The credential that bounded the previous row's window, and whether its end is assumed.
+    last_basis: Option<(
+        petgraph::graph::NodeIndex,
+        Option<crate::model::liveness::ExpiryBasis>,
+    )>,
 }
 
 impl<'b> Pretty<'b> {
@@ -32,6 +37,7 @@ impl<'b> Pretty<'b> {
         Pretty {
             buf,
             last_time: None,
+            last_basis: None,
         }
     }
 }
@@ -182,6 +188,25 @@ impl Pretty<'_> {
         self.buf.push(b']');
         self.key(l, false, b"\"until\": ");
         self.time(r.until);
+        // Most rows share the window of one credential (the stolen session's): ask the graph
+        // once per run of rows with the same one.
+        let bound = result.window_credential(g, r);
+        let basis = match self.last_basis {
+            Some((n, b)) if Some(n) == bound => b,
+            _ => {
+                let b = bound
+                    .and_then(|n| g.expiry_basis(n))
+                    .filter(|b| *b != crate::model::liveness::ExpiryBasis::Observed);
+                if let Some(n) = bound {
+                    self.last_basis = Some((n, b));
+                }
+                b
+            }
+        };
+        if let Some(basis) = basis {
+            self.key(l, false, b"\"until_basis\": ");
+            self.quoted(basis.as_str());
+        }
         self.key(l, false, b"\"persistent\": ");
         self.boolean(r.persistent);
         self.key(l, false, b"\"platform\": ");

@@ -127,6 +127,29 @@ impl BlastResult {
         with_chain(&self.hops, r.hop, |chain| g.for_each_id(chain, f))
     }
 
+    /// The credential whose end is `r`'s window: the first on its chain, from the source, that
+    /// expires exactly at `r.until`. Answers ask it whether that end is an assumption
+    /// ([`TrustGraph::expiry_basis`]); `None` for persistent or unbounded windows.
+    pub fn window_credential(&self, g: &TrustGraph, r: &Reached) -> Option<NodeIndex> {
+        let until = r.until.filter(|_| !r.persistent)?.as_millis();
+        walk(&self.hops, r.hop)
+            .map(|h| h.node)
+            .filter(|&n| g.facts(n).kind.is_credential() && g.facts(n).expires_at == until)
+            .last()
+    }
+
+    /// Whether `r`'s window is an assumed end (derived from policy or a platform default), and
+    /// on what basis. `None` when the end was observed or there is no end.
+    pub fn until_basis(
+        &self,
+        g: &TrustGraph,
+        r: &Reached,
+    ) -> Option<crate::model::liveness::ExpiryBasis> {
+        self.window_credential(g, r)
+            .and_then(|n| g.expiry_basis(n))
+            .filter(|b| *b != crate::model::liveness::ExpiryBasis::Observed)
+    }
+
     /// Starts loading the last step of `r`'s chain (for a writer a few rows ahead).
     #[inline]
     pub fn prefetch_path(&self, r: &Reached) {
