@@ -217,6 +217,22 @@ fn closure(g: &TrustGraph, from: &[NodeIndex]) -> BTreeSet<NodeIndex> {
     seen
 }
 
+/// Whether the logs in the graph saw the stolen artefacts or anything minted from them used
+/// from an address: reads only their records, so a plan can ask before paying for the hunt's
+/// scan of every observation in the graph (which finds nothing new when this is false: the other
+/// accounts it lists are those seen from the addresses of these uses).
+pub fn has_observed_uses(g: &TrustGraph, from: &[NodeIndex]) -> bool {
+    closure(g, from).into_iter().any(|n| {
+        prop(&g.node(n).props, &["ip", "created_ip"]).is_some()
+            || g.out_edges(n).any(|o| {
+                o.kind == EdgeKind::Issued && {
+                    let e = g.edge(o.edge);
+                    e.at.is_some() && prop(&e.props, &["ip"]).is_some()
+                }
+            })
+    })
+}
+
 /// The hunt: uses of `from` and its descendants in `[since, at]`, flagged against the accounts'
 /// history before `since`, and other accounts seen from the same addresses in that window.
 pub fn hunt(

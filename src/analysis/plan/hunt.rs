@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::{Ctx, Phase, Step};
-use crate::analysis::hunt::{hunt, HuntReport};
+use crate::analysis::hunt::{has_observed_uses, hunt, HuntReport};
 use crate::analysis::lineage::inherited;
 use crate::analysis::mechanism;
 use crate::model::naming::platform;
@@ -95,6 +95,9 @@ pub(super) fn steps(cx: &Ctx) -> Vec<Step> {
 /// when the graph holds log-derived observations; otherwise the steps above say where to look.
 fn findings(cx: &Ctx) -> Vec<Step> {
     let (g, q) = (cx.g, cx.q);
+    if !has_observed_uses(g, &q.from) {
+        return Vec::new();
+    }
     let report: HuntReport = hunt(g, &q.from, cx.since, q.at);
     if report.observations == 0 {
         return Vec::new();
