@@ -40,7 +40,7 @@ use super::{Collection, Progress};
 use crate::error::HeirError;
 
 /// The source name written to the document; every node it writes is on the `entra` platform
-/// ([`ENTRA`]) besides external workloads.
+/// ([`ENTRA`](crate::model::naming::platform::ENTRA)) besides external workloads.
 pub const SOURCE: &str = "entra";
 /// Microsoft Graph v1.0, the default base URL of [`collect`].
 pub const GRAPH_URL: &str = "https://graph.microsoft.com/v1.0";
@@ -56,7 +56,8 @@ pub const TOKEN_ENV: &str = "ENTRA_ACCESS_TOKEN";
 pub const CLIENT_CREDENTIALS_ENV: &str = "ENTRA_TENANT_ID, ENTRA_CLIENT_ID and ENTRA_CLIENT_SECRET";
 
 /// The id of the node standing for the whole FOCI family:
-/// `entra:app:` + [`native::FOCI_FAMILY`] (a test holds the two together).
+/// `entra:app:` + [`native::FOCI_FAMILY`](crate::model::naming::native::FOCI_FAMILY) (a test holds
+/// the two together).
 pub const FOCI_FAMILY_ID: &str = "entra:app:foci";
 
 /// Microsoft Graph's appId (the same in every tenant).
