@@ -5,6 +5,7 @@
 //! the command line with a planted token that must appear nowhere.
 
 mod common;
+use common::golden::document;
 
 use std::process::Command;
 use std::time::Duration;
@@ -13,8 +14,8 @@ use common::github_org::{org, DIR, ORG};
 use common::httpmock::{MockServer, Reply};
 use heir::collect::github::{self, GithubRaw};
 use heir::collect::http::{FetchError, Policy};
-use heir::collect::{Collection, Progress};
-use heir::model::{Document, EdgeKind, NodeKind, Timestamp, TokenType};
+use heir::collect::Progress;
+use heir::model::{Document, EdgeKind, NodeKind, TokenType};
 
 /// Not a real token; the tests check it never shows up anywhere.
 const TOKEN: &str = "ghp_FAKEgithubTESTtoken000000000000never";
@@ -34,24 +35,9 @@ async fn fetch_from(server: &MockServer) -> Result<(GithubRaw, Vec<String>), Fet
     github::fetch(&client, ORG, &Progress::new("github", true)).await
 }
 
-fn document(c: Collection) -> Document {
-    c.into_document(Timestamp::parse("2025-03-11T00:00:00Z").unwrap())
-}
-
-/// Compares with a golden document, or rewrites it under `UPDATE_GOLDEN=1`.
+/// Compares with a golden document of this platform's fixtures.
 fn golden(name: &str, doc: &Document) {
-    let path = format!("{DIR}/{name}");
-    let actual = serde_json::to_string_pretty(doc).unwrap() + "\n";
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, &actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{path}: {e} (run with UPDATE_GOLDEN=1 to create it)"));
-    assert!(
-        expected == actual,
-        "{name} differs from the golden file (run with UPDATE_GOLDEN=1 if intended)"
-    );
+    common::golden::golden_document(DIR, name, doc)
 }
 
 /// No secret, partial secret or value heir must not keep.

@@ -6,6 +6,7 @@
 //! planted token and key that must appear nowhere.
 
 mod common;
+use common::golden::{document, edge_kind};
 
 use std::process::Command;
 use std::time::Duration;
@@ -13,7 +14,7 @@ use std::time::Duration;
 use common::httpmock::{MockServer, Reply};
 use heir::collect::google::{self, Credential, GoogleRaw, Options, ServiceAccountKey};
 use heir::collect::http::{FetchError, Policy};
-use heir::collect::{Collection, Progress};
+use heir::collect::Progress;
 use heir::model::{Document, EdgeKind, Timestamp};
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/google");
@@ -130,31 +131,9 @@ async fn fetch_with(
     .await
 }
 
-fn document(c: Collection) -> Document {
-    c.into_document(Timestamp::parse("2025-03-11T00:00:00Z").unwrap())
-}
-
+/// Compares with a golden document of this platform's fixtures.
 fn golden(name: &str, doc: &Document) {
-    let path = format!("{DIR}/{name}");
-    let actual = serde_json::to_string_pretty(doc).unwrap() + "\n";
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, &actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{path}: {e} (run with UPDATE_GOLDEN=1 to create it)"));
-    assert!(
-        expected == actual,
-        "{name} differs from the golden file (run with UPDATE_GOLDEN=1 if intended)"
-    );
-}
-
-fn edge_kind(doc: &Document, from: &str, to: &str) -> EdgeKind {
-    doc.edges
-        .iter()
-        .find(|e| e.from == from && e.to == to)
-        .unwrap_or_else(|| panic!("no edge {from} -> {to}"))
-        .kind
+    common::golden::golden_document(DIR, name, doc)
 }
 
 #[tokio::test]

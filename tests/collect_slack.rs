@@ -5,6 +5,7 @@
 //! and the command line with a planted token that must appear nowhere.
 
 mod common;
+use common::golden::{document, edge_kind};
 
 use std::process::Command;
 use std::time::Duration;
@@ -12,8 +13,8 @@ use std::time::Duration;
 use common::httpmock::{MockServer, Reply};
 use heir::collect::http::{FetchError, Policy};
 use heir::collect::slack::{self, SlackRaw};
-use heir::collect::{Collection, Progress};
-use heir::model::{Document, EdgeKind, NodeKind, Timestamp};
+use heir::collect::Progress;
+use heir::model::{Document, EdgeKind, NodeKind};
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/slack");
 /// Not a real token; the tests check it never shows up anywhere.
@@ -76,31 +77,9 @@ async fn fetch_from(server: &MockServer) -> Result<(SlackRaw, Vec<String>), Fetc
     slack::fetch(&client, &Progress::new("slack", true)).await
 }
 
-fn document(c: Collection) -> Document {
-    c.into_document(Timestamp::parse("2025-03-11T00:00:00Z").unwrap())
-}
-
+/// Compares with a golden document of this platform's fixtures.
 fn golden(name: &str, doc: &Document) {
-    let path = format!("{DIR}/{name}");
-    let actual = serde_json::to_string_pretty(doc).unwrap() + "\n";
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, &actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{path}: {e} (run with UPDATE_GOLDEN=1 to create it)"));
-    assert!(
-        expected == actual,
-        "{name} differs from the golden file (run with UPDATE_GOLDEN=1 if intended)"
-    );
-}
-
-fn edge_kind(doc: &Document, from: &str, to: &str) -> EdgeKind {
-    doc.edges
-        .iter()
-        .find(|e| e.from == from && e.to == to)
-        .unwrap_or_else(|| panic!("no edge {from} -> {to}"))
-        .kind
+    common::golden::golden_document(DIR, name, doc)
 }
 
 #[tokio::test]

@@ -1,6 +1,8 @@
 //! Random trust graphs for property tests.
 #![allow(dead_code)]
 
+pub mod golden;
+
 use heir::model::{
     Document, Edge, EdgeKind, Node, NodeKind, Requirement, Revocation, Timestamp, TrustGraph,
 };
