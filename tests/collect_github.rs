@@ -503,6 +503,35 @@ fn the_command_writes_the_document_and_never_the_token() {
         "{err}"
     );
     assert!(!never.exists());
+    // A token without read:org: exit 1, the variable and the missing scope named.
+    let refused = org(&[(
+        "/orgs/acme-fake",
+        vec![Reply::status(
+            403,
+            r#"{"message":"Must have admin rights to Organization.","status":"403"}"#,
+        )],
+    )]);
+    let out = heir(
+        &[
+            "collect",
+            "github",
+            "--org",
+            ORG,
+            "--api-url",
+            &refused.base,
+            "-o",
+            never.to_str().unwrap(),
+            "--quiet",
+        ],
+        Some(TOKEN),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("GITHUB_TOKEN") && err.contains("read:org") && !err.contains(TOKEN),
+        "{err}"
+    );
+    assert!(!never.exists());
     // No token at all.
     let out = heir(
         &[
