@@ -467,6 +467,11 @@ fn the_command_writes_the_document_and_never_the_token() {
         stderr.contains("github: read 53 · used 47 · skipped 6"),
         "{stderr}"
     );
+    // What the complete collection does not cover is said on stderr too, not only in the file.
+    assert!(
+        stderr.contains("github: note: GitHub App installation 7002 (old-triage-fake)"),
+        "{stderr}"
+    );
     let text = std::fs::read_to_string(&out_file).unwrap();
     for (what, t) in [
         ("stdout", &stdout),

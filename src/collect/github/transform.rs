@@ -105,6 +105,13 @@ impl Build<'_> {
         Some(nid)
     }
 
+    /// What this complete collection does not cover: in the document's `sources[].reason`, and
+    /// as a note on stderr, so the responder running the collector sees it too.
+    fn limit(&mut self, why: String) {
+        self.c.notes.push(why.clone());
+        self.c.limits.push(why);
+    }
+
     fn link(&mut self, from: &str, to: &str, kind: EdgeKind, p: Props) {
         self.c.edge(edge(from, to, kind, p));
     }
@@ -561,7 +568,7 @@ pub fn transform(raw: &GithubRaw) -> Collection {
                         n.props
                             .insert("repositories_unknown".into(), Value::from(why.clone()));
                     }
-                    b.c.limits.push(why);
+                    b.limit(why);
                     Vec::new()
                 }
             },

@@ -231,7 +231,7 @@ impl Build<'_> {
                         raw.org
                     );
                     p.insert("repositories_unknown".into(), Value::from(why.clone()));
-                    self.c.limits.push(why);
+                    self.limit(why);
                     Vec::new()
                 }
             };
@@ -278,7 +278,7 @@ impl Build<'_> {
                         org.entry(r).or_default().push(Value::from(name));
                     }
                 }
-                Reach::Unknown => self.c.limits.push(format!(
+                Reach::Unknown => self.limit(format!(
                     "organization variable {name} is shared with selected repositories that \
                      could not be read: no workload lists it"
                 )),
