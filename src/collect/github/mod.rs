@@ -2,8 +2,8 @@
 //! repositories and who can do what in each (members, teams, outside collaborators, deploy keys),
 //! Actions (the repo's workload, the repository, environment and organization secrets it can read,
 //! by name, and its variables), webhooks, GitHub App installations (with a selected one's
-//! repositories when the token may list them), org-approved fine-grained personal access tokens and SAML credential
-//! authorizations.
+//! repositories when the token may list them), org-approved fine-grained personal access tokens
+//! and SAML credential authorizations.
 //!
 //! Fetch returns raw pages ([`GithubRaw`]); [`transform`] is pure and tested offline on recorded
 //! responses. What is read, the permissions it needs and what becomes which node and edge are in
