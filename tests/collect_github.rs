@@ -48,7 +48,9 @@ fn assert_nothing_secret(what: &str, text: &str) {
         "FAKEQUERYTOKEN",       // a token in a webhook URL's query
         "AAAAC3NzaC1lZDI1NTE5", // a deploy key's public key text
         "eu-west-1",            // an Actions variable's value
-        "********",             // a webhook secret, even masked
+        "FAKE-org-variable-value",
+        "FAKE-env-variable-value",
+        "********", // a webhook secret, even masked
     ] {
         assert!(!text.contains(needle), "{what} contains `{needle}`");
     }
@@ -103,11 +105,19 @@ async fn live_fetch_pages_throttles_and_matches_the_golden_transform() {
         .seen()
         .iter()
         .all(|s| s.authorization.as_deref() == Some(&format!("Bearer {TOKEN}"))));
-    // The web repository's secrets refused: skipped with a reason, not a failure.
-    assert_eq!(raw.unavailable.len(), 1);
+    // The web repository's secrets refused, and the repositories of an installation of another
+    // GitHub App than the token's: skipped with a reason, not a failure.
+    let refused: Vec<&str> = raw
+        .unavailable
+        .iter()
+        .map(|u| u.endpoint.as_str())
+        .collect();
     assert_eq!(
-        raw.unavailable[0].endpoint,
-        "GET /repos/acme-fake/web/actions/secrets"
+        refused,
+        vec![
+            "GET /repos/acme-fake/web/actions/secrets",
+            "GET /user/installations/7002/repositories"
+        ]
     );
 
     let doc = document(github::transform(&raw));
@@ -118,7 +128,11 @@ async fn live_fetch_pages_throttles_and_matches_the_golden_transform() {
 
     // Exact accounting on the fixtures.
     let r = doc.sources[0].records.clone().unwrap();
-    assert_eq!((r.read, r.used), (38, 34), "{r:?}");
+    assert_eq!((r.read, r.used), (53, 47), "{r:?}");
+    assert_eq!(
+        r.examples["repository not listed"],
+        vec!["acme-fake/retired-fake"]
+    );
     assert_eq!(r.skipped["missing id"], 1);
     assert_eq!(r.skipped["credential of a login not collected"], 1);
     assert_eq!(
@@ -195,6 +209,95 @@ async fn live_fetch_pages_throttles_and_matches_the_golden_transform() {
         )
         .kind,
         EdgeKind::Holds
+    );
+    // Organization secrets by visibility: `all` → every repo's workload, `private` → the
+    // private repo's only, `selected` → the listed repos (web; a repo not collected is skipped).
+    let holders = |secret: &str| -> Vec<&str> {
+        let mut v: Vec<&str> = doc
+            .edges
+            .iter()
+            .filter(|e| e.to == secret && e.kind == EdgeKind::Holds)
+            .map(|e| e.from.as_str())
+            .collect();
+        v.sort();
+        v
+    };
+    let (api_ci, web_ci) = (
+        "github:workload:acme-fake/api",
+        "github:workload:acme-fake/web",
+    );
+    assert_eq!(
+        holders("github:token:acme-fake/secrets/ORG_SLACK_WEBHOOK"),
+        vec![api_ci, web_ci]
+    );
+    assert_eq!(
+        holders("github:token:acme-fake/secrets/NPM_PUBLISH_TOKEN"),
+        vec![api_ci]
+    );
+    assert_eq!(
+        holders("github:token:acme-fake/secrets/PROD_DEPLOY_KEY"),
+        vec![web_ci]
+    );
+    let org_secret = node("github:token:acme-fake/secrets/PROD_DEPLOY_KEY");
+    assert_eq!(org_secret.props["visibility"], "selected");
+    assert_eq!(org_secret.token_type, Some(TokenType::Other));
+    // An environment secret: held by the repo's workload, the environment's gates kept.
+    let env_secret =
+        "github:token:acme-fake/api/environments/production/secrets/AWS_SECRET_ACCESS_KEY";
+    assert_eq!(holders(env_secret), vec![api_ci]);
+    assert_eq!(
+        edge(api_ci, env_secret).props["environment_protection"],
+        serde_json::json!(["wait_timer", "required_reviewers", "branch_policy"])
+    );
+    // Variables by name only, on the workloads that see them.
+    let api = node(api_ci);
+    assert_eq!(
+        api.props["organization_variables"],
+        serde_json::json!(["ORG_REGION", "RELEASE_CHANNEL"])
+    );
+    assert_eq!(
+        node(web_ci).props["organization_variables"],
+        serde_json::json!(["ORG_REGION"])
+    );
+    assert_eq!(
+        api.props["environment_variables"],
+        serde_json::json!({"production": ["DEPLOY_URL"]})
+    );
+    assert_eq!(
+        api.props["environments"],
+        serde_json::json!(["production", "staging"])
+    );
+    // A selected installation: its repositories when the token can list them (7003 reaches web
+    // and, with `workflows: write`, runs as its CI), its reach said to be unknown when not (7002).
+    assert_eq!(
+        edge(
+            "github:service_account:installation/7003",
+            "github:resource:acme-fake/web"
+        )
+        .props["level"],
+        "write"
+    );
+    assert_eq!(
+        edge("github:service_account:installation/7003", web_ci).kind,
+        EdgeKind::CanAssume
+    );
+    assert!(!doc
+        .edges
+        .iter()
+        .any(|e| e.from == "github:service_account:installation/7003"
+            && e.to == "github:resource:acme-fake/api"));
+    let unknown = node("github:service_account:installation/7002").props["repositories_unknown"]
+        .as_str()
+        .unwrap();
+    assert!(
+        unknown.contains("GET /user/installations/7002/repositories"),
+        "{unknown}"
+    );
+    let limits = doc.sources[0].reason.as_deref().unwrap_or_default();
+    assert!(
+        limits.contains("installation 7002 (old-triage-fake)")
+            && limits.contains("absent from this graph"),
+        "{limits}"
     );
     // Installations, PATs and SAML credential authorizations.
     let inst = node("github:service_account:installation/7001");
@@ -361,7 +464,12 @@ fn the_command_writes_the_document_and_never_the_token() {
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(
-        stderr.contains("github: read 38 · used 34 · skipped 4"),
+        stderr.contains("github: read 53 · used 47 · skipped 6"),
+        "{stderr}"
+    );
+    // What the complete collection does not cover is said on stderr too, not only in the file.
+    assert!(
+        stderr.contains("github: note: GitHub App installation 7002 (old-triage-fake)"),
         "{stderr}"
     );
     let text = std::fs::read_to_string(&out_file).unwrap();
@@ -397,6 +505,35 @@ fn the_command_writes_the_document_and_never_the_token() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("GITHUB_TOKEN") && !err.contains(TOKEN),
+        "{err}"
+    );
+    assert!(!never.exists());
+    // A token without read:org: exit 1, the variable and the missing scope named.
+    let refused = org(&[(
+        "/orgs/acme-fake",
+        vec![Reply::status(
+            403,
+            r#"{"message":"Must have admin rights to Organization.","status":"403"}"#,
+        )],
+    )]);
+    let out = heir(
+        &[
+            "collect",
+            "github",
+            "--org",
+            ORG,
+            "--api-url",
+            &refused.base,
+            "-o",
+            never.to_str().unwrap(),
+            "--quiet",
+        ],
+        Some(TOKEN),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("GITHUB_TOKEN") && err.contains("read:org") && !err.contains(TOKEN),
         "{err}"
     );
     assert!(!never.exists());
@@ -517,4 +654,57 @@ async fn a_refused_organization_stops_naming_the_variable_and_scope() {
         .await
         .expect_err("nothing to collect without members");
     assert!(err.to_string().contains("read:org"), "{err}");
+}
+
+#[tokio::test]
+async fn org_secrets_refused_or_of_unreadable_repositories_are_said_not_guessed() {
+    // A token without admin:org: the org's secrets and variables are skipped with the reason.
+    let refused = || {
+        vec![Reply::status(
+            403,
+            r#"{"message":"Must have admin rights to Organization.","status":"403"}"#,
+        )]
+    };
+    let server = org(&[
+        ("/orgs/acme-fake/actions/secrets?per_page=100", refused()),
+        ("/orgs/acme-fake/actions/variables?per_page=30", refused()),
+    ]);
+    let (raw, problems) = fetch_from(&server).await.expect("no fatal error");
+    assert!(problems.is_empty(), "{problems:?}");
+    assert!(raw.org_secrets.is_empty() && raw.org_variables.is_empty());
+    let doc = document(github::transform(&raw));
+    assert!(doc.sources[0].complete);
+    let r = doc.sources[0].records.clone().unwrap();
+    let reason =
+        "not available (needs admin:org, or the organization Secrets / Variables read permission)";
+    assert_eq!(r.skipped[reason], 2, "{r:?}");
+    assert_eq!(
+        server.hits("/orgs/acme-fake/actions/secrets/PROD_DEPLOY_KEY/repositories?per_page=100"),
+        0
+    );
+
+    // The secrets listed but a selected secret's repositories gone (404): no workload is said
+    // to hold it, and the source's limits say why.
+    let server = org(&[(
+        "/orgs/acme-fake/actions/secrets/PROD_DEPLOY_KEY/repositories?per_page=100",
+        vec![Reply::status(
+            404,
+            r#"{"message":"Not Found","status":"404"}"#,
+        )],
+    )]);
+    let (raw, problems) = fetch_from(&server).await.expect("no fatal error");
+    assert!(problems.is_empty(), "{problems:?}");
+    let doc = document(github::transform(&raw));
+    let id = "github:token:acme-fake/secrets/PROD_DEPLOY_KEY";
+    assert!(!doc.edges.iter().any(|e| e.to == id));
+    let n = doc.nodes.iter().find(|n| n.id == id).unwrap();
+    assert!(n.props["repositories_unknown"]
+        .as_str()
+        .unwrap()
+        .contains("could not be read"));
+    assert!(doc.sources[0]
+        .reason
+        .as_deref()
+        .unwrap()
+        .contains("organization secret PROD_DEPLOY_KEY"));
 }

@@ -4,6 +4,9 @@
 //! Okta session. Slack joins Okta by the platform's own id (the `externalId` Okta's provisioning
 //! stores); Google by the primary email and GitHub by the SAML `nameId`, which Okta sends as the
 //! app username and the Google and GitHub collectors list as aliases of the canonical account.
+//! Drive through SSO *and* an OAuth grant needs one more join no API gives (Okta app = Google
+//! OAuth client): a responder's one-row CSV inventory declares it
+//! (`tests/fixtures/google/oauth-client-join.csv`, docs/collectors/google.md "Joins").
 
 mod common;
 
@@ -317,6 +320,103 @@ fn okta_session_to_github_google_and_slack_through_merge_blast_and_plan() {
     ] {
         assert!(out.contains(want), "the plan does not name `{want}`");
     }
+    // Drive through SSO *and* an OAuth grant. No API field links an Okta app to a Google OAuth
+    // client (Okta's `client_id` is Okta's own, Google's `clientId` the vendor's Google project's),
+    // so without a declaration the session does not reach the Expense Tool's Google grant ...
+    let expense_client = "google:app:123456789012-expensefake.apps.googleusercontent.com";
+    let expense_grant = "google:oauth_grant:103456789012345678901/123456789012-expensefake.apps.googleusercontent.com";
+    assert!(
+        !reached.contains(&expense_grant),
+        "the grant was reached without the declared join"
+    );
+    // ... with the responder's one-row inventory saying "Okta app Expense Tool is Google OAuth
+    // client 123456789012-expensefake", it does: Ana's session signs in to the Expense Tool
+    // (Okta SSO), which is the client holding the grant Ana gave it, whose drive.readonly scope
+    // reaches Drive.
+    ok(
+        &[
+            "collect",
+            "csv",
+            "--file",
+            "tests/fixtures/google/oauth-client-join.csv",
+            "-o",
+            &f("join.json"),
+        ],
+        &[],
+    );
+    let joined = f("joined.json");
+    let out = heir(&["merge", &all, &f("join.json"), "-o", &joined], &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("0 unresolved federation target(s)"), "{err}");
+    let valid = heir(&["validate", &joined], &[]);
+    assert!(valid.status.success());
+    assert!(
+        !String::from_utf8_lossy(&valid.stderr).contains("warning"),
+        "{}",
+        String::from_utf8_lossy(&valid.stderr)
+    );
+    let out = ok(
+        &[
+            "blast", &joined, "--from", SESSION, "--at", AT, "--format", "json",
+        ],
+        &[],
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let path_of = |id: &str| -> serde_json::Value {
+        v["reached"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["id"] == id)
+            .unwrap_or_else(|| panic!("{id} not reached"))["path"]
+            .clone()
+    };
+    let through_sso_and_grant = serde_json::json!([
+        SESSION,
+        "okta:user:00u1anaFAKE0001",
+        "expense-tool:user:ana@acme.test",
+        "okta:app:0oa1expenseFAKE",
+        expense_client,
+        expense_grant
+    ]);
+    assert_eq!(path_of(expense_grant), through_sso_and_grant);
+    // The grant reaches Drive (its drive.readonly scope): Drive is in the radius on that chain
+    // too, whichever of the two equally wide paths the report shows.
+    let drive = path_of("google:resource:drive");
+    let by_grant = {
+        let mut p = through_sso_and_grant.as_array().unwrap().clone();
+        p.push(serde_json::Value::from("google:resource:drive"));
+        serde_json::Value::Array(p)
+    };
+    let by_account = serde_json::json!([
+        SESSION,
+        "okta:user:00u1anaFAKE0001",
+        "google:user:103456789012345678901",
+        "google:resource:drive"
+    ]);
+    assert!(drive == by_grant || drive == by_account, "{drive}");
+    let merged: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&joined).unwrap()).unwrap();
+    assert!(merged["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["from"] == expense_grant
+            && e["to"] == "google:resource:drive"
+            && e["kind"] == "can_access"));
+    // The plan revokes that grant with Google's own call for the ids the collector wrote.
+    let out = ok(
+        &[
+            "plan", &joined, "--from", SESSION, "--at", AT, "--format", "json",
+        ],
+        &[],
+    );
+    assert!(
+        out.contains("DELETE /admin/directory/v1/users/103456789012345678901/tokens/123456789012-expensefake.apps.googleusercontent.com"),
+        "the plan does not revoke the Expense Tool's Google grant"
+    );
+
     if std::env::var_os("KEEP").is_none() {
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -247,6 +247,23 @@ async fn a_malformed_page_is_a_problem_and_invalid_auth_is_fatal() {
         "{text}"
     );
     assert_eq!(server.seen().len(), 1);
+
+    // Slack answers a bad token with HTTP 200 and `invalid_auth`; a proxy or Slack's edge may
+    // still answer HTTP 401: as fatal, naming the variable.
+    let server = workspace(
+        false,
+        &[(
+            "/api/auth.test",
+            vec![Reply::status(401, r#"{"ok":false,"error":"not_authed"}"#)],
+        )],
+    );
+    let err = fetch_from(&server).await.expect_err("a 401 is fatal");
+    let text = err.to_string();
+    assert!(
+        text.contains("SLACK_TOKEN") && !text.contains(TOKEN),
+        "{text}"
+    );
+    assert_eq!(server.seen().len(), 1, "nothing else was asked");
 }
 
 fn heir(args: &[&str], token: Option<&str>) -> std::process::Output {

@@ -127,6 +127,61 @@ pub fn routes() -> Vec<(&'static str, &'static str, Option<&'static str>)> {
             "repos.web.hooks.json",
             None,
         ),
+        (
+            "/orgs/acme-fake/actions/secrets?per_page=100",
+            "org.actions.secrets.json",
+            None,
+        ),
+        (
+            "/orgs/acme-fake/actions/secrets/PROD_DEPLOY_KEY/repositories?per_page=100",
+            "org.actions.secrets.PROD_DEPLOY_KEY.repositories.json",
+            None,
+        ),
+        (
+            "/orgs/acme-fake/actions/variables?per_page=30",
+            "org.actions.variables.json",
+            None,
+        ),
+        (
+            "/orgs/acme-fake/actions/variables/RELEASE_CHANNEL/repositories?per_page=100",
+            "org.actions.variables.RELEASE_CHANNEL.repositories.json",
+            None,
+        ),
+        (
+            "/repos/acme-fake/api/environments?per_page=100",
+            "repos.api.environments.json",
+            None,
+        ),
+        (
+            "/repos/acme-fake/web/environments?per_page=100",
+            "repos.web.environments.json",
+            None,
+        ),
+        (
+            "/repos/acme-fake/api/environments/production/secrets?per_page=100",
+            "repos.api.environments.production.secrets.json",
+            None,
+        ),
+        (
+            "/repos/acme-fake/api/environments/staging/secrets?per_page=100",
+            "repos.api.environments.staging.secrets.json",
+            None,
+        ),
+        (
+            "/repos/acme-fake/api/environments/production/variables?per_page=30",
+            "repos.api.environments.production.variables.json",
+            None,
+        ),
+        (
+            "/repos/acme-fake/api/environments/staging/variables?per_page=30",
+            "repos.api.environments.staging.variables.json",
+            None,
+        ),
+        (
+            "/user/installations/7003/repositories?per_page=100",
+            "user.installations.7003.repositories.json",
+            None,
+        ),
         ("/orgs/acme-fake/hooks?per_page=100", "org.hooks.json", None),
         (
             "/orgs/acme-fake/installations?per_page=100",
@@ -153,7 +208,8 @@ pub fn routes() -> Vec<(&'static str, &'static str, Option<&'static str>)> {
 
 /// The org served by a fresh mock; `overrides` replace the scripted replies of some targets
 /// (a throttle first, a 5xx, a malformed page, a 401). The `web` repository's secrets answer 403,
-/// as for a token without admin on it.
+/// as for a token without admin on it; the suspended installation 7002's repositories answer 403,
+/// as for a user access token of another GitHub App.
 pub fn org(overrides: &[(&str, Vec<Reply>)]) -> MockServer {
     let server = MockServer::start();
     for (target, file, next) in routes() {
@@ -162,6 +218,14 @@ pub fn org(overrides: &[(&str, Vec<Reply>)]) -> MockServer {
     server.route(
         "/repos/acme-fake/web/actions/secrets?per_page=100",
         vec![Reply::status(403, read("forbidden.json"))],
+    );
+    // A user access token sees the installation of its own GitHub App (7003), not another's.
+    server.route(
+        "/user/installations/7002/repositories?per_page=100",
+        vec![Reply::status(
+            403,
+            r#"{"message":"You must authenticate with an access token authorized to a GitHub App in order to list installations","documentation_url":"https://docs.github.com/rest/apps/installations#list-repositories-accessible-to-the-user-access-token","status":"403"}"#,
+        )],
     );
     // GraphQL: one target, the pages in order (the cursor is in the POST body).
     server.route(

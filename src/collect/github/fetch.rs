@@ -51,12 +51,31 @@ pub struct GithubRaw {
     pub secrets: BTreeMap<String, Vec<Value>>,
     /// repo → `GET /repos/{owner}/{repo}/actions/variables` (the values are dropped).
     pub variables: BTreeMap<String, Vec<Value>>,
+    /// `GET /orgs/{org}/actions/secrets` (names, dates and `visibility`: all, private, selected).
+    pub org_secrets: Vec<Value>,
+    /// secret name → `GET /orgs/{org}/actions/secrets/{secret_name}/repositories`, for secrets
+    /// with `visibility: selected`.
+    pub org_secret_repos: BTreeMap<String, Vec<Value>>,
+    /// `GET /orgs/{org}/actions/variables` (the values are dropped).
+    pub org_variables: Vec<Value>,
+    /// variable name → `GET /orgs/{org}/actions/variables/{name}/repositories` (`selected`).
+    pub org_variable_repos: BTreeMap<String, Vec<Value>>,
+    /// repo → `GET /repos/{owner}/{repo}/environments`.
+    pub environments: BTreeMap<String, Vec<Value>>,
+    /// `owner/repo:environment` → `GET /repos/{owner}/{repo}/environments/{env}/secrets`.
+    pub env_secrets: BTreeMap<String, Vec<Value>>,
+    /// `owner/repo:environment` → `GET …/environments/{env}/variables` (values dropped).
+    pub env_variables: BTreeMap<String, Vec<Value>>,
     /// repo → `GET /repos/{owner}/{repo}/hooks`.
     pub hooks: BTreeMap<String, Vec<Value>>,
     /// `GET /orgs/{org}/hooks`.
     pub org_hooks: Vec<Value>,
     /// `GET /orgs/{org}/installations` (`installations`).
     pub installations: Vec<Value>,
+    /// installation id → `GET /user/installations/{installation_id}/repositories`, for
+    /// installations with `repository_selection: selected` (a user access token that can see the
+    /// installation; what the user has no explicit access to is not listed).
+    pub installation_repos: BTreeMap<String, Vec<Value>>,
     /// `GET /orgs/{org}/personal-access-tokens` (needs a GitHub App token).
     pub pats: Vec<Value>,
     /// PAT grant id → `GET /orgs/{org}/personal-access-tokens/{pat_id}/repositories`, for grants
@@ -85,6 +104,8 @@ impl GithubRaw {
             &self.pats,
             &self.credential_authorizations,
             &self.external_identities,
+            &self.org_secrets,
+            &self.org_variables,
         ];
         let maps = [
             &self.team_members,
@@ -95,6 +116,12 @@ impl GithubRaw {
             &self.variables,
             &self.hooks,
             &self.pat_repos,
+            &self.org_secret_repos,
+            &self.org_variable_repos,
+            &self.environments,
+            &self.env_secrets,
+            &self.env_variables,
+            &self.installation_repos,
         ];
         lists.iter().map(|l| l.len()).sum::<usize>()
             + maps
@@ -114,12 +141,20 @@ fn unavailable_reason(path: &str) -> &'static str {
         "not available (needs GitHub Enterprise Cloud with SAML SSO and an owner's token with read:org)"
     } else if path.contains("/personal-access-tokens") {
         "not available (needs a GitHub App token with the organization permission \"Personal access tokens: read\")"
+    } else if path.starts_with("/user/installations/") {
+        "not available (GitHub answers it to a user access token that can see the installation, \
+         listing the repositories that user can access: an org owner's user access token of the \
+         GitHub App gives them all)"
     } else if path.contains("/installations") {
         "not available (needs an owner's token with read:org)"
     } else if path.contains("/hooks") {
         "not available (needs admin:org_hook / admin:repo_hook, or repository admin)"
-    } else if path.contains("/actions/") {
+    } else if path.starts_with("/orgs/") && path.contains("/actions/") {
+        "not available (needs admin:org, or the organization Secrets / Variables read permission)"
+    } else if path.contains("/actions/") || path.contains("/environments/") {
         "not available (needs repository admin, or the Secrets / Variables read permission)"
+    } else if path.contains("/environments") {
+        "not available (needs repo, or the repository Environments read permission)"
     } else if path.contains("/keys") {
         "not available (needs repository admin, or the Administration read permission)"
     } else {
@@ -411,6 +446,8 @@ pub async fn fetch(
         }
     }
     r.variables = vars;
+    fetch_org_actions(client, progress, r, p, &o).await?;
+    fetch_environments(client, progress, r, p, &names).await?;
     r.hooks = per_item(
         client,
         progress,
@@ -439,6 +476,30 @@ pub async fn fetch(
         &format!("/orgs/{o}/installations?per_page=100"),
         Some("installations"),
         true,
+    )
+    .await?;
+    // A `selected` installation lists its repositories only to a user access token that can
+    // see it; a refusal leaves the installation's reach unknown, said in the source's limits.
+    let jobs = r
+        .installations
+        .iter()
+        .filter(|i| s(i, "/repository_selection") == Some("selected"))
+        .filter_map(|i| i.get("id").and_then(Value::as_u64))
+        .map(|id| {
+            (
+                id.to_string(),
+                format!("/user/installations/{id}/repositories?per_page=100"),
+            )
+        })
+        .collect();
+    r.installation_repos = per_item(
+        client,
+        progress,
+        r,
+        p,
+        "installation repositories (GET /user/installations/{installation_id}/repositories)",
+        jobs,
+        Some("repositories"),
     )
     .await?;
     r.pats = list(
@@ -507,6 +568,156 @@ pub async fn fetch(
         }
     }
     Ok((raw, problems))
+}
+
+/// Organization Actions secrets and variables (names and visibility, never values), and the
+/// repositories of those shared with `selected` repositories.
+async fn fetch_org_actions(
+    client: &Client,
+    progress: &Progress,
+    r: &mut GithubRaw,
+    p: &mut Vec<String>,
+    o: &str,
+) -> Result<(), FetchError> {
+    r.org_secrets = list(
+        client,
+        progress,
+        r,
+        p,
+        &format!("/orgs/{o}/actions/secrets?per_page=100"),
+        Some("secrets"),
+        true,
+    )
+    .await?;
+    let selected = |items: &[Value], what: &str| -> Vec<(String, String)> {
+        items
+            .iter()
+            .filter(|x| s(x, "/visibility") == Some("selected"))
+            .filter_map(|x| s(x, "/name"))
+            .map(|n| {
+                (
+                    n.to_string(),
+                    format!(
+                        "/orgs/{o}/actions/{what}/{}/repositories?per_page=100",
+                        http::urlencode(n)
+                    ),
+                )
+            })
+            .collect()
+    };
+    let jobs = selected(&r.org_secrets, "secrets");
+    r.org_secret_repos = per_item(
+        client,
+        progress,
+        r,
+        p,
+        "org secret repositories (GET /orgs/{org}/actions/secrets/{secret_name}/repositories)",
+        jobs,
+        Some("repositories"),
+    )
+    .await?;
+    let mut vars = list(
+        client,
+        progress,
+        r,
+        p,
+        &format!("/orgs/{o}/actions/variables?per_page=30"),
+        Some("variables"),
+        true,
+    )
+    .await?;
+    for v in &mut vars {
+        if let Some(m) = v.as_object_mut() {
+            m.remove("value");
+        }
+    }
+    r.org_variables = vars;
+    let jobs = selected(&r.org_variables, "variables");
+    r.org_variable_repos = per_item(
+        client,
+        progress,
+        r,
+        p,
+        "org variable repositories (GET /orgs/{org}/actions/variables/{name}/repositories)",
+        jobs,
+        Some("repositories"),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Each repository's deployment environments, then each environment's secrets and variables
+/// (names only), keyed `owner/repo:environment` (a repository name has no `:`).
+async fn fetch_environments(
+    client: &Client,
+    progress: &Progress,
+    r: &mut GithubRaw,
+    p: &mut Vec<String>,
+    repos: &[String],
+) -> Result<(), FetchError> {
+    let jobs = repos
+        .iter()
+        .map(|n| (n.clone(), format!("/repos/{n}/environments?per_page=100")))
+        .collect();
+    r.environments = per_item(
+        client,
+        progress,
+        r,
+        p,
+        "environments (GET /repos/{owner}/{repo}/environments)",
+        jobs,
+        Some("environments"),
+    )
+    .await?;
+    let envs: Vec<(String, String)> = r
+        .environments
+        .iter()
+        .flat_map(|(repo, list)| {
+            list.iter()
+                .filter_map(|e| s(e, "/name"))
+                .map(move |e| (repo.clone(), e.to_string()))
+        })
+        .collect();
+    let jobs = |what: &str, per_page: u32| -> Vec<(String, String)> {
+        envs.iter()
+            .map(|(repo, env)| {
+                (
+                    format!("{repo}:{env}"),
+                    format!(
+                        "/repos/{repo}/environments/{}/{what}?per_page={per_page}",
+                        http::urlencode(env)
+                    ),
+                )
+            })
+            .collect()
+    };
+    r.env_secrets = per_item(
+        client,
+        progress,
+        r,
+        p,
+        "environment secrets (GET /repos/{owner}/{repo}/environments/{environment_name}/secrets)",
+        jobs("secrets", 100),
+        Some("secrets"),
+    )
+    .await?;
+    let mut vars = per_item(
+        client,
+        progress,
+        r,
+        p,
+        "environment variables (GET /repos/{owner}/{repo}/environments/{environment_name}/variables)",
+        jobs("variables", 30),
+        Some("variables"),
+    )
+    .await?;
+    for v in vars.values_mut().flatten() {
+        if let Some(m) = v.as_object_mut() {
+            m.remove("value");
+        }
+    }
+    r.env_variables = vars;
+    Ok(())
 }
 
 /// What the organization and its members need: named when GitHub refuses them.

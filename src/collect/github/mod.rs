@@ -1,8 +1,9 @@
 //! GitHub (REST API of an organization): members and their org role, teams and nesting,
 //! repositories and who can do what in each (members, teams, outside collaborators, deploy keys),
-//! Actions (the repo's workload, its secrets by name and its variables), webhooks, GitHub App
-//! installations, org-approved fine-grained personal access tokens and SAML credential
-//! authorizations.
+//! Actions (the repo's workload, the repository, environment and organization secrets it can read,
+//! by name, and its variables), webhooks, GitHub App installations (with a selected one's
+//! repositories when the token may list them), org-approved fine-grained personal access tokens
+//! and SAML credential authorizations.
 //!
 //! Fetch returns raw pages ([`GithubRaw`]); [`transform`] is pure and tested offline on recorded
 //! responses. What is read, the permissions it needs and what becomes which node and edge are in
@@ -19,7 +20,10 @@
 //! - `github:service_account:installation/<installation id>` (props `installation_id`);
 //! - `github:token:pat/<pat grant id>` (props `pat_id`), `github:token:credential/<credential_id>`
 //!   (props `credential_id`), `github:token:<owner>/<repo>/keys/<key id>` (deploy keys, props
-//!   `key_id`, `repo`), `github:token:<owner>/<repo>/secrets/<NAME>` (Actions secrets by name).
+//!   `key_id`, `repo`), `github:token:<owner>/<repo>/secrets/<NAME>` (Actions secrets by name),
+//!   `github:token:<owner>/<repo>/environments/<env>/secrets/<NAME>` (environment secrets),
+//!   `github:token:<org>/secrets/<NAME>` (organization secrets, held by the workload of every
+//!   repository their `visibility` lets read them).
 
 mod fetch;
 mod transform;

@@ -1,4 +1,7 @@
-//! The pure raw → nodes and edges transform ([`transform`]).
+//! The pure raw → nodes and edges transform ([`transform`]); Actions secrets and variables in
+//! [`actions`].
+
+mod actions;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -100,6 +103,13 @@ impl Build<'_> {
         }
         self.c.node(n);
         Some(nid)
+    }
+
+    /// What this complete collection does not cover: in the document's `sources[].reason`, and
+    /// as a note on stderr, so the responder running the collector sees it too.
+    fn limit(&mut self, why: String) {
+        self.c.notes.push(why.clone());
+        self.c.limits.push(why);
     }
 
     fn link(&mut self, from: &str, to: &str, kind: EdgeKind, p: Props) {
@@ -418,52 +428,8 @@ pub fn transform(raw: &GithubRaw) -> Collection {
         }
     }
 
-    // Actions: secrets (by name) held by the workload, variables named on it.
-    for (repo, secrets) in &raw.secrets {
-        for (i, x) in secrets.iter().enumerate() {
-            let Some(name) = s(x, "/name") else {
-                b.c.records
-                    .skip(MISSING_ID, format!("{repo} secret #{}", i + 1));
-                continue;
-            };
-            let Some((_, wid)) = b.repos.get(repo).cloned() else {
-                b.c.records.skip("repository not listed", repo.clone());
-                continue;
-            };
-            let mut n = node_on(GITHUB, NodeKind::Token, &format!("{repo}/secrets/{name}"));
-            n.name = Some(name.to_string());
-            n.token_type = Some(TokenType::Other);
-            n.issued_at = ts(x, "/updated_at").or_else(|| ts(x, "/created_at"));
-            n.props = props([
-                ("secret_name", Value::from(name)),
-                ("repo", Value::from(repo.as_str())),
-                ("where", Value::from("GitHub Actions repository secret")),
-            ]);
-            let nid = n.id.clone();
-            b.c.node(n);
-            b.link(&wid, &nid, EdgeKind::Holds, Props::new());
-        }
-    }
-    for (repo, vars) in &raw.variables {
-        let mut names = Vec::new();
-        for (i, x) in vars.iter().enumerate() {
-            match s(x, "/name") {
-                Some(n) if b.repos.contains_key(repo) => names.push(Value::from(n)),
-                Some(_) => b.c.records.skip("repository not listed", repo.clone()),
-                None => {
-                    b.c.records
-                        .skip(MISSING_ID, format!("{repo} variable #{}", i + 1))
-                }
-            }
-        }
-        if names.is_empty() {
-            continue;
-        }
-        let wid = b.repos[repo].1.clone();
-        let mut n = Node::new(wid, NodeKind::Workload);
-        n.props.insert("variables".into(), Value::Array(names));
-        b.c.node(n);
-    }
+    // Actions: secrets (by name) held by the workloads that can read them, variables named.
+    b.actions();
 
     // Webhooks: who receives the events (the host only), on the repo or the org.
     let hook = |h: &Value| -> Option<Value> {
@@ -564,19 +530,52 @@ pub fn transform(raw: &GithubRaw) -> Collection {
             org_kind,
             props([("via", Value::from("installation"))]),
         );
-        if s(inst, "/repository_selection") == Some("all") {
-            let lvl = if perm("administration") == Some("write") {
-                "admin"
-            } else if perm("contents") == Some("write") {
-                "write"
-            } else {
-                "read"
-            };
-            let runs = perm("workflows") == Some("write");
-            let names: Vec<String> = b.repos.keys().cloned().collect();
-            for name in names {
-                b.repo_access_as(&nid, &name, lvl, "installation", runs);
-            }
+        let lvl = if perm("administration") == Some("write") {
+            "admin"
+        } else if perm("contents") == Some("write") {
+            "write"
+        } else {
+            "read"
+        };
+        let runs = perm("workflows") == Some("write");
+        let names: Vec<String> = match s(inst, "/repository_selection") {
+            Some("all") => b.repos.keys().cloned().collect(),
+            Some("selected") => match raw.installation_repos.get(&iid) {
+                Some(list) => {
+                    let mut names = Vec::new();
+                    for r in list {
+                        match s(r, "/full_name") {
+                            Some(f) if b.repos.contains_key(f) => names.push(f.to_string()),
+                            Some(f) => b.c.records.skip("repository not listed", f.to_string()),
+                            None => {
+                                b.c.records
+                                    .skip(MISSING_ID, format!("installation {iid} repository"))
+                            }
+                        }
+                    }
+                    names
+                }
+                None => {
+                    // Not an error and not silently dropped: the reach is unknown, and said so.
+                    let why = format!(
+                        "GitHub App installation {iid} ({}) has repository_selection `selected` \
+                         and its repositories could not be read (GET /user/installations/{iid}/\
+                         repositories needs a user access token that can see the installation): \
+                         its repository access is absent from this graph",
+                        s(inst, "/app_slug").unwrap_or("unknown app")
+                    );
+                    if let Some(n) = b.c.nodes.iter_mut().rev().find(|n| n.id == nid) {
+                        n.props
+                            .insert("repositories_unknown".into(), Value::from(why.clone()));
+                    }
+                    b.limit(why);
+                    Vec::new()
+                }
+            },
+            _ => Vec::new(),
+        };
+        for name in names {
+            b.repo_access_as(&nid, &name, lvl, "installation", runs);
         }
     }
 
