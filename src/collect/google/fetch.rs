@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use base64::Engine as _;
 use serde_json::Value;
 
 use super::*;
@@ -108,8 +107,8 @@ pub struct ServiceAccountKey {
     pub client_email: String,
     pub key_id: Option<String>,
     pub token_uri: String,
-    /// PKCS#8 DER of the RSA private key.
-    der: Vec<u8>,
+    /// The RSA private key, ready to sign (jsonwebtoken reads the file's PKCS#8 PEM).
+    key: jsonwebtoken::EncodingKey,
 }
 
 impl std::fmt::Debug for ServiceAccountKey {
@@ -128,23 +127,15 @@ impl ServiceAccountKey {
         }
         let email = s(&v, "/client_email").ok_or("it has no `client_email`")?;
         let pem = s(&v, "/private_key").ok_or("it has no `private_key`")?;
-        let b64: String = pem
-            .lines()
-            .filter(|l| !l.starts_with("-----"))
-            .flat_map(|l| l.trim().chars())
-            .collect();
-        let der = base64::engine::general_purpose::STANDARD
-            .decode(b64)
-            .map_err(|_| "its `private_key` is not PEM".to_string())?;
-        ring::signature::RsaKeyPair::from_pkcs8(&der)
-            .map_err(|_| "its `private_key` is not a PKCS#8 RSA key".to_string())?;
+        let key = jsonwebtoken::EncodingKey::from_rsa_pem(pem.as_bytes())
+            .map_err(|_| "its `private_key` is not a PKCS#8 RSA private key in PEM".to_string())?;
         Ok(ServiceAccountKey {
             client_email: email.to_string(),
             key_id: s(&v, "/private_key_id").map(str::to_string),
             token_uri: s(&v, "/token_uri")
                 .unwrap_or("https://oauth2.googleapis.com/token")
                 .to_string(),
-            der,
+            key,
         })
     }
 
@@ -156,32 +147,17 @@ impl ServiceAccountKey {
         scopes: &[&str],
         now: Timestamp,
     ) -> Result<String, String> {
-        let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
-        let mut header = serde_json::json!({"alg": "RS256", "typ": "JWT"});
-        if let Some(kid) = &self.key_id {
-            header["kid"] = Value::from(kid.as_str());
-        }
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+        header.kid = self.key_id.clone();
         let iat = now.as_millis() / 1000;
         let claims = serde_json::json!({
             "iss": self.client_email, "sub": subject, "scope": scopes.join(" "),
             "aud": self.token_uri, "iat": iat, "exp": iat + 3600,
         });
-        let signing_input = format!(
-            "{}.{}",
-            b64(header.to_string().as_bytes()),
-            b64(claims.to_string().as_bytes())
-        );
-        let pair = ring::signature::RsaKeyPair::from_pkcs8(&self.der)
-            .map_err(|_| "the service-account key is not a PKCS#8 RSA key".to_string())?;
-        let mut sig = vec![0u8; pair.public().modulus_len()];
-        pair.sign(
-            &ring::signature::RSA_PKCS1_SHA256,
-            &ring::rand::SystemRandom::new(),
-            signing_input.as_bytes(),
-            &mut sig,
-        )
-        .map_err(|_| "signing the JWT assertion failed".to_string())?;
-        Ok(format!("{signing_input}.{}", b64(&sig)))
+        // Signing fails only for a key ring refuses (e.g. too short); the key was parsed already.
+        jsonwebtoken::encode(&header, &claims, &self.key).map_err(|_| {
+            "signing the JWT assertion with the service-account key failed".to_string()
+        })
     }
 
     /// An access token acting as `subject`.
