@@ -18,8 +18,9 @@ use serde_json::Value;
 use super::collector::{fetch_error, parse, Collector, Context};
 use super::entra::{self, EntraAuth};
 use super::http::{FetchError, Paging, Policy};
-use super::json::{node_on, put, s, strings};
-use super::logshape::{self, Scan, Shape, Zone};
+use super::json::{node_on, put};
+use super::logshape::rec::{s, strings};
+use super::logshape::{self, At, Rec, Scan, Shape, Zone};
 use super::{Collection, Progress};
 use crate::error::HeirError;
 use crate::model::naming::{native::FOCI_REFRESH_TOKEN, node_id, platform::ENTRA};
@@ -62,7 +63,7 @@ impl Signer {
 /// The principal of a record and its id: a user (`userId`), unless the record's category or
 /// `signInEventTypes` says service principal or managed identity, or it has no user but a
 /// `servicePrincipalId`.
-fn principal(rec: &Value) -> Option<(Signer, &str)> {
+fn principal(rec: At<'_>) -> Option<(Signer, &str)> {
     let category = s(rec, "/category").unwrap_or("").to_ascii_lowercase();
     let types: Vec<String> = strings(rec, "/signInEventTypes")
         .into_iter()
@@ -90,7 +91,7 @@ fn principal(rec: &Value) -> Option<(Signer, &str)> {
 
 /// A successful sign-in with what the transform needs.
 struct SignIn<'a> {
-    rec: &'a Value,
+    rec: At<'a>,
     id: &'a str,
     at: Timestamp,
     /// The time carried no zone and was read as UTC.
@@ -118,11 +119,10 @@ impl SignIn<'_> {
             || self
                 .rec
                 .get("authenticationDetails")
-                .and_then(Value::as_array)
                 .into_iter()
-                .flatten()
+                .flat_map(At::items)
                 .any(|d| {
-                    d.get("succeeded").and_then(Value::as_bool) != Some(false)
+                    d.get("succeeded").and_then(At::as_bool) != Some(false)
                         && s(d, "/authenticationStepResultDetail")
                             .is_some_and(|r| r.to_ascii_lowercase().contains("mfa"))
                 })
@@ -170,11 +170,11 @@ impl SignIn<'_> {
         let Some(details) = self
             .rec
             .get("authenticationProcessingDetails")
-            .and_then(Value::as_array)
+            .filter(|d| d.is_array())
         else {
             return Vec::new();
         };
-        for d in details {
+        for d in details.items() {
             let is_scope = s(d, "/key").is_some_and(|k| k.eq_ignore_ascii_case("Oauth Scope Info"));
             let Some(v) = s(d, "/value").filter(|_| is_scope) else {
                 continue;
@@ -200,9 +200,10 @@ impl SignIn<'_> {
 }
 
 /// `status.errorCode` 0 (or absent): the sign-in succeeded.
-fn succeeded(rec: &Value) -> bool {
+fn succeeded(rec: At) -> bool {
     match rec.pointer("/status/errorCode") {
-        None | Some(Value::Null) => true,
+        None => true,
+        Some(v) if v.is_null() => true,
         Some(v) => v.as_i64() == Some(0) || v.as_str() == Some("0"),
     }
 }
@@ -384,12 +385,18 @@ const UNPARSEABLE_TIME: &str = "unparseable time";
 /// brought to that form by [`read_export`]). Pure; records in any order; failed sign-ins and
 /// records without an id, a time or a principal are counted and left out.
 pub fn transform(records: &[Value]) -> Collection {
+    let records: Vec<Rec> = records.iter().map(Rec::new).collect();
+    transform_records(&records)
+}
+
+/// [`transform`] of records held compactly ([`read_records`]).
+pub fn transform_records(records: &[Rec]) -> Collection {
     let mut c = Collection::new(SOURCE);
     c.platforms = vec![ENTRA.to_string()];
     c.records.read(records.len());
     let mut seen = BTreeSet::new();
     let mut ok: Vec<SignIn> = Vec::new();
-    for (i, rec) in records.iter().enumerate() {
+    for (i, rec) in records.iter().map(Rec::root).enumerate() {
         let name = || s(rec, "/id").map_or_else(|| format!("record #{}", i + 1), str::to_string);
         if !rec.is_object() {
             c.records.skip("not a JSON object", name());
@@ -793,8 +800,8 @@ pub async fn fetch_live(
 /// A sign-in export in any shape [`read_export`] reads, transformed, with unreadable records
 /// counted and a partial Graph page reported.
 pub fn collect_file(text: &str, shape: Shape) -> Result<Collection, String> {
-    let (records, scan) = read_export(text, shape)?;
-    let mut c = transform(&records);
+    let (records, scan) = read_records(text, shape)?;
+    let mut c = transform_records(&records);
     logshape::account(&mut c, &scan);
     Ok(c)
 }
@@ -857,6 +864,26 @@ pub const FIELDS: &[&str] = &[
 /// Graph `signIn` form by [`normalize`]. A file in which no record has a sign-in time is not a
 /// sign-in export: an error naming what was found.
 pub fn read_export(text: &str, shape: Shape) -> Result<(Vec<Value>, Scan), String> {
+    read_as(text, shape, |v| v, |r| r.get("createdDateTime").is_some())
+}
+
+/// [`read_export`], each record held compactly as it is read: what `heir collect signins --file`
+/// uses, so a large export's kept fields take about their size in memory.
+pub fn read_records(text: &str, shape: Shape) -> Result<(Vec<Rec>, Scan), String> {
+    read_as(
+        text,
+        shape,
+        |v| Rec::new(&v),
+        |r| r.root().get("createdDateTime").is_some(),
+    )
+}
+
+fn read_as<R>(
+    text: &str,
+    shape: Shape,
+    hold: impl Fn(Value) -> R,
+    has_time: impl Fn(&R) -> bool,
+) -> Result<(Vec<R>, Scan), String> {
     let trimmed = text.trim_start_matches('\u{feff}').trim();
     if trimmed.is_empty() {
         return Err(format!(
@@ -865,14 +892,11 @@ pub fn read_export(text: &str, shape: Shape) -> Result<(Vec<Value>, Scan), Strin
     }
     let mut records = Vec::new();
     let keep = logshape::Keep::new(FIELDS);
-    let mut first_fields: Vec<String> = Vec::new();
-    let scan = logshape::scan(trimmed, shape, &mut |v| {
-        if first_fields.is_empty() {
-            if let Some(o) = v.as_object() {
-                first_fields = o.keys().take(8).cloned().collect();
-            }
-        }
-        records.push(keep.apply(normalize(v)))
+    // Built lean: the fields no transform reads are skipped as they are parsed; what
+    // [`normalize`] reads before keeping is built whole ([`NORMALIZE_READS`]).
+    let lean = logshape::Lean::new(&keep, normalize_reads);
+    let scan = logshape::scan_lean(trimmed, shape, &lean, &mut |v| {
+        records.push(hold(keep.apply(normalize(v))))
     });
     if records.is_empty() && !scan.bad.is_empty() {
         let b = &scan.bad[0];
@@ -881,8 +905,16 @@ pub fn read_export(text: &str, shape: Shape) -> Result<(Vec<Value>, Scan), Strin
             b.place, b.error
         ));
     }
-    if !records.is_empty() && !records.iter().any(|r| r.get("createdDateTime").is_some()) {
-        let keys = &first_fields;
+    if !records.is_empty() && !records.iter().any(&has_time) {
+        // The message names the first record's own fields: read it again whole.
+        let mut keys: Vec<String> = Vec::new();
+        logshape::scan(trimmed, shape, &mut |v| {
+            if keys.is_empty() {
+                if let Some(o) = v.as_object() {
+                    keys = o.keys().take(8).cloned().collect();
+                }
+            }
+        });
         return Err(format!(
             "none of the {} records has a sign-in time (`createdDateTime`, `CreatedDateTime`, \
              `TimeGenerated`, or an Azure record's `time`; read as {}; first record's fields: \
@@ -897,6 +929,25 @@ pub fn read_export(text: &str, shape: Shape) -> Result<(Vec<Value>, Scan), Strin
         ));
     }
     Ok((records, scan))
+}
+
+/// The keys [`normalize`] reads or renames before the kept fields are taken, built whole by the
+/// lean reader wherever they are: every PascalCase key (camelCased, and its JSON text parsed), an
+/// Azure record's envelope (`properties`, `time`, `callerIpAddress`), and the Log Analytics
+/// columns that stand in for Graph fields (`timeGenerated`, `type`, `resultType`,
+/// `locationDetails`).
+const NORMALIZE_READS: &[&str] = &[
+    "properties",
+    "time",
+    "callerIpAddress",
+    "timeGenerated",
+    "type",
+    "resultType",
+    "locationDetails",
+];
+
+fn normalize_reads(k: &str) -> bool {
+    k.starts_with(|c: char| c.is_ascii_uppercase()) || NORMALIZE_READS.contains(&k)
 }
 
 /// `TimeGenerated` → `timeGenerated`, `IPAddress` → `ipAddress`, `Id` → `id`: PascalCase
@@ -1066,7 +1117,7 @@ impl Collector for Signins {
     fn run(&self, args: &clap::ArgMatches, ctx: &Context) -> Result<Collection, HeirError> {
         let o: SigninsOpts = parse(args)?;
         match (&o.file, &o.graph_url) {
-            (Some(f), _) => logshape::import_file(f, o.shape, read_export, transform),
+            (Some(f), _) => logshape::import_file(f, o.shape, read_records, transform_records),
             (None, Some(url)) => {
                 let auth = entra::auth_from_env().map_err(HeirError::Environment)?;
                 let live = collect_live(url, auth, o.since, ctx.policy.clone(), ctx.progress);
