@@ -27,7 +27,7 @@ use serde_json::Value;
 
 use super::collector::{env_token, fetch_error, parse, Collector, Context};
 use super::http::{urlencode, FetchError, Paging, Policy};
-use super::json::node_on;
+use super::json::{fit_edge, fit_node, node_on};
 use super::logshape::rec::known;
 use super::logshape::{self, At, Rec, Scan, Shape, Zone};
 use super::okta::{app_platform, CREDENTIAL_ENV};
@@ -589,7 +589,7 @@ pub fn transform_records(events: &[Rec]) -> Collection {
         if let Some(d) = display {
             n.props.insert("displayName".into(), Value::from(d.clone()));
         }
-        c.node(n);
+        c.node(fit_node(n));
     }
     let mut apps: BTreeMap<String, Option<String>> = BTreeMap::new();
     for ch in &children {
@@ -609,7 +609,7 @@ pub fn transform_records(events: &[Rec]) -> Collection {
     for (aid, label) in &apps {
         let mut n = node_on(OKTA, NodeKind::App, aid);
         n.name = label.clone();
-        c.node(n);
+        c.node(fit_node(n));
     }
 
     // Okta sessions.
@@ -662,7 +662,7 @@ pub fn transform_records(events: &[Rec]) -> Collection {
                 n.props.insert("cleared_by".into(), Value::from(by.clone()));
             }
         }
-        c.node(n);
+        c.node(fit_node(n));
         if let Some((uid, _, _)) = &entry.user {
             c.edge(Edge::new(
                 sn,
@@ -718,7 +718,7 @@ pub fn transform_records(events: &[Rec]) -> Collection {
                         n.props
                             .insert("externalSessionId".into(), Value::from(ch.session.clone()));
                         app_sessions.insert(child.clone(), c.nodes.len());
-                        c.node(n);
+                        c.node(fit_node(n));
                         c.edge(Edge::new(child.clone(), app_node, EdgeKind::CanAccess));
                     }
                 }
@@ -726,7 +726,7 @@ pub fn transform_records(events: &[Rec]) -> Collection {
                 e.at = ch.at;
                 e.props = edge_props(ch.event, label.as_deref(), None);
                 e.props.insert("app_id".into(), Value::from(app.clone()));
-                c.edge(e);
+                c.edge(fit_edge(e));
             }
             Minted::Token {
                 token,
@@ -775,7 +775,7 @@ pub fn transform_records(events: &[Rec]) -> Collection {
                 }
                 n.props
                     .insert("externalSessionId".into(), Value::from(ch.session.clone()));
-                c.node(n);
+                c.node(fit_node(n));
                 if let Some((cid, _)) = client {
                     let mut e = Edge::new(
                         tn.clone(),
@@ -785,7 +785,7 @@ pub fn transform_records(events: &[Rec]) -> Collection {
                     if !scopes.is_empty() {
                         e.props.insert("scopes".into(), Value::from(scopes.clone()));
                     }
-                    c.edge(e);
+                    c.edge(fit_edge(e));
                 }
                 let mut e = Edge::new(parent, tn, EdgeKind::Issued);
                 e.at = ch.at;
@@ -794,7 +794,7 @@ pub fn transform_records(events: &[Rec]) -> Collection {
                     client_label.as_deref(),
                     client.as_ref().map(|(cid, _)| cid.as_str()),
                 );
-                c.edge(e);
+                c.edge(fit_edge(e));
             }
         }
     }

@@ -18,7 +18,7 @@ use serde_json::Value;
 use super::collector::{fetch_error, parse, Collector, Context};
 use super::entra::{self, EntraAuth};
 use super::http::{FetchError, Paging, Policy};
-use super::json::{node_on, put};
+use super::json::{fit_edge, fit_node, node_on, put};
 use super::logshape::rec::{s, strings};
 use super::logshape::{self, At, Rec, Scan, Shape, Zone};
 use super::{Collection, Progress};
@@ -465,7 +465,7 @@ pub fn transform_records(records: &[Rec]) -> Collection {
         if users_written.insert(first.who) {
             let mut u = node(NodeKind::User, first.who);
             u.name = upn.map(str::to_string);
-            c.node(u);
+            c.node(fit_node(u));
         }
 
         let mut sn = node(NodeKind::Session, key);
@@ -531,7 +531,7 @@ pub fn transform_records(records: &[Rec]) -> Collection {
         }
         p.insert("sign_ins".into(), Value::from(list.len()));
         let sid = sn.id.clone();
-        c.node(sn);
+        c.node(fit_node(sn));
         c.edge(Edge::new(&sid, &uid, EdgeKind::AuthenticatesAs));
 
         // The session's FOCI family refresh token, minted at the first family sign-in.
@@ -560,8 +560,8 @@ pub fn transform_records(records: &[Rec]) -> Collection {
                 "clients_seen".into(),
                 Value::Array(clients.into_iter().map(Value::from).collect()),
             );
-            c.node(t);
-            c.edge(issued(&sid, &foci_id, f0));
+            c.node(fit_node(t));
+            c.edge(fit_edge(issued(&sid, &foci_id, f0)));
             if !family_written {
                 family_written = true;
                 c.node(entra::foci_family_node());
@@ -569,7 +569,7 @@ pub fn transform_records(records: &[Rec]) -> Collection {
             let mut e = Edge::new(&foci_id, entra::FOCI_FAMILY_ID, EdgeKind::CanAccess);
             e.props
                 .insert("via".into(), Value::from("FOCI family refresh token"));
-            c.edge(e);
+            c.edge(fit_edge(e));
         }
 
         for r in list {
@@ -586,10 +586,10 @@ pub fn transform_records(records: &[Rec]) -> Collection {
             if foci {
                 t.props.insert("foci".into(), Value::Bool(true));
             }
-            c.node(t);
-            c.edge(issued(&sid, &tid, r));
+            c.node(fit_node(t));
+            c.edge(fit_edge(issued(&sid, &tid, r)));
             if foci {
-                c.edge(issued(&foci_id, &tid, r));
+                c.edge(fit_edge(issued(&foci_id, &tid, r)));
             }
             resource_edge(&mut c, &mut resources_written, r, &tid);
         }
@@ -610,7 +610,7 @@ pub fn transform_records(records: &[Rec]) -> Collection {
             n.props
                 .insert("principal".into(), Value::from(r.principal.as_str()));
             put(&mut n.props, "appId", r.app);
-            c.node(n);
+            c.node(fit_node(n));
         }
         let mut t = sign_in_token(r, TokenType::Access, false, label);
         t.mfa = None;
@@ -625,7 +625,7 @@ pub fn transform_records(records: &[Rec]) -> Collection {
                 .or(r.str("/clientCredentialType")),
         );
         let tid = t.id.clone();
-        c.node(t);
+        c.node(fit_node(t));
         c.edge(Edge::new(&tid, &spid, EdgeKind::AuthenticatesAs));
         resource_edge(&mut c, &mut resources_written, r, &tid);
     }
@@ -704,7 +704,7 @@ fn resource_edge(c: &mut Collection, written: &mut BTreeSet<String>, r: &SignIn,
     let rn = entra::resource_node(res, r.str("/resourceDisplayName"));
     let rid = rn.id.clone();
     if written.insert(res.to_ascii_lowercase()) {
-        c.node(rn);
+        c.node(fit_node(rn));
     }
     let mut e = Edge::new(tid, &rid, EdgeKind::CanAccess);
     put(&mut e.props, "app", r.str("/appDisplayName"));
@@ -715,7 +715,7 @@ fn resource_edge(c: &mut Collection, written: &mut BTreeSet<String>, r: &SignIn,
             Value::Array(scopes.into_iter().map(Value::from).collect()),
         );
     }
-    c.edge(e);
+    c.edge(fit_edge(e));
 }
 
 /// The sign-ins list path, optionally from a time on and for one event type (beta).

@@ -24,8 +24,10 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
+mod input;
 mod lean;
 pub mod rec;
+pub use input::{read_input_bytes, Text};
 pub use lean::Lean;
 pub use rec::{At, Rec};
 
@@ -90,7 +92,6 @@ impl Scan {
     }
 }
 
-/// Reads a file without ever opening it for writing (an export is evidence).
 /// An exported log through an importer's `read` (shape detection, kept fields) and `transform`,
 /// with its unreadable records counted. The text is dropped once read, before the transform:
 /// peak memory is the larger of (text + kept fields) and (kept fields + graph), not their sum.
@@ -108,31 +109,6 @@ pub fn import_file<R>(
     drop(records);
     account(&mut c, &scan);
     Ok(c)
-}
-
-pub fn read_input_bytes(path: &Path) -> Result<String, crate::error::HeirError> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| crate::error::HeirError::io(format!("reading {}", path.display()), e))?;
-    // Windows tools write UTF-16 (PowerShell 5.1 `Out-File`) and Latin-1 CSVs; UTF-16 with a BOM
-    // is decoded, other bytes are replaced rather than refusing the file.
-    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-        let le = bytes[0] == 0xFF;
-        let units: Vec<u16> = bytes[2..]
-            .chunks_exact(2)
-            .map(|c| {
-                if le {
-                    u16::from_le_bytes([c[0], c[1]])
-                } else {
-                    u16::from_be_bytes([c[0], c[1]])
-                }
-            })
-            .collect();
-        return Ok(String::from_utf16_lossy(&units));
-    }
-    match String::from_utf8(bytes) {
-        Ok(s) => Ok(s),
-        Err(e) => Ok(String::from_utf8_lossy(e.as_bytes()).into_owned()),
-    }
 }
 
 /// Reads every record of `text` in the given shape, handing each to `record`; returns what else
