@@ -107,6 +107,12 @@ pub fn import_file<R>(
     };
     let mut c = transform(&records);
     drop(records);
+    // The records' memory back to the system before the document is built from the graph:
+    // mimalloc keeps freed pages for reuse, and the document's large buffers would otherwise come
+    // on top of them (the peak of a large import).
+    // SAFETY: `mi_collect` has no precondition; with another global allocator it only tidies
+    // mimalloc's own, unused, heap.
+    unsafe { libmimalloc_sys::mi_collect(true) };
     account(&mut c, &scan);
     Ok(c)
 }
