@@ -4,8 +4,10 @@
 //! plus 112-byte entries) and every key and string its own allocation, so a sign-in's ~1 KB of
 //! kept fields took ~10 KB and an Okta event's ~9 KB: the records, not the graph, were most of
 //! an import's peak memory (320 MB for a 100 MB Entra export, 520 MB for a 100 MB Okta one).
-//! A [`Rec`] is two allocations: the record's keys, strings and numbers as one text, and one
-//! 20-byte slot per value in document order (an object or list is followed by its members).
+//! A [`Rec`] is two allocations: the record's strings and numbers as one text, and one 16-byte
+//! slot per value in document order (an object or list is followed by its members). Keys an
+//! importer keeps by name (its `FIELDS`, [`key_names`]) are not copied: a slot names them by
+//! their place in that static list; other keys (inside a value kept whole) go into the text.
 //!
 //! The transforms read it through [`At`], a copyable place in a record with the few reads they
 //! make of a `Value` (`get`, `pointer`, `as_str`, `items`…), and through [`s`], [`known`] and
@@ -21,6 +23,7 @@ use serde_json::Value;
 pub struct Rec {
     text: Box<str>,
     slots: Box<[Slot]>,
+    names: &'static [&'static str],
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -39,37 +42,64 @@ enum Tag {
 
 #[derive(Clone, Copy)]
 struct Slot {
-    /// The member's key, `text[key..key + key_len]` (empty in a list).
+    /// The member's key: `names[key]` when `key_len` is [`NAMED`], else `text[key..key +
+    /// key_len]` (empty in a list).
     key: u32,
-    key_len: u32,
+    key_len: u16,
+    tag: Tag,
     a: u32,
     b: u32,
-    tag: Tag,
 }
 
-/// A record's text is addressed with 32-bit offsets: a kept record of 4 GiB or more (which no
-/// log export holds: kept fields are a few hundred bytes) is held as `null`, which the
-/// transforms count as "not a JSON object" rather than panicking.
+/// `key_len` of a key named by its place in [`Rec::names`].
+const NAMED: u16 = u16::MAX;
+
+/// The names a record's keys may be interned as: every part of the importer's kept paths
+/// (`client.userAgent.rawUserAgent` gives `client`, `userAgent`, `rawUserAgent`), sorted.
+pub fn key_names(fields: &[&'static str]) -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = fields
+        .iter()
+        .flat_map(|f| f.split('.'))
+        .map(|p| p.trim_end_matches("[]"))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
+/// A record's text is addressed with 32-bit offsets and a key's length with 16 bits: a kept
+/// record of 4 GiB or more, or one with a key of 64 KiB (which no log export holds: kept fields
+/// are a few hundred bytes), is held as `null`, which the transforms count as "not a JSON
+/// object" rather than panicking.
 const LIMIT: usize = u32::MAX as usize;
 
 impl Rec {
-    /// The compact copy of a (kept) record.
+    /// The compact copy of a (kept) record, every key in its text.
     pub fn new(v: &Value) -> Rec {
+        Rec::with_names(v, &[])
+    }
+
+    /// The compact copy of a (kept) record; keys found in `names` (sorted, [`key_names`]) are
+    /// named by their place there instead of copied.
+    pub fn with_names(v: &Value, names: &'static [&'static str]) -> Rec {
         let mut b = Builder {
             text: String::new(),
             slots: Vec::new(),
             over: false,
+            names,
         };
         b.push(None, v);
         if b.over {
             return Rec {
                 text: Box::from(""),
                 slots: Box::new([slot(Tag::Null, 0, 0)]),
+                names,
             };
         }
         Rec {
             text: b.text.into_boxed_str(),
             slots: b.slots.into_boxed_slice(),
+            names,
         }
     }
 
@@ -93,6 +123,7 @@ struct Builder {
     text: String,
     slots: Vec<Slot>,
     over: bool,
+    names: &'static [&'static str],
 }
 
 impl Builder {
@@ -111,7 +142,20 @@ impl Builder {
         if self.over {
             return;
         }
-        let (key, key_len) = key.map_or((0, 0), |k| self.text(k));
+        let (key, key_len) = match key {
+            None => (0, 0),
+            Some(k) => match self.names.binary_search(&k) {
+                Ok(i) => (i as u32, NAMED),
+                Err(_) if k.len() >= NAMED as usize => {
+                    self.over = true;
+                    (0, 0)
+                }
+                Err(_) => {
+                    let (at, len) = self.text(k);
+                    (at, len as u16)
+                }
+            },
+        };
         let mut s = match v {
             Value::Null => slot(Tag::Null, 0, 0),
             Value::Bool(false) => slot(Tag::False, 0, 0),
@@ -180,7 +224,10 @@ impl<'a> At<'a> {
 
     fn key(self) -> &'a str {
         let s = self.slot();
-        self.range(s.key, s.key + s.key_len)
+        if s.key_len == NAMED {
+            return self.rec.names.get(s.key as usize).copied().unwrap_or("");
+        }
+        self.range(s.key, s.key + u32::from(s.key_len))
     }
 
     /// The slot after this value and its members.
@@ -413,5 +460,23 @@ mod tests {
         assert_eq!(strings(at, "/l"), vec!["a", "b"]);
         assert_eq!(at.get("after").and_then(At::as_u64), Some(2));
         assert!(Rec::new(&json!(3)).root().get("a").is_none());
+        // Named keys read the same as copied ones.
+        static NAMES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+        let names = NAMES.get_or_init(|| key_names(&["o.deep", "l[]", "a", "after"]));
+        assert_eq!(names, &["a", "after", "deep", "l", "o"]);
+        let named = Rec::with_names(&v, names);
+        for ptr in ["/a", "/o/deep/x~1y", "/l/3/k", "/after", "/i", "/missing"] {
+            assert_eq!(
+                named.root().pointer(ptr).map(|x| x.shape()),
+                at.pointer(ptr).map(|x| x.shape()),
+                "{ptr}"
+            );
+            assert_eq!(
+                named.root().pointer(ptr).and_then(At::as_str),
+                at.pointer(ptr).and_then(At::as_str)
+            );
+        }
+        assert!(named.text.len() < r.text.len());
+        assert_eq!(std::mem::size_of::<Slot>(), 16);
     }
 }

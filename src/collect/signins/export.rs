@@ -83,10 +83,13 @@ pub fn read_records(text: &str, shape: Shape) -> Result<(Vec<Rec>, Scan), String
     read_as(
         text,
         shape,
-        |v| Rec::new(&v),
+        |v| Rec::with_names(&v, NAMES.get_or_init(|| logshape::rec::key_names(FIELDS))),
         |r| r.root().get("createdDateTime").is_some(),
     )
 }
+
+/// The kept field names, which records name instead of copying ([`Rec::with_names`]).
+static NAMES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
 
 fn read_as<R>(
     text: &str,
