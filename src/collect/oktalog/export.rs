@@ -7,7 +7,7 @@ use super::super::logshape::{self, Rec, Scan, Shape};
 use super::super::Collection;
 use super::transform_records;
 
-/// An exported System Log in any shape [`logshape`] reads: [`read_export`] + [`transform`], with
+/// An exported System Log in any shape [`logshape`] reads: [`read_export`] + [`transform`](super::transform), with
 /// unreadable records counted.
 pub fn collect_file(text: &str, shape: Shape) -> Result<Collection, String> {
     let (events, scan) = read_records(text, shape)?;
@@ -16,7 +16,7 @@ pub fn collect_file(text: &str, shape: Shape) -> Result<Collection, String> {
     Ok(c)
 }
 
-/// The fields [`transform`] reads; the rest of each event (the request's IP chain, the
+/// The fields [`transform`](super::transform) reads; the rest of each event (the request's IP chain, the
 /// transaction, display texts) is dropped as the event arrives, so a large export is not held
 /// whole. A field read by the transform must be listed here (the shape tests compare documents
 /// from the kept and the full events).
@@ -54,7 +54,7 @@ pub const FIELDS: &[&str] = &[
 /// The events of an exported System Log: API pages (an array, several appended), NDJSON,
 /// event-hook payloads, the Admin Console CSV, Elastic and Splunk wrappers. A file that is not a
 /// System Log at all is an error naming the problem; a record that cannot be parsed is returned
-/// in [`Scan::bad`] (the importer counts it); events are judged by [`transform`].
+/// in [`Scan::bad`] (the importer counts it); events are judged by [`transform`](super::transform).
 pub fn read_export(text: &str, shape: Shape) -> Result<(Vec<Value>, Scan), String> {
     read_as(text, shape, |v| v, |e| e.get("eventType").is_some())
 }

@@ -20,7 +20,7 @@ const SHAPES: &str = "Graph pages (`{\"value\": [...]}`), a JSON array, NDJSON, 
                       records (`{\"records\": [...]}`), a Log Analytics export (JSON or CSV) or \
                       Microsoft Graph PowerShell output";
 
-/// The fields [`transform`] reads; the rest of each record (conditional-access policy lists are
+/// The fields [`transform`](super::transform) reads; the rest of each record (conditional-access policy lists are
 /// most of a sign-in record's bytes) is dropped as it arrives, so a large export is not held
 /// whole. A field read by the transform must be listed here (the shape tests compare documents
 /// from the kept and the full records).
