@@ -117,18 +117,23 @@ fn reached_app(g: &TrustGraph, n: NodeIndex) -> Option<String> {
         .map(|t| g.id(t).to_string())
 }
 
-/// Every log observation of the graph.
-fn observations(g: &TrustGraph) -> Vec<Obs> {
-    let mut out = Vec::new();
-    for e in g.edge_indices() {
-        if g.edge_facts(e).kind != EdgeKind::Issued {
-            continue;
-        }
-        let edge = g.edge(e);
-        let Some(at) = edge.at else { continue };
-        let (from, to) = g.endpoints(e);
-        let p = &edge.props;
-        out.push(Obs {
+/// Where an observation comes from, in the order the graph lists them (every `issued` edge, then
+/// every self-observed credential): uses are folded in this order, so the answer does not depend
+/// on which records were read first.
+type Order = (u8, usize);
+
+/// The observation an `issued` edge is, if it has a time.
+fn edge_obs(g: &TrustGraph, e: petgraph::graph::EdgeIndex) -> Option<(Order, Obs)> {
+    if g.edge_facts(e).kind != EdgeKind::Issued {
+        return None;
+    }
+    let edge = g.edge_uncached(e);
+    let at = edge.at?;
+    let (from, to) = g.endpoints(e);
+    let p = &edge.props;
+    Some((
+        (0, e.index()),
+        Obs {
             credential: from,
             app: reached_app(g, to).or_else(|| prop(p, &["app", "client", "app_id"])),
             ip: prop(p, &["ip"]),
@@ -136,23 +141,31 @@ fn observations(g: &TrustGraph) -> Vec<Obs> {
             asn: prop(p, &["asn"]),
             user_agent: prop(p, &["user_agent"]),
             at,
-        });
-    }
-    for n in g.node_indices() {
-        let facts = g.facts(n);
-        if !facts.kind.is_credential() || facts.issued_at == i64::MIN {
-            continue;
-        }
-        if g.in_edges(n)
+        },
+    ))
+}
+
+/// Whether a node can be its own observation by its facts alone (a credential with an issue
+/// time that nothing issued): the cheap test before its record is read.
+fn may_self_observe(g: &TrustGraph, n: NodeIndex) -> bool {
+    let facts = g.facts(n);
+    facts.kind.is_credential()
+        && facts.issued_at != i64::MIN
+        && !g
+            .in_edges(n)
             .any(|(_, e)| g.edge_facts(e).kind == EdgeKind::Issued)
-        {
-            continue;
-        }
-        let node = g.node(n);
-        let Some(ip) = prop(&node.props, &["ip", "created_ip"]) else {
-            continue;
-        };
-        out.push(Obs {
+}
+
+/// A credential's own sign-in, if it is one (see the module doc).
+fn node_obs(g: &TrustGraph, n: NodeIndex) -> Option<(Order, Obs)> {
+    if !may_self_observe(g, n) {
+        return None;
+    }
+    let node = g.node_uncached(n);
+    let ip = prop(&node.props, &["ip", "created_ip"])?;
+    Some((
+        (1, n.index()),
+        Obs {
             credential: n,
             app: reached_app(g, n)
                 .or_else(|| prop(&node.props, &["first_app", "app"]))
@@ -161,10 +174,25 @@ fn observations(g: &TrustGraph) -> Vec<Obs> {
             country: prop(&node.props, &["country"]),
             asn: prop(&node.props, &["asn"]),
             user_agent: prop(&node.props, &["user_agent"]),
-            at: Timestamp::from_millis(facts.issued_at),
-        });
+            at: Timestamp::from_millis(g.facts(n).issued_at),
+        },
+    ))
+}
+
+/// The observations of some credentials: each one's `issued` edges with a time (it was used to
+/// mint the child) and its own sign-in. Reads only their records.
+fn observations_of(g: &TrustGraph, nodes: impl IntoIterator<Item = NodeIndex>) -> Vec<Obs> {
+    let mut out: Vec<(Order, Obs)> = Vec::new();
+    for n in nodes {
+        for o in g.out_edges(n) {
+            if o.kind == EdgeKind::Issued {
+                out.extend(edge_obs(g, o.edge));
+            }
+        }
+        out.extend(node_obs(g, n));
     }
-    out
+    out.sort_by_key(|(order, _)| *order);
+    out.into_iter().map(|(_, o)| o).collect()
 }
 
 /// The account a credential acts as: what it `authenticates_as`, else its `issued` parent's.
@@ -241,7 +269,46 @@ pub fn hunt(
     since: Option<Timestamp>,
     at: Timestamp,
 ) -> HuntReport {
-    let obs = observations(g);
+    let (found, observations) = search(g, from, since, at, true);
+    HuntReport {
+        from: from.iter().map(|n| g.id(*n).to_string()).collect(),
+        since,
+        at,
+        uses: found.uses,
+        other_accounts: found.other_accounts,
+        accounts: found.accounts,
+        known_addresses: found.known_addresses,
+        observations,
+    }
+}
+
+/// What [`hunt`] finds, without the count of every observation in the graph (which reads the
+/// record of every `issued` edge and self-observed credential).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    pub uses: Vec<Use>,
+    pub other_accounts: Vec<OtherAccount>,
+    pub accounts: Vec<String>,
+    pub known_addresses: Vec<String>,
+}
+
+/// [`hunt`]'s findings, reading only what they depend on: the records of the stolen artefacts'
+/// lineage, those of the credentials of their accounts (the history before `since`), and — only
+/// when the uses have addresses to look for — the `issued` edges and self-observed credentials
+/// in the window, each record read once, without caching, and kept only when its address is one
+/// of those. `heir plan` asks this: at 1M nodes the whole-graph scan was most of its time.
+pub fn find(g: &TrustGraph, from: &[NodeIndex], since: Option<Timestamp>, at: Timestamp) -> Found {
+    search(g, from, since, at, false).0
+}
+
+/// The hunt; with `count`, also the number of observations in the whole graph.
+fn search(
+    g: &TrustGraph,
+    from: &[NodeIndex],
+    since: Option<Timestamp>,
+    at: Timestamp,
+    count: bool,
+) -> (Found, usize) {
     let mine = closure(g, from);
     let mut memo = HashMap::new();
     let accounts: BTreeSet<NodeIndex> = from
@@ -250,11 +317,24 @@ pub fn hunt(
         .collect();
     let in_window = |t: Timestamp| since.is_none_or(|s| t >= s) && t <= at;
 
-    // The accounts' history before the compromise.
+    // The accounts' history before the compromise: the observations of the lineage and of every
+    // credential that acts as one of the accounts. Those are what `authenticates_as` an account
+    // and what was minted from them (`account_of` follows `issued` parents up to one), checked
+    // one by one below.
     let mut known_ips: BTreeSet<String> = BTreeSet::new();
     let mut known_countries: BTreeSet<String> = BTreeSet::new();
     if let Some(s) = since {
-        for o in obs.iter().filter(|o| o.at < s) {
+        let signers: Vec<NodeIndex> = accounts
+            .iter()
+            .flat_map(|a| {
+                g.in_edges(*a)
+                    .filter(|(_, e)| g.edge_facts(*e).kind == EdgeKind::AuthenticatesAs)
+                    .map(|(n, _)| n)
+            })
+            .collect();
+        let candidates: BTreeSet<NodeIndex> =
+            mine.iter().copied().chain(closure(g, &signers)).collect();
+        for o in observations_of(g, candidates).iter().filter(|o| o.at < s) {
             let acct = account_of(g, o.credential, &mut memo);
             if mine.contains(&o.credential) || acct.is_some_and(|a| accounts.contains(&a)) {
                 known_ips.extend(o.ip.clone());
@@ -271,9 +351,9 @@ pub fn hunt(
         Option<String>,
     );
     let mut uses: BTreeMap<Key, Use> = BTreeMap::new();
-    for o in obs
+    for o in observations_of(g, mine.iter().copied())
         .iter()
-        .filter(|o| mine.contains(&o.credential) && in_window(o.at))
+        .filter(|o| in_window(o.at))
     {
         let key = (
             g.id(o.credential).to_string(),
@@ -316,7 +396,8 @@ pub fn hunt(
         .filter_map(|u| u.ip.as_deref())
         .collect();
     let mut others: BTreeMap<(String, String), OtherAccount> = BTreeMap::new();
-    for o in obs.iter().filter(|o| in_window(o.at)) {
+    let (seen, observations) = from_addresses(g, &hot, in_window, count);
+    for o in &seen {
         let Some(ip) = o.ip.as_deref().filter(|ip| hot.contains(ip)) else {
             continue;
         };
@@ -348,16 +429,66 @@ pub fn hunt(
     let mut other_accounts: Vec<OtherAccount> = others.into_values().collect();
     other_accounts.sort_by(|a, b| (a.first, &a.account).cmp(&(b.first, &b.account)));
 
-    HuntReport {
-        from: from.iter().map(|n| g.id(*n).to_string()).collect(),
-        since,
-        at,
-        uses,
-        other_accounts,
-        accounts: accounts.iter().map(|a| g.id(*a).to_string()).collect(),
-        known_addresses: known_ips.into_iter().collect(),
-        observations: obs.len(),
+    (
+        Found {
+            uses,
+            other_accounts,
+            accounts: accounts.iter().map(|a| g.id(*a).to_string()).collect(),
+            known_addresses: known_ips.into_iter().collect(),
+        },
+        observations,
+    )
+}
+
+/// The observations in the window from one of the `hot` addresses, in graph order, and (with
+/// `count`) how many observations the graph holds at all. Reads nothing when there is no address
+/// and no count to make; otherwise each `issued` edge's record once (uncached), and the record of
+/// a credential only when its facts say it may be its own observation.
+fn from_addresses(
+    g: &TrustGraph,
+    hot: &BTreeSet<&str>,
+    in_window: impl Fn(Timestamp) -> bool,
+    count: bool,
+) -> (Vec<Obs>, usize) {
+    let mut out = Vec::new();
+    let mut total = 0usize;
+    if hot.is_empty() && !count {
+        return (out, total);
     }
+    let hot_ip = |p: &Props, keys: &[&str]| {
+        keys.iter()
+            .find_map(|k| p.get(*k).and_then(|v| v.as_str()).filter(|s| !s.is_empty()))
+            .is_some_and(|ip| hot.contains(ip))
+    };
+    for e in g.edge_indices() {
+        if g.edge_facts(e).kind != EdgeKind::Issued {
+            continue;
+        }
+        let edge = g.edge_uncached(e);
+        let Some(t) = edge.at else { continue };
+        total += 1;
+        if in_window(t) && hot_ip(&edge.props, &["ip"]) {
+            out.extend(edge_obs(g, e).map(|(_, o)| o));
+        }
+    }
+    for n in g.node_indices() {
+        if !may_self_observe(g, n) {
+            continue;
+        }
+        let t = Timestamp::from_millis(g.facts(n).issued_at);
+        if !count && !in_window(t) {
+            continue;
+        }
+        let node = g.node_uncached(n);
+        if prop(&node.props, &["ip", "created_ip"]).is_none() {
+            continue;
+        }
+        total += 1;
+        if in_window(t) && hot_ip(&node.props, &["ip", "created_ip"]) {
+            out.extend(node_obs(g, n).map(|(_, o)| o));
+        }
+    }
+    (out, total)
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::{Ctx, Phase, Step};
-use crate::analysis::hunt::{has_observed_uses, hunt, HuntReport};
+use crate::analysis::hunt::{find, has_observed_uses, Found};
 use crate::analysis::lineage::inherited;
 use crate::analysis::mechanism;
 use crate::model::naming::platform;
@@ -98,10 +98,9 @@ fn findings(cx: &Ctx) -> Vec<Step> {
     if !has_observed_uses(g, &q.from) {
         return Vec::new();
     }
-    let report: HuntReport = hunt(g, &q.from, cx.since, q.at);
-    if report.observations == 0 {
-        return Vec::new();
-    }
+    // `find`, not `hunt`: the count of every observation in the graph is not needed (no
+    // observation at all means no use and no other account, hence no step).
+    let report: Found = find(g, &q.from, cx.since, q.at);
     let since = cx
         .since
         .map_or_else(|| "the compromise".to_string(), |t| t.to_string());

@@ -18,8 +18,9 @@ use serde_json::Value;
 use super::collector::{fetch_error, parse, Collector, Context};
 use super::entra::{self, EntraAuth};
 use super::http::{FetchError, Paging, Policy};
-use super::json::{node_on, put, s, strings};
-use super::logshape::{self, Scan, Shape, Zone};
+use super::json::{fit_edge, fit_node, node_on, put};
+use super::logshape::rec::{s, strings};
+use super::logshape::{self, At, Rec, Shape, Zone};
 use super::{Collection, Progress};
 use crate::error::HeirError;
 use crate::model::naming::{native::FOCI_REFRESH_TOKEN, node_id, platform::ENTRA};
@@ -62,7 +63,7 @@ impl Signer {
 /// The principal of a record and its id: a user (`userId`), unless the record's category or
 /// `signInEventTypes` says service principal or managed identity, or it has no user but a
 /// `servicePrincipalId`.
-fn principal(rec: &Value) -> Option<(Signer, &str)> {
+fn principal(rec: At<'_>) -> Option<(Signer, &str)> {
     let category = s(rec, "/category").unwrap_or("").to_ascii_lowercase();
     let types: Vec<String> = strings(rec, "/signInEventTypes")
         .into_iter()
@@ -90,7 +91,7 @@ fn principal(rec: &Value) -> Option<(Signer, &str)> {
 
 /// A successful sign-in with what the transform needs.
 struct SignIn<'a> {
-    rec: &'a Value,
+    rec: At<'a>,
     id: &'a str,
     at: Timestamp,
     /// The time carried no zone and was read as UTC.
@@ -118,11 +119,10 @@ impl SignIn<'_> {
             || self
                 .rec
                 .get("authenticationDetails")
-                .and_then(Value::as_array)
                 .into_iter()
-                .flatten()
+                .flat_map(At::items)
                 .any(|d| {
-                    d.get("succeeded").and_then(Value::as_bool) != Some(false)
+                    d.get("succeeded").and_then(At::as_bool) != Some(false)
                         && s(d, "/authenticationStepResultDetail")
                             .is_some_and(|r| r.to_ascii_lowercase().contains("mfa"))
                 })
@@ -170,11 +170,11 @@ impl SignIn<'_> {
         let Some(details) = self
             .rec
             .get("authenticationProcessingDetails")
-            .and_then(Value::as_array)
+            .filter(|d| d.is_array())
         else {
             return Vec::new();
         };
-        for d in details {
+        for d in details.items() {
             let is_scope = s(d, "/key").is_some_and(|k| k.eq_ignore_ascii_case("Oauth Scope Info"));
             let Some(v) = s(d, "/value").filter(|_| is_scope) else {
                 continue;
@@ -200,9 +200,10 @@ impl SignIn<'_> {
 }
 
 /// `status.errorCode` 0 (or absent): the sign-in succeeded.
-fn succeeded(rec: &Value) -> bool {
+fn succeeded(rec: At) -> bool {
     match rec.pointer("/status/errorCode") {
-        None | Some(Value::Null) => true,
+        None => true,
+        Some(v) if v.is_null() => true,
         Some(v) => v.as_i64() == Some(0) || v.as_str() == Some("0"),
     }
 }
@@ -384,12 +385,18 @@ const UNPARSEABLE_TIME: &str = "unparseable time";
 /// brought to that form by [`read_export`]). Pure; records in any order; failed sign-ins and
 /// records without an id, a time or a principal are counted and left out.
 pub fn transform(records: &[Value]) -> Collection {
+    let records: Vec<Rec> = records.iter().map(Rec::new).collect();
+    transform_records(&records)
+}
+
+/// [`transform`] of records held compactly ([`read_records`]).
+pub fn transform_records(records: &[Rec]) -> Collection {
     let mut c = Collection::new(SOURCE);
     c.platforms = vec![ENTRA.to_string()];
     c.records.read(records.len());
     let mut seen = BTreeSet::new();
     let mut ok: Vec<SignIn> = Vec::new();
-    for (i, rec) in records.iter().enumerate() {
+    for (i, rec) in records.iter().map(Rec::root).enumerate() {
         let name = || s(rec, "/id").map_or_else(|| format!("record #{}", i + 1), str::to_string);
         if !rec.is_object() {
             c.records.skip("not a JSON object", name());
@@ -458,7 +465,7 @@ pub fn transform(records: &[Value]) -> Collection {
         if users_written.insert(first.who) {
             let mut u = node(NodeKind::User, first.who);
             u.name = upn.map(str::to_string);
-            c.node(u);
+            c.node(fit_node(u));
         }
 
         let mut sn = node(NodeKind::Session, key);
@@ -524,7 +531,7 @@ pub fn transform(records: &[Value]) -> Collection {
         }
         p.insert("sign_ins".into(), Value::from(list.len()));
         let sid = sn.id.clone();
-        c.node(sn);
+        c.node(fit_node(sn));
         c.edge(Edge::new(&sid, &uid, EdgeKind::AuthenticatesAs));
 
         // The session's FOCI family refresh token, minted at the first family sign-in.
@@ -553,8 +560,8 @@ pub fn transform(records: &[Value]) -> Collection {
                 "clients_seen".into(),
                 Value::Array(clients.into_iter().map(Value::from).collect()),
             );
-            c.node(t);
-            c.edge(issued(&sid, &foci_id, f0));
+            c.node(fit_node(t));
+            c.edge(fit_edge(issued(&sid, &foci_id, f0)));
             if !family_written {
                 family_written = true;
                 c.node(entra::foci_family_node());
@@ -562,7 +569,7 @@ pub fn transform(records: &[Value]) -> Collection {
             let mut e = Edge::new(&foci_id, entra::FOCI_FAMILY_ID, EdgeKind::CanAccess);
             e.props
                 .insert("via".into(), Value::from("FOCI family refresh token"));
-            c.edge(e);
+            c.edge(fit_edge(e));
         }
 
         for r in list {
@@ -579,10 +586,10 @@ pub fn transform(records: &[Value]) -> Collection {
             if foci {
                 t.props.insert("foci".into(), Value::Bool(true));
             }
-            c.node(t);
-            c.edge(issued(&sid, &tid, r));
+            c.node(fit_node(t));
+            c.edge(fit_edge(issued(&sid, &tid, r)));
             if foci {
-                c.edge(issued(&foci_id, &tid, r));
+                c.edge(fit_edge(issued(&foci_id, &tid, r)));
             }
             resource_edge(&mut c, &mut resources_written, r, &tid);
         }
@@ -603,7 +610,7 @@ pub fn transform(records: &[Value]) -> Collection {
             n.props
                 .insert("principal".into(), Value::from(r.principal.as_str()));
             put(&mut n.props, "appId", r.app);
-            c.node(n);
+            c.node(fit_node(n));
         }
         let mut t = sign_in_token(r, TokenType::Access, false, label);
         t.mfa = None;
@@ -618,7 +625,7 @@ pub fn transform(records: &[Value]) -> Collection {
                 .or(r.str("/clientCredentialType")),
         );
         let tid = t.id.clone();
-        c.node(t);
+        c.node(fit_node(t));
         c.edge(Edge::new(&tid, &spid, EdgeKind::AuthenticatesAs));
         resource_edge(&mut c, &mut resources_written, r, &tid);
     }
@@ -697,7 +704,7 @@ fn resource_edge(c: &mut Collection, written: &mut BTreeSet<String>, r: &SignIn,
     let rn = entra::resource_node(res, r.str("/resourceDisplayName"));
     let rid = rn.id.clone();
     if written.insert(res.to_ascii_lowercase()) {
-        c.node(rn);
+        c.node(fit_node(rn));
     }
     let mut e = Edge::new(tid, &rid, EdgeKind::CanAccess);
     put(&mut e.props, "app", r.str("/appDisplayName"));
@@ -708,7 +715,7 @@ fn resource_edge(c: &mut Collection, written: &mut BTreeSet<String>, r: &SignIn,
             Value::Array(scopes.into_iter().map(Value::from).collect()),
         );
     }
-    c.edge(e);
+    c.edge(fit_edge(e));
 }
 
 /// The sign-ins list path, optionally from a time on and for one event type (beta).
@@ -790,238 +797,10 @@ pub async fn fetch_live(
     Ok((records, problems))
 }
 
-/// A sign-in export in any shape [`read_export`] reads, transformed, with unreadable records
-/// counted and a partial Graph page reported.
-pub fn collect_file(text: &str, shape: Shape) -> Result<Collection, String> {
-    let (records, scan) = read_export(text, shape)?;
-    let mut c = transform(&records);
-    logshape::account(&mut c, &scan);
-    Ok(c)
-}
-
-const SHAPES: &str = "Graph pages (`{\"value\": [...]}`), a JSON array, NDJSON, Azure diagnostic \
-                      records (`{\"records\": [...]}`), a Log Analytics export (JSON or CSV) or \
-                      Microsoft Graph PowerShell output";
-
-/// The fields [`transform`] reads; the rest of each record (conditional-access policy lists are
-/// most of a sign-in record's bytes) is dropped as it arrives, so a large export is not held
-/// whole. A field read by the transform must be listed here (the shape tests compare documents
-/// from the kept and the full records).
-pub const FIELDS: &[&str] = &[
-    "id",
-    "createdDateTime",
-    "userId",
-    "userPrincipalName",
-    "appId",
-    "appDisplayName",
-    "ipAddress",
-    "userAgent",
-    "clientAppUsed",
-    "correlationId",
-    "originalRequestId",
-    "uniqueTokenIdentifier",
-    "incomingTokenType",
-    "sessionId",
-    "status.errorCode",
-    "deviceDetail.deviceId",
-    "deviceDetail.operatingSystem",
-    "deviceDetail.browser",
-    "location.city",
-    "location.countryOrRegion",
-    "authenticationRequirement",
-    "conditionalAccessStatus",
-    "mfaDetail.authMethod",
-    "authenticationDetails[].succeeded",
-    "authenticationDetails[].authenticationStepResultDetail",
-    "authenticationProcessingDetails[].key",
-    "authenticationProcessingDetails[].value",
-    "resourceId",
-    "resourceDisplayName",
-    "isInteractive",
-    "category",
-    "signInEventTypes",
-    "servicePrincipalId",
-    "servicePrincipalName",
-    "servicePrincipalCredentialKeyId",
-    "clientCredentialType",
-    "signInTokenProtectionStatus",
-];
-
-/// The records of a sign-in export in every shape a responder holds: Graph pages (several
-/// appended; a page ending with `@odata.nextLink` makes the export partial), a JSON array, NDJSON,
-/// concatenated pretty objects, Azure diagnostic settings / Event Hub / storage archive records
-/// (`{"records": [{"time", "category", "properties": {…}}]}`, or one record per line), Log
-/// Analytics `SigninLogs` / `AADNonInteractiveUserSignInLogs` / `AADServicePrincipalSignInLogs` /
-/// `AADManagedIdentitySignInLogs` exports (JSON or CSV, PascalCase columns, `TimeGenerated`), and
-/// Microsoft Graph PowerShell output (PascalCase, `/Date(ms)/`). Each record is brought to the
-/// Graph `signIn` form by [`normalize`]. A file in which no record has a sign-in time is not a
-/// sign-in export: an error naming what was found.
-pub fn read_export(text: &str, shape: Shape) -> Result<(Vec<Value>, Scan), String> {
-    let trimmed = text.trim_start_matches('\u{feff}').trim();
-    if trimmed.is_empty() {
-        return Err(format!(
-            "the sign-in export is empty\n  fix: export sign-ins as {SHAPES}"
-        ));
-    }
-    let mut records = Vec::new();
-    let keep = logshape::Keep::new(FIELDS);
-    let mut first_fields: Vec<String> = Vec::new();
-    let scan = logshape::scan(trimmed, shape, &mut |v| {
-        if first_fields.is_empty() {
-            if let Some(o) = v.as_object() {
-                first_fields = o.keys().take(8).cloned().collect();
-            }
-        }
-        records.push(keep.apply(normalize(v)))
-    });
-    if records.is_empty() && !scan.bad.is_empty() {
-        let b = &scan.bad[0];
-        return Err(format!(
-            "no sign-in record could be read: {}: {}\n  fix: export sign-ins as {SHAPES}",
-            b.place, b.error
-        ));
-    }
-    if !records.is_empty() && !records.iter().any(|r| r.get("createdDateTime").is_some()) {
-        let keys = &first_fields;
-        return Err(format!(
-            "none of the {} records has a sign-in time (`createdDateTime`, `CreatedDateTime`, \
-             `TimeGenerated`, or an Azure record's `time`; read as {}; first record's fields: \
-             {}): is this an Entra sign-in log export?\n  fix: export sign-ins as {SHAPES}",
-            records.len(),
-            scan.shapes.join(", "),
-            if keys.is_empty() {
-                "none".to_string()
-            } else {
-                keys.join(", ")
-            }
-        ));
-    }
-    Ok((records, scan))
-}
-
-/// `TimeGenerated` → `timeGenerated`, `IPAddress` → `ipAddress`, `Id` → `id`: PascalCase
-/// (Log Analytics columns, Graph PowerShell properties) to the Graph API's camelCase.
-fn camel(k: &str) -> String {
-    let upper = k.chars().take_while(|c| c.is_ascii_uppercase()).count();
-    match upper {
-        0 => k.to_string(),
-        // `IPAddress`: the run of capitals but the last is one word.
-        n if n > 1 && n < k.len() => {
-            format!("{}{}", k[..n - 1].to_ascii_lowercase(), &k[n - 1..])
-        }
-        n if n == k.len() => k.to_ascii_lowercase(),
-        _ => format!("{}{}", k[..1].to_ascii_lowercase(), &k[1..]),
-    }
-}
-
-/// Keys to camelCase, recursively; string values holding JSON (Log Analytics `dynamic` columns in
-/// a CSV or a JSON export) parsed.
-fn camel_all(v: Value) -> Value {
-    match v {
-        Value::Object(o) => Value::Object(
-            o.into_iter()
-                .map(|(k, v)| (camel(&k), camel_all(v)))
-                .collect(),
-        ),
-        Value::Array(a) => Value::Array(a.into_iter().map(camel_all).collect()),
-        Value::String(s) if s.starts_with('{') || s.starts_with('[') => {
-            match serde_json::from_str::<Value>(&s) {
-                Ok(parsed @ (Value::Object(_) | Value::Array(_))) => camel_all(parsed),
-                _ => Value::String(s),
-            }
-        }
-        other => other,
-    }
-}
-
-/// One exported record in the Graph `signIn` form the transform reads:
-/// - Azure diagnostic records: `properties` is the sign-in; the envelope's `time` stands in for a
-///   missing `createdDateTime`, its `category` (`SignInLogs`, `NonInteractiveUserSignInLogs`,
-///   `ServicePrincipalSignInLogs`, `ManagedIdentitySignInLogs`) is kept, `callerIpAddress` stands in
-///   for `ipAddress`;
-/// - PascalCase records: keys camelCased; `TimeGenerated` stands in for `CreatedDateTime`; `Type`
-///   (the Log Analytics table) becomes `category`; `LocationDetails` becomes `location`;
-///   `ResultType` stands in for `status.errorCode`; `dynamic` columns held as JSON text parsed.
-///
-pub fn normalize(v: Value) -> Value {
-    let Value::Object(mut o) = v else {
-        return v;
-    };
-    if let Some(Value::Object(props)) = o.remove("properties") {
-        let mut inner = props;
-        for (from, to) in [
-            ("time", "createdDateTime"),
-            ("category", "category"),
-            ("callerIpAddress", "ipAddress"),
-            ("correlationId", "correlationId"),
-        ] {
-            if !inner.get(to).is_some_and(|x| !x.is_null() && x != "") {
-                if let Some(x) = o.get(from).filter(|x| !x.is_null()) {
-                    inner.insert(to.to_string(), x.clone());
-                }
-            }
-        }
-        if let Some(cat) = o.get("category") {
-            inner.insert("category".into(), cat.clone());
-        }
-        o = inner;
-    }
-    let pascal = o
-        .keys()
-        .any(|k| k.starts_with(|c: char| c.is_ascii_uppercase()));
-    if pascal {
-        let Value::Object(c) = camel_all(Value::Object(o)) else {
-            unreachable!("an object stays an object")
-        };
-        o = c;
-        if !o.contains_key("createdDateTime") {
-            if let Some(t) = o.get("timeGenerated").cloned() {
-                o.insert("createdDateTime".into(), t);
-            }
-        }
-        if let Some(t) = o.remove("type") {
-            o.entry("category").or_insert(t);
-        }
-        if let Some(loc) = o.remove("locationDetails") {
-            if loc.is_object() {
-                o.insert("location".into(), loc);
-            }
-        }
-        if o.get("location").is_some_and(Value::is_string) {
-            let country = o.remove("location").unwrap_or(Value::Null);
-            o.insert(
-                "location".into(),
-                serde_json::json!({ "countryOrRegion": country }),
-            );
-        }
-        let has_code = o
-            .get("status")
-            .and_then(|st| st.get("errorCode"))
-            .is_some_and(|x| !x.is_null());
-        if !has_code {
-            if let Some(code) = o.get("resultType").cloned() {
-                let code = match code {
-                    Value::String(s) => s.parse::<i64>().map(Value::from).unwrap_or(Value::from(s)),
-                    other => other,
-                };
-                let status = o
-                    .entry("status")
-                    .or_insert_with(|| Value::Object(Default::default()));
-                if let Some(st) = status.as_object_mut() {
-                    st.insert("errorCode".into(), code);
-                } else {
-                    *status = serde_json::json!({ "errorCode": code });
-                }
-            }
-        }
-    }
-    // A bare number is a time in epoch milliseconds; the transform reads strings.
-    if let Some(Value::Number(n)) = o.get("createdDateTime") {
-        let n = n.to_string();
-        o.insert("createdDateTime".into(), Value::from(n));
-    }
-    Value::Object(o)
-}
+mod export;
+#[cfg(test)]
+use export::camel;
+pub use export::{collect_file, normalize, read_export, read_records, FIELDS};
 
 /// `heir collect signins`.
 pub struct Signins;
@@ -1066,7 +845,7 @@ impl Collector for Signins {
     fn run(&self, args: &clap::ArgMatches, ctx: &Context) -> Result<Collection, HeirError> {
         let o: SigninsOpts = parse(args)?;
         match (&o.file, &o.graph_url) {
-            (Some(f), _) => logshape::import_file(f, o.shape, read_export, transform),
+            (Some(f), _) => logshape::import_file(f, o.shape, read_records, transform_records),
             (None, Some(url)) => {
                 let auth = entra::auth_from_env().map_err(HeirError::Environment)?;
                 let live = collect_live(url, auth, o.since, ctx.policy.clone(), ctx.progress);
@@ -1132,6 +911,10 @@ mod tests {
         assert_eq!(diag["createdDateTime"], "2025-03-10T09:00:00Z");
         assert_eq!(diag["category"], "ServicePrincipalSignInLogs");
         assert_eq!(diag["ipAddress"], "192.0.2.1");
-        assert_eq!(principal(&diag), Some((Signer::ServicePrincipal, "sp")));
+        let diag = Rec::new(&diag);
+        assert_eq!(
+            principal(diag.root()),
+            Some((Signer::ServicePrincipal, "sp"))
+        );
     }
 }

@@ -16,11 +16,38 @@
 //! - the file is opened read-only and nothing is written anywhere ([`read_input_bytes`]).
 //!
 //! Records are handed over one at a time ([`scan`]'s callback) so an importer can keep only the
-//! fields it needs: a 100 MB export never exists as one `serde_json::Value` tree.
+//! fields it needs: a 100 MB export never exists as one `serde_json::Value` tree. [`scan_lean`]
+//! does not even build the fields an importer drops ([`Lean`]), and an importer holds what it
+//! keeps as compact [`Rec`]s until its transform has read them.
 
 use std::path::Path;
 
 use serde_json::{Map, Value};
+
+mod input;
+mod lean;
+pub mod rec;
+pub use input::{read_input_bytes, Text};
+pub use lean::Lean;
+pub use rec::{At, Rec};
+
+/// How each record is built: whole, or lean (only what an importer keeps; see [`Lean`]).
+#[derive(Clone, Copy)]
+enum Parse<'a, 'k> {
+    Full,
+    Lean(&'a Lean<'k>),
+}
+
+impl Parse<'_, '_> {
+    /// One JSON document. A lean parse that fails is repeated whole, so the message is the one
+    /// the full parse gives.
+    fn str(self, s: &str) -> Result<Value, serde_json::Error> {
+        match self {
+            Parse::Full => serde_json::from_str(s),
+            Parse::Lean(l) => l.parse(s).or_else(|_| serde_json::from_str(s)),
+        }
+    }
+}
 
 /// How to read a file: `auto` detects from the first non-blank character (`[` or `{`: JSON
 /// documents, else CSV); the others force a reading.
@@ -65,15 +92,14 @@ impl Scan {
     }
 }
 
-/// Reads a file without ever opening it for writing (an export is evidence).
 /// An exported log through an importer's `read` (shape detection, kept fields) and `transform`,
 /// with its unreadable records counted. The text is dropped once read, before the transform:
 /// peak memory is the larger of (text + kept fields) and (kept fields + graph), not their sum.
-pub fn import_file(
+pub fn import_file<R>(
     path: &Path,
     shape: Shape,
-    read: impl FnOnce(&str, Shape) -> Result<(Vec<Value>, Scan), String>,
-    transform: impl FnOnce(&[Value]) -> super::Collection,
+    read: impl FnOnce(&str, Shape) -> Result<(Vec<R>, Scan), String>,
+    transform: impl FnOnce(&[R]) -> super::Collection,
 ) -> Result<super::Collection, crate::error::HeirError> {
     let (records, scan) = {
         let text = read_input_bytes(path)?;
@@ -81,38 +107,29 @@ pub fn import_file(
     };
     let mut c = transform(&records);
     drop(records);
+    // The records' memory back to the system before the document is built from the graph:
+    // mimalloc keeps freed pages for reuse, and the document's large buffers would otherwise come
+    // on top of them (the peak of a large import).
+    // SAFETY: `mi_collect` has no precondition; with another global allocator it only tidies
+    // mimalloc's own, unused, heap.
+    unsafe { libmimalloc_sys::mi_collect(true) };
     account(&mut c, &scan);
     Ok(c)
-}
-
-pub fn read_input_bytes(path: &Path) -> Result<String, crate::error::HeirError> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| crate::error::HeirError::io(format!("reading {}", path.display()), e))?;
-    // Windows tools write UTF-16 (PowerShell 5.1 `Out-File`) and Latin-1 CSVs; UTF-16 with a BOM
-    // is decoded, other bytes are replaced rather than refusing the file.
-    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-        let le = bytes[0] == 0xFF;
-        let units: Vec<u16> = bytes[2..]
-            .chunks_exact(2)
-            .map(|c| {
-                if le {
-                    u16::from_le_bytes([c[0], c[1]])
-                } else {
-                    u16::from_be_bytes([c[0], c[1]])
-                }
-            })
-            .collect();
-        return Ok(String::from_utf16_lossy(&units));
-    }
-    match String::from_utf8(bytes) {
-        Ok(s) => Ok(s),
-        Err(e) => Ok(String::from_utf8_lossy(e.as_bytes()).into_owned()),
-    }
 }
 
 /// Reads every record of `text` in the given shape, handing each to `record`; returns what else
 /// was seen. Wrappers are peeled whatever the shape (see [`unwrap`]).
 pub fn scan(text: &str, shape: Shape, record: &mut dyn FnMut(Value)) -> Scan {
+    scan_with(text, shape, Parse::Full, record)
+}
+
+/// [`scan`], building each JSON record lean ([`Lean`]): the importer's `Keep` applied to these
+/// records gives what it gives applied to [`scan`]'s. CSV rows are built whole (they are small).
+pub fn scan_lean(text: &str, shape: Shape, lean: &Lean, record: &mut dyn FnMut(Value)) -> Scan {
+    scan_with(text, shape, Parse::Lean(lean), record)
+}
+
+fn scan_with(text: &str, shape: Shape, p: Parse, record: &mut dyn FnMut(Value)) -> Scan {
     let text = text.trim_start_matches('\u{feff}');
     let mut scan = Scan::default();
     let first = text.trim_start().chars().next();
@@ -126,8 +143,8 @@ pub fn scan(text: &str, shape: Shape, record: &mut dyn FnMut(Value)) -> Scan {
     };
     match shape {
         Shape::Csv => csv(text, &mut scan, record),
-        Shape::Ndjson => ndjson(text, &mut scan, record),
-        _ => json_stream(text, &mut scan, record),
+        Shape::Ndjson => ndjson(text, p, &mut scan, record),
+        _ => json_stream(text, p, &mut scan, record),
     }
     scan
 }
@@ -181,8 +198,19 @@ fn resync(b: &[u8], from: usize, col: usize) -> Option<Result<usize, usize>> {
     }
 }
 
-/// One JSON value at byte `at`: the value and the byte after it.
-fn value_at(text: &str, at: usize) -> Result<(Value, usize), serde_json::Error> {
+/// One JSON value at byte `at`: the value and the byte after it. Lean: the value's extent is
+/// found first (a borrowed raw slice, nothing built), then the slice is built lean; any failure
+/// is read again whole for the full parse's message.
+fn value_at(text: &str, at: usize, p: Parse) -> Result<(Value, usize), serde_json::Error> {
+    if let Parse::Lean(l) = p {
+        let mut it = serde_json::Deserializer::from_str(&text[at..])
+            .into_iter::<&serde_json::value::RawValue>();
+        if let Some(Ok(raw)) = it.next() {
+            if let Ok(v) = l.parse(raw.get()) {
+                return Ok((v, at + it.byte_offset()));
+            }
+        }
+    }
     let mut it = serde_json::Deserializer::from_str(&text[at..]).into_iter::<Value>();
     match it.next() {
         Some(Ok(v)) => Ok((v, at + it.byte_offset())),
@@ -193,7 +221,7 @@ fn value_at(text: &str, at: usize) -> Result<(Value, usize), serde_json::Error> 
 
 /// JSON documents one after the other; a top-level array is read element by element, so a
 /// truncated or broken element costs that element only.
-fn json_stream(text: &str, scan: &mut Scan, record: &mut dyn FnMut(Value)) {
+fn json_stream(text: &str, p: Parse, scan: &mut Scan, record: &mut dyn FnMut(Value)) {
     let b = text.as_bytes();
     let mut i = skip_ws(b, 0);
     let mut documents = 0usize;
@@ -202,15 +230,17 @@ fn json_stream(text: &str, scan: &mut Scan, record: &mut dyn FnMut(Value)) {
             b'[' => {
                 documents += 1;
                 scan.saw("JSON array");
-                i = array(text, i, scan, record);
+                i = array(text, i, p, scan, record);
             }
             b',' => i += 1,
             _ => {
                 documents += 1;
-                match value_at(text, i) {
+                match value_at(text, i, p) {
                     Ok((v, next)) => {
                         let at = i;
-                        unwrap(v, scan, record, &|| format!("line {}", line_of(text, at)));
+                        unwrap_with(v, p, scan, record, &|| {
+                            format!("line {}", line_of(text, at))
+                        });
                         i = next;
                     }
                     Err(e) => {
@@ -234,7 +264,7 @@ fn json_stream(text: &str, scan: &mut Scan, record: &mut dyn FnMut(Value)) {
 }
 
 /// Reads the array starting at `at` element by element; returns the byte after it.
-fn array(text: &str, at: usize, scan: &mut Scan, record: &mut dyn FnMut(Value)) -> usize {
+fn array(text: &str, at: usize, p: Parse, scan: &mut Scan, record: &mut dyn FnMut(Value)) -> usize {
     let b = text.as_bytes();
     let mut i = at + 1;
     let mut element_col: Option<usize> = None;
@@ -252,10 +282,12 @@ fn array(text: &str, at: usize, scan: &mut Scan, record: &mut dyn FnMut(Value)) 
             _ => {}
         }
         let col = *element_col.get_or_insert_with(|| column(b, i));
-        match value_at(text, i) {
+        match value_at(text, i, p) {
             Ok((v, next)) => {
                 let at = i;
-                unwrap(v, scan, record, &|| format!("line {}", line_of(text, at)));
+                unwrap_with(v, p, scan, record, &|| {
+                    format!("line {}", line_of(text, at))
+                });
                 i = next;
             }
             Err(e) => {
@@ -274,15 +306,15 @@ fn array(text: &str, at: usize, scan: &mut Scan, record: &mut dyn FnMut(Value)) 
 }
 
 /// One record per line; blank lines are ignored, a bad line is [`Bad`].
-fn ndjson(text: &str, scan: &mut Scan, record: &mut dyn FnMut(Value)) {
+fn ndjson(text: &str, p: Parse, scan: &mut Scan, record: &mut dyn FnMut(Value)) {
     scan.saw("NDJSON");
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() {
             continue;
         }
-        match serde_json::from_str::<Value>(line) {
-            Ok(v) => unwrap(v, scan, record, &|| format!("line {}", n + 1)),
+        match p.str(line) {
+            Ok(v) => unwrap_with(v, p, scan, record, &|| format!("line {}", n + 1)),
             Err(e) => scan.bad.push(Bad {
                 place: format!("line {}", n + 1),
                 error: e.to_string(),
@@ -294,14 +326,15 @@ fn ndjson(text: &str, scan: &mut Scan, record: &mut dyn FnMut(Value)) {
 /// A string holding a JSON document (a SIEM's copy of the original event).
 fn embedded(
     s: &str,
+    p: Parse,
     scan: &mut Scan,
     record: &mut dyn FnMut(Value),
     place: &dyn Fn() -> String,
     shape: &'static str,
 ) {
     scan.saw(shape);
-    match serde_json::from_str::<Value>(s.trim()) {
-        Ok(v) => unwrap(v, scan, record, place),
+    match p.str(s.trim()) {
+        Ok(v) => unwrap_with(v, p, scan, record, place),
         Err(e) => scan.bad.push(Bad {
             place: place(),
             error: format!("the embedded event is not valid JSON: {e}"),
@@ -328,10 +361,21 @@ pub fn unwrap(
     record: &mut dyn FnMut(Value),
     place: &dyn Fn() -> String,
 ) {
+    unwrap_with(v, Parse::Full, scan, record, place)
+}
+
+/// [`unwrap`]; an embedded event is parsed as `p` says.
+fn unwrap_with(
+    v: Value,
+    p: Parse,
+    scan: &mut Scan,
+    record: &mut dyn FnMut(Value),
+    place: &dyn Fn() -> String,
+) {
     let mut o = match v {
         Value::Array(items) => {
             for item in items {
-                unwrap(item, scan, record, place);
+                unwrap_with(item, p, scan, record, place);
             }
             return;
         }
@@ -345,7 +389,7 @@ pub fn unwrap(
         scan.saw("Okta event hook");
         if let Some(Value::Object(mut data)) = o.remove("data") {
             if let Some(events) = data.remove("events") {
-                return unwrap(events, scan, record, place);
+                return unwrap_with(events, p, scan, record, place);
             }
         }
         return;
@@ -358,27 +402,27 @@ pub fn unwrap(
             scan.next_links += 1;
         }
         if let Some(items) = o.remove("value") {
-            return unwrap(items, scan, record, place);
+            return unwrap_with(items, p, scan, record, place);
         }
     }
     if let Some(Value::Array(_)) = o.get("records") {
         scan.saw("Azure diagnostic records");
         if let Some(items) = o.remove("records") {
-            return unwrap(items, scan, record, place);
+            return unwrap_with(items, p, scan, record, place);
         }
     }
     if let Some(Value::Array(_)) = o.get("hits").and_then(|h| h.get("hits")) {
         scan.saw("Elastic search response");
         if let Some(Value::Object(mut hits)) = o.remove("hits") {
             if let Some(items) = hits.remove("hits") {
-                return unwrap(items, scan, record, place);
+                return unwrap_with(items, p, scan, record, place);
             }
         }
     }
     if let Some(Value::Object(_)) = o.get("_source") {
         scan.saw("Elastic document");
         if let Some(src) = o.remove("_source") {
-            return unwrap(src, scan, record, place);
+            return unwrap_with(src, p, scan, record, place);
         }
     }
     if let Some(raw) = o
@@ -387,11 +431,11 @@ pub fn unwrap(
         .and_then(Value::as_str)
     {
         let raw = raw.to_string();
-        return embedded(&raw, scan, record, place, "Splunk export");
+        return embedded(&raw, p, scan, record, place, "Splunk export");
     }
     if let Some(raw) = o.get("_raw").and_then(Value::as_str) {
         let raw = raw.to_string();
-        return embedded(&raw, scan, record, place, "Splunk export");
+        return embedded(&raw, p, scan, record, place, "Splunk export");
     }
     if let Some(orig) = o
         .get("event")
@@ -400,7 +444,7 @@ pub fn unwrap(
         .filter(|s| s.trim_start().starts_with('{'))
     {
         let orig = orig.to_string();
-        return embedded(&orig, scan, record, place, "Elastic event.original");
+        return embedded(&orig, p, scan, record, place, "Elastic event.original");
     }
     if o.contains_key("@timestamp") {
         if let Some(msg) = o
@@ -409,7 +453,7 @@ pub fn unwrap(
             .filter(|s| s.trim_start().starts_with('{'))
         {
             let msg = msg.to_string();
-            return embedded(&msg, scan, record, place, "Elastic message");
+            return embedded(&msg, p, scan, record, place, "Elastic message");
         }
     }
     record(Value::Object(o))
@@ -726,6 +770,19 @@ impl Keep {
             }
         }
         root
+    }
+
+    /// What is kept below the field `name`, if it is kept.
+    fn child(&self, name: &str) -> Option<&Keep> {
+        self.children
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, sub)| sub)
+    }
+
+    /// A path that ends here: the whole value is kept.
+    fn is_leaf(&self) -> bool {
+        self.children.is_empty()
     }
 
     /// The kept part of `v` (a list keeps the kept part of each element).

@@ -27,8 +27,9 @@ use serde_json::Value;
 
 use super::collector::{env_token, fetch_error, parse, Collector, Context};
 use super::http::{urlencode, FetchError, Paging, Policy};
-use super::json::{known, node_on, shape};
-use super::logshape::{self, Scan, Shape, Zone};
+use super::json::{fit_edge, fit_node, node_on};
+use super::logshape::rec::known;
+use super::logshape::{self, At, Rec, Shape, Zone};
 use super::okta::{app_platform, CREDENTIAL_ENV};
 use super::{Collection, Progress};
 use crate::error::HeirError;
@@ -42,14 +43,14 @@ pub const SOURCE: &str = "oktalog";
 const DEFAULT_JWT_LIFETIME_MS: i64 = 3_600_000;
 
 /// The event's time in any form an export writes ([`logshape::parse_time`]).
-fn published(e: &Value) -> Option<Timestamp> {
+fn published(e: At) -> Option<Timestamp> {
     known(e, "/published")
         .and_then(logshape::parse_time)
         .map(|(t, _)| t)
 }
 
 /// Whether the event's time had no zone and was read as UTC.
-fn zone_less(e: &Value) -> bool {
+fn zone_less(e: At) -> bool {
     known(e, "/published")
         .and_then(logshape::parse_time)
         .is_some_and(|(_, z)| z == Zone::AssumedUtc)
@@ -57,7 +58,7 @@ fn zone_less(e: &Value) -> bool {
 
 /// A `user.authentication.verify` that verified a factor other than the password: the session
 /// has passed MFA (Identity Engine writes one per authenticator; the password is one of them).
-fn verifies_mfa(e: &Value) -> bool {
+fn verifies_mfa(e: At) -> bool {
     let factor = known(e, "/debugContext/debugData/factor")
         .or_else(|| known(e, "/authenticationContext/credentialType"))
         .unwrap_or("")
@@ -70,7 +71,7 @@ fn verifies_mfa(e: &Value) -> bool {
 /// (`debugData.audience`, `debugData.samlAudience`, `debugData.requestedAudience`,
 /// `target[].detailEntry.audience`; unconfirmed names) — `https://signin.aws.amazon.com/saml`
 /// → `aws` — so a later collection of that platform joins the app session by id.
-fn named_platform(e: &Value, app: &Value) -> Option<String> {
+fn named_platform(e: At, app: At) -> Option<String> {
     if let Some(catalog) = known(app, "/detailEntry/appName") {
         if super::okta::known_catalog(catalog) {
             return Some(app_platform(Some(catalog), None));
@@ -128,19 +129,19 @@ pub fn audience_platform(aud: &str) -> Option<&'static str> {
 }
 
 /// A successful outcome (events without an outcome count as successful).
-fn ok(e: &Value) -> bool {
+fn ok(e: At) -> bool {
     match known(e, "/outcome/result") {
         None => true,
         Some(r) => r == "SUCCESS" || r == "ALLOW",
     }
 }
 
-fn session_id(e: &Value) -> Option<&str> {
+fn session_id(e: At<'_>) -> Option<&str> {
     known(e, "/authenticationContext/externalSessionId")
 }
 
 /// The user behind an event: the actor, when it is a user.
-fn actor_user(e: &Value) -> Option<(String, Option<String>, Option<String>)> {
+fn actor_user(e: At) -> Option<(String, Option<String>, Option<String>)> {
     if known(e, "/actor/type") != Some("User") {
         return None;
     }
@@ -151,11 +152,8 @@ fn actor_user(e: &Value) -> Option<(String, Option<String>, Option<String>)> {
     ))
 }
 
-fn targets(e: &Value) -> impl Iterator<Item = &Value> {
-    e.get("target")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
+fn targets(e: At<'_>) -> impl Iterator<Item = At<'_>> {
+    e.get("target").into_iter().flat_map(At::items)
 }
 
 /// `app.oauth2.as.token.grant.refresh_token` → `refresh_token`; None for other events.
@@ -182,7 +180,7 @@ const ENDS_UNKNOWN: &str = "ends a session not in the log";
 
 /// An event its own arm could not use, and what would make it used after all.
 struct Pending<'a> {
-    event: &'a Value,
+    event: At<'a>,
     reason: &'static str,
     rescue: Rescue,
 }
@@ -196,7 +194,7 @@ enum Rescue {
 }
 
 /// An event as an example of a skip: its uuid and type (never its contents).
-fn example(e: &Value) -> String {
+fn example(e: At) -> String {
     match (known(e, "/uuid"), known(e, "/eventType")) {
         (Some(u), Some(t)) => format!("{u} ({t})"),
         (Some(u), None) => u.to_string(),
@@ -237,11 +235,11 @@ enum Minted {
 struct Child<'a> {
     session: String,
     at: Option<Timestamp>,
-    event: &'a Value,
+    event: At<'a>,
     what: Minted,
 }
 
-fn edge_props(e: &Value, app: Option<&str>, client: Option<&str>) -> Props {
+fn edge_props(e: At, app: Option<&str>, client: Option<&str>) -> Props {
     let mut p = Props::new();
     let mut put = |k: &str, v: Option<&str>| {
         if let Some(v) = v {
@@ -261,7 +259,7 @@ fn edge_props(e: &Value, app: Option<&str>, client: Option<&str>) -> Props {
 }
 
 /// The network an event came from, when the log says (`securityContext.asNumber` / `asOrg`).
-fn asn(e: &Value) -> Option<String> {
+fn asn(e: At) -> Option<String> {
     let number = e
         .pointer("/securityContext/asNumber")
         .and_then(|n| {
@@ -282,15 +280,21 @@ fn asn(e: &Value) -> Option<String> {
 /// Sessions, app sessions and tokens from System Log events. Pure; the events may come in any
 /// order (they are read in `published` order).
 pub fn transform(events: &[Value]) -> Collection {
+    let events: Vec<Rec> = events.iter().map(Rec::new).collect();
+    transform_records(&events)
+}
+
+/// [`transform`] of events held compactly ([`read_records`]).
+pub fn transform_records(events: &[Rec]) -> Collection {
     let mut c = Collection::new(SOURCE);
     c.platforms = vec![OKTA.to_string()];
     c.records.read(events.len());
 
-    let mut evs: Vec<&Value> = Vec::new();
+    let mut evs: Vec<At> = Vec::new();
     // Overlapping exports and re-delivered hooks repeat events: the uuid is the event's identity.
     let mut uuids: HashSet<&str> = HashSet::new();
     let mut zone_less_times = 0usize;
-    for (i, e) in events.iter().enumerate() {
+    for (i, e) in events.iter().map(Rec::root).enumerate() {
         if e.is_object() {
             if let Some(u) = known(e, "/uuid") {
                 if !uuids.insert(u) {
@@ -309,7 +313,7 @@ pub fn transform(events: &[Value]) -> Collection {
         } else {
             c.records.skip(
                 "not a JSON object",
-                format!("event #{} ({})", i + 1, shape(e)),
+                format!("event #{} ({})", i + 1, e.shape()),
             );
         }
     }
@@ -317,8 +321,8 @@ pub fn transform(events: &[Value]) -> Collection {
     // of the import on a large log.
     evs.sort_by_cached_key(|e| {
         (
-            published(e).map_or(i64::MAX, Timestamp::as_millis),
-            known(e, "/uuid").unwrap_or(""),
+            published(*e).map_or(i64::MAX, Timestamp::as_millis),
+            known(*e, "/uuid").unwrap_or(""),
         )
     });
 
@@ -418,7 +422,7 @@ pub fn transform(events: &[Value]) -> Collection {
                     skip(unusable.unwrap_or(NO_SESSION), Rescue::Nothing);
                     continue;
                 };
-                let Some(app) = targets(e).find(|t| known(t, "/type") == Some("AppInstance"))
+                let Some(app) = targets(e).find(|&t| known(t, "/type") == Some("AppInstance"))
                 else {
                     skip(NO_APP, Rescue::Nothing);
                     continue;
@@ -456,7 +460,7 @@ pub fn transform(events: &[Value]) -> Collection {
                     continue;
                 };
                 let mut cleared = Vec::new();
-                for u in targets(e).filter(|t| known(t, "/type") == Some("User")) {
+                for u in targets(e).filter(|&t| known(t, "/type") == Some("User")) {
                     if let Some(uid) = known(u, "/id") {
                         cleared.push(uid.to_string());
                         clears.push((
@@ -483,7 +487,7 @@ pub fn transform(events: &[Value]) -> Collection {
                     continue;
                 };
                 let token = targets(e)
-                    .find(|t| {
+                    .find(|&t| {
                         known(t, "/type")
                             .is_some_and(|ty| ty.to_ascii_lowercase().contains("token"))
                             && known(t, "/id").is_some()
@@ -505,7 +509,7 @@ pub fn transform(events: &[Value]) -> Collection {
                     })
                 } else {
                     targets(e)
-                        .find(|t| known(t, "/type") == Some("AppInstance"))
+                        .find(|&t| known(t, "/type") == Some("AppInstance"))
                         .and_then(|t| {
                             Some((
                                 known(t, "/id")?.to_string(),
@@ -585,7 +589,7 @@ pub fn transform(events: &[Value]) -> Collection {
         if let Some(d) = display {
             n.props.insert("displayName".into(), Value::from(d.clone()));
         }
-        c.node(n);
+        c.node(fit_node(n));
     }
     let mut apps: BTreeMap<String, Option<String>> = BTreeMap::new();
     for ch in &children {
@@ -605,7 +609,7 @@ pub fn transform(events: &[Value]) -> Collection {
     for (aid, label) in &apps {
         let mut n = node_on(OKTA, NodeKind::App, aid);
         n.name = label.clone();
-        c.node(n);
+        c.node(fit_node(n));
     }
 
     // Okta sessions.
@@ -658,7 +662,7 @@ pub fn transform(events: &[Value]) -> Collection {
                 n.props.insert("cleared_by".into(), Value::from(by.clone()));
             }
         }
-        c.node(n);
+        c.node(fit_node(n));
         if let Some((uid, _, _)) = &entry.user {
             c.edge(Edge::new(
                 sn,
@@ -714,7 +718,7 @@ pub fn transform(events: &[Value]) -> Collection {
                         n.props
                             .insert("externalSessionId".into(), Value::from(ch.session.clone()));
                         app_sessions.insert(child.clone(), c.nodes.len());
-                        c.node(n);
+                        c.node(fit_node(n));
                         c.edge(Edge::new(child.clone(), app_node, EdgeKind::CanAccess));
                     }
                 }
@@ -722,7 +726,7 @@ pub fn transform(events: &[Value]) -> Collection {
                 e.at = ch.at;
                 e.props = edge_props(ch.event, label.as_deref(), None);
                 e.props.insert("app_id".into(), Value::from(app.clone()));
-                c.edge(e);
+                c.edge(fit_edge(e));
             }
             Minted::Token {
                 token,
@@ -771,7 +775,7 @@ pub fn transform(events: &[Value]) -> Collection {
                 }
                 n.props
                     .insert("externalSessionId".into(), Value::from(ch.session.clone()));
-                c.node(n);
+                c.node(fit_node(n));
                 if let Some((cid, _)) = client {
                     let mut e = Edge::new(
                         tn.clone(),
@@ -781,7 +785,7 @@ pub fn transform(events: &[Value]) -> Collection {
                     if !scopes.is_empty() {
                         e.props.insert("scopes".into(), Value::from(scopes.clone()));
                     }
-                    c.edge(e);
+                    c.edge(fit_edge(e));
                 }
                 let mut e = Edge::new(parent, tn, EdgeKind::Issued);
                 e.at = ch.at;
@@ -790,7 +794,7 @@ pub fn transform(events: &[Value]) -> Collection {
                     client_label.as_deref(),
                     client.as_ref().map(|(cid, _)| cid.as_str()),
                 );
-                c.edge(e);
+                c.edge(fit_edge(e));
             }
         }
     }
@@ -854,9 +858,11 @@ pub async fn fetch_live(
                     break;
                 }
                 progress.add(batch.len());
-                let caught_up = batch
-                    .iter()
-                    .any(|e| published(e).is_some_and(|t| t >= started));
+                let caught_up = batch.iter().any(|e| {
+                    super::json::known(e, "/published")
+                        .and_then(logshape::parse_time)
+                        .is_some_and(|(t, _)| t >= started)
+                });
                 events.extend(batch);
                 if caught_up {
                     break;
@@ -873,85 +879,8 @@ pub async fn fetch_live(
     Ok((events, problems))
 }
 
-/// An exported System Log in any shape [`logshape`] reads: [`read_export`] + [`transform`], with
-/// unreadable records counted.
-pub fn collect_file(text: &str, shape: Shape) -> Result<Collection, String> {
-    let (events, scan) = read_export(text, shape)?;
-    let mut c = transform(&events);
-    logshape::account(&mut c, &scan);
-    Ok(c)
-}
-
-/// The fields [`transform`] reads; the rest of each event (the request's IP chain, the
-/// transaction, display texts) is dropped as the event arrives, so a large export is not held
-/// whole. A field read by the transform must be listed here (the shape tests compare documents
-/// from the kept and the full events).
-pub const FIELDS: &[&str] = &[
-    "uuid",
-    "eventType",
-    "published",
-    "outcome.result",
-    "authenticationContext.externalSessionId",
-    "authenticationContext.credentialType",
-    "actor.id",
-    "actor.type",
-    "actor.alternateId",
-    "actor.displayName",
-    "client.ipAddress",
-    "client.userAgent.rawUserAgent",
-    "client.geographicalContext.country",
-    "client.geographicalContext.city",
-    "securityContext.asNumber",
-    "securityContext.asOrg",
-    "target[].id",
-    "target[].type",
-    "target[].displayName",
-    "target[].alternateId",
-    "target[].detailEntry.appName",
-    "target[].detailEntry.audience",
-    "debugContext.debugData.grantedScopes",
-    "debugContext.debugData.grantType",
-    "debugContext.debugData.factor",
-    "debugContext.debugData.audience",
-    "debugContext.debugData.samlAudience",
-    "debugContext.debugData.requestedAudience",
-];
-
-/// The events of an exported System Log: API pages (an array, several appended), NDJSON,
-/// event-hook payloads, the Admin Console CSV, Elastic and Splunk wrappers. A file that is not a
-/// System Log at all is an error naming the problem; a record that cannot be parsed is returned
-/// in [`Scan::bad`] (the importer counts it); events are judged by [`transform`].
-pub fn read_export(text: &str, shape: Shape) -> Result<(Vec<Value>, Scan), String> {
-    let trimmed = text.trim_start_matches('\u{feff}').trim();
-    if trimmed.is_empty() {
-        return Err(
-            "the file is empty: expected Okta System Log events (a JSON array, one JSON object \
-             per line, an event-hook payload or the Admin Console CSV)"
-                .to_string(),
-        );
-    }
-    let mut events = Vec::new();
-    let keep = logshape::Keep::new(FIELDS);
-    let scan = logshape::scan(trimmed, shape, &mut |v| events.push(keep.apply(v)));
-    if !events.is_empty() && !events.iter().any(|e| e.get("eventType").is_some()) {
-        return Err(format!(
-            "none of the {} records has an `eventType`: this is not an Okta System Log export \
-             (read as {})\n  fix: export events from GET /api/v1/logs or the Admin Console \
-             System Log, or give --shape",
-            events.len(),
-            scan.shapes.join(", ")
-        ));
-    }
-    if events.is_empty() && !scan.bad.is_empty() {
-        let b = &scan.bad[0];
-        return Err(format!(
-            "no event could be read: {}: {}\n  fix: export the System Log as JSON (an array of \
-             events) or one event per line",
-            b.place, b.error
-        ));
-    }
-    Ok((events, scan))
-}
+mod export;
+pub use export::{collect_file, read_export, read_records, FIELDS};
 
 /// `heir collect oktalog`.
 pub struct OktaLog;
@@ -994,7 +923,7 @@ impl Collector for OktaLog {
     fn run(&self, args: &clap::ArgMatches, ctx: &Context) -> Result<Collection, HeirError> {
         let o: OktaLogOpts = parse(args)?;
         match (&o.file, &o.org_url) {
-            (Some(f), _) => logshape::import_file(f, o.shape, read_export, transform),
+            (Some(f), _) => logshape::import_file(f, o.shape, read_records, transform_records),
             (None, Some(url)) => {
                 let token = env_token(CREDENTIAL_ENV)?;
                 let live = collect_live(url, token, o.since, ctx.policy.clone(), ctx.progress);
