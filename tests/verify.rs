@@ -1,0 +1,186 @@
+//! `heir verify` against stateful stand-ins: every revoked target dead (exit 0), and a platform
+//! that answered "done" but kept a session alive caught and named (exit 3). Never a real tenant.
+
+#[path = "common/standin.rs"]
+mod standin;
+
+use serde_json::Value;
+use standin::*;
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn endpoints(base: &str) -> Vec<String> {
+    [
+        "--okta-org-url",
+        base,
+        "--slack-api-url",
+        base,
+        "--entra-api-url",
+        base,
+        "--stale-ok",
+        "--journal",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+fn run(s: &Scratch, cmd: &str, plan: &str, base: &str, extra: &[&str]) -> std::process::Output {
+    let journal = s.path("journal.jsonl");
+    let mut args: Vec<String> = vec![cmd.into(), plan.into()];
+    args.extend(endpoints(base));
+    args.push(journal);
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    s.heir(&refs)
+}
+
+#[test]
+fn every_revoked_target_of_the_drill_is_dead() {
+    let s = Scratch::new("verify-drill");
+    let plan = s.drill_plan();
+    let srv = Standin::start(drill_world());
+    let out = run(&s, "revoke", &plan, &srv.base, &["--execute", "--yes"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = run(&s, "verify", &plan, &srv.base, &["--format", "json"]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    assert_no_secret("verify", &stdout);
+    let mut v: Value = serde_json::from_str(&stdout).unwrap();
+    let checks = v["checks"].as_array().unwrap();
+    let rows: Vec<(&str, bool)> = checks
+        .iter()
+        .map(|c| {
+            (
+                c["target"].as_str().unwrap(),
+                c["honoured"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            ("okta:user:00uCANARY01", true),
+            ("okta:session:102CanarySession", true),
+            ("slack:session:canary-web", true),
+        ]
+    );
+    assert_eq!(checks[1]["observed"], "404");
+    assert_eq!(v["ttl_only"][0]["target"], "okta:token:at-canary");
+    assert_eq!(v["ttl_only"][0]["expires_at"], "2026-10-02T13:10:00Z");
+    // The answer as the schema's golden (time and port normalised).
+    v["at"] = Value::String("2026-10-02T12:32:00Z".into());
+    let golden_text = serde_json::to_string_pretty(&v)
+        .unwrap()
+        .replace(&srv.base, "https://canary.okta.com");
+    golden("verify-drill.json", &(golden_text + "\n"));
+
+    let table = run(&s, "verify", &plan, &srv.base, &[]);
+    assert!(table.status.success());
+    let t = text(&table.stdout);
+    assert!(
+        t.starts_with("3 check(s): 3 honoured, 0 NOT honoured"),
+        "{t}"
+    );
+    assert!(
+        t.contains("okta:token:at-canary: died at 2026-10-02T13:10:00Z"),
+        "{t}"
+    );
+}
+
+#[test]
+fn a_session_the_platform_kept_alive_is_caught_and_named() {
+    let s = Scratch::new("verify-ignored");
+    let plan = s.drill_plan();
+    let mut world = drill_world();
+    // The stand-in answers 204 to the session clear but keeps the session.
+    world.ignore.insert(DRILL_CLEAR.into());
+    let srv = Standin::start(world);
+    let out = run(&s, "revoke", &plan, &srv.base, &["--execute", "--yes"]);
+    assert!(
+        out.status.success(),
+        "the platform said yes: {}",
+        text(&out.stderr)
+    );
+    let out = run(&s, "verify", &plan, &srv.base, &[]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stdout));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("1 revocation(s) not honoured: step 2 okta:session:102CanarySession"),
+        "{stderr}"
+    );
+    let t = text(&out.stdout);
+    let line = t
+        .lines()
+        .find(|l| l.contains("okta:session:102CanarySession"))
+        .unwrap();
+    assert!(
+        line.contains("200: still there") && line.ends_with("NO"),
+        "{line}"
+    );
+    let out = run(&s, "verify", &plan, &srv.base, &["--format", "json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let not: Vec<&str> = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["honoured"] == false)
+        .map(|c| c["target"].as_str().unwrap())
+        .collect();
+    assert_eq!(not, vec!["okta:session:102CanarySession"]);
+}
+
+#[test]
+fn the_entra_flow_disables_revokes_and_verifies_the_watermark() {
+    let s = Scratch::new("verify-entra");
+    let plan = s.plan("tests/fixtures/uneven/entra.json", "entra:token:rt-teams");
+    let srv = Standin::start(entra_world());
+    let out = run(&s, "revoke", &plan, &srv.base, &["--execute", "--yes"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        srv.changes(),
+        vec![
+            format!("PATCH {ENTRA_USER}"),
+            format!("POST {ENTRA_USER}/revokeSignInSessions"),
+        ]
+    );
+    let seen = srv.seen();
+    assert_eq!(seen[0].body, r#"{"accountEnabled":false}"#);
+    assert_eq!(
+        seen[0].authorization.as_deref(),
+        Some(format!("Bearer {ENTRA_TOKEN}").as_str())
+    );
+    let out = run(&s, "verify", &plan, &srv.base, &["--format", "json"]);
+    assert!(out.status.success(), "{}", text(&out.stdout));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let checks = v["checks"].as_array().unwrap();
+    assert_eq!(checks.len(), 2);
+    assert!(checks.iter().all(|c| c["honoured"] == true), "{checks:#?}");
+    assert!(checks[1]["expected"]
+        .as_str()
+        .unwrap()
+        .starts_with("/signInSessionsValidFromDateTime ≥ "));
+    assert_eq!(v["ttl_only"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn an_entra_watermark_that_did_not_move_is_not_honoured() {
+    let s = Scratch::new("verify-entra-ignored");
+    let plan = s.plan("tests/fixtures/uneven/entra.json", "entra:token:rt-teams");
+    let mut world = entra_world();
+    world
+        .ignore
+        .insert(format!("POST {ENTRA_USER}/revokeSignInSessions"));
+    let srv = Standin::start(world);
+    let out = run(&s, "revoke", &plan, &srv.base, &["--execute", "--yes"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = run(&s, "verify", &plan, &srv.base, &[]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        text(&out.stderr).contains("step 2 entra:token:rt-teams"),
+        "{}",
+        text(&out.stderr)
+    );
+}
