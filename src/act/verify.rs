@@ -259,11 +259,33 @@ pub async fn verify(
             .get(&p.call.api)
             .expect("a client for every platform the plan checks");
         let url = endpoints.url(p.call.api, &p.check.path);
-        let (observed, honoured) = match client
-            .request(reqwest::Method::GET, &p.check.path, None)
-            .await
-        {
-            Ok(a) => observe(p.check, p.call.api, a.status, &a.body, p.reference),
+        let read = match paged(p.call.api, &p.check.expect) {
+            // "No longer listed" must read the whole list: the item may be on a later page.
+            Some(paging) => client
+                .get_all(&p.check.path, paging, |_| {})
+                .await
+                .map(|items| (200, Value::Array(items))),
+            None => client
+                .request(reqwest::Method::GET, &p.check.path, None)
+                .await
+                .map(|a| (a.status, a.body)),
+        };
+        let (observed, honoured) = match read {
+            Ok((status, body)) => {
+                let check = match (&p.check.expect, paged(p.call.api, &p.check.expect)) {
+                    // The pages' items were gathered into one array at the top.
+                    (Expect::NoItem { field, equals, .. }, Some(_)) => Check {
+                        path: p.check.path.clone(),
+                        expect: Expect::NoItem {
+                            at: String::new(),
+                            field: field.clone(),
+                            equals: equals.clone(),
+                        },
+                    },
+                    _ => p.check.clone(),
+                };
+                observe(&check, p.call.api, status, &body, p.reference)
+            }
             Err(e) if e.is_fatal() => {
                 return Err(crate::error::HeirError::Environment(e.to_string()))
             }
@@ -284,6 +306,20 @@ pub async fn verify(
         ttl_only,
         unchecked,
     })
+}
+
+/// How a "no longer listed" check pages through its list: Okta and GitHub by `Link` header,
+/// Graph by `@odata.nextLink` (lists at the top or under `value`). Other checks read one answer.
+fn paged(api: Api, e: &Expect) -> Option<crate::collect::http::Paging> {
+    use crate::collect::http::Paging;
+    let Expect::NoItem { at, .. } = e else {
+        return None;
+    };
+    match (api, at.as_str()) {
+        (Api::Okta | Api::Github, "") => Some(Paging::LinkHeader),
+        (Api::Entra, "/value") => Some(Paging::ODataNextLink),
+        _ => None,
+    }
 }
 
 /// The APIs verify reads.

@@ -166,19 +166,28 @@ pub fn revoke_cmd(o: RevokeOpts) -> Result<(), HeirError> {
     let p = plan::read(&o.plan)?;
     gate_staleness(&p, &o.freshness, o.execute)?;
     let endpoints = o.endpoints.endpoints();
-    let journal_path = match &o.journal {
-        Some(j) => j.clone(),
-        None => journal::default_path(&p.path, &p.sha256)?,
-    };
-    let previous = journal_entries(&journal_path)?;
     let stdout = std::io::stdout();
     if !o.execute {
+        // A dry run marks what the plan's journal already has, when there is one to read.
+        let journal_path = match &o.journal {
+            Some(j) => Some(j.clone()),
+            None => journal::default_path(&p.path, &p.sha256).ok(),
+        };
+        let previous = match journal_path {
+            Some(j) => journal_entries(&j)?,
+            None => Vec::new(),
+        };
         let mut out = stdout.lock();
         revoke::dry_run(&p, &endpoints, &previous, &mut out)
             .and_then(|_| out.flush())
             .map_err(|e| HeirError::io("writing to standard output", e))?;
         return Ok(());
     }
+    let journal_path = match &o.journal {
+        Some(j) => j.clone(),
+        None => journal::default_path(&p.path, &p.sha256)?,
+    };
+    let previous = journal_entries(&journal_path)?;
     // The platforms with requests still to send: a finished plan needs no credential at all.
     let done = done_in(&previous);
     let mut pending: Vec<Api> = Vec::new();
@@ -201,7 +210,7 @@ pub fn revoke_cmd(o: RevokeOpts) -> Result<(), HeirError> {
         }
     }
     pending.sort();
-    if !o.yes {
+    if !o.yes && count > 0 {
         confirm(&p, count, &pending)?;
     }
     eprintln!("journal: {}", journal_path.display());

@@ -36,6 +36,8 @@ pub use call::{Api, Call, Check, Expect, Method};
 
 mod aws;
 pub mod call;
+#[cfg(test)]
+mod calls_tests;
 mod generic;
 mod github;
 mod google;
