@@ -342,3 +342,58 @@ fn the_default_journal_lives_in_the_data_directory_and_is_printed() {
     );
     assert!(text(&out.stderr).contains(&path.display().to_string()));
 }
+
+/// On a terminal, `--execute` without `--yes` asks for the number of requests to be typed. The
+/// terminal is `script(1)`'s pseudo-terminal; without `script` the test says so and passes.
+#[test]
+fn on_a_terminal_the_number_of_requests_must_be_typed() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("script(1) is not installed: the terminal confirmation is not exercised");
+        return;
+    }
+    let s = Scratch::new("revoke-confirm");
+    let plan = s.drill_plan();
+    let srv = Standin::start(drill_world());
+    let typed = |answer: &str| {
+        let cmd = format!(
+            "env HEIR_DATA_DIR={data} OKTA_API_TOKEN={OKTA_TOKEN} SLACK_TOKEN={SLACK_TOKEN} {bin} revoke {plan} --okta-org-url {base} --slack-api-url {base} --execute --stale-ok --journal {journal}",
+            data = s.path("data"),
+            bin = env!("CARGO_BIN_EXE_heir"),
+            base = srv.base,
+            journal = s.path("journal.jsonl"),
+        );
+        let mut child = std::process::Command::new("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{answer}\n").as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = typed("2");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("Type 3 to go on"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(
+        srv.changes().is_empty(),
+        "nothing sent without the right number"
+    );
+    let out = typed("3");
+    assert!(out.status.success(), "{}", text(&out.stdout));
+    assert_eq!(srv.changes().len(), 3);
+}

@@ -184,3 +184,82 @@ fn an_entra_watermark_that_did_not_move_is_not_honoured() {
         text(&out.stderr)
     );
 }
+
+/// CPU time (user + sys) of the finished child processes so far, in milliseconds.
+fn children_cpu_ms() -> f64 {
+    // SAFETY: getrusage writes into the zeroed struct we own; RUSAGE_CHILDREN is a valid who.
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut u) };
+    let ms = |t: libc::timeval| t.tv_sec as f64 * 1000.0 + t.tv_usec as f64 / 1000.0;
+    ms(u.ru_utime) + ms(u.ru_stime)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[v.len() / 2]
+}
+
+/// The drill's figures for docs/drills.md: revoke → verified dead against the stand-ins, per
+/// platform flow, measured on the release build
+/// (`cargo test --release --test verify -- --ignored --nocapture drill_timing`). Stand-in
+/// figures: they measure heir's own overhead (process start, plan reading, journal syncs,
+/// requests over loopback), not a platform's propagation.
+#[test]
+#[ignore = "a measurement, run by hand on the release build"]
+fn drill_timing() {
+    const RUNS: usize = 20;
+    for flow in ["okta+slack", "entra"] {
+        let s = Scratch::new(&format!("drill-timing-{}", flow.replace('+', "-")));
+        let plan = match flow {
+            "entra" => s.plan("tests/fixtures/uneven/entra.json", "entra:token:rt-teams"),
+            _ => s.drill_plan(),
+        };
+        let (mut total, mut revoke_ms, mut verify_ms) = (Vec::new(), Vec::new(), Vec::new());
+        let mut per_request: std::collections::BTreeMap<String, Vec<f64>> = Default::default();
+        let cpu_before = children_cpu_ms();
+        for _ in 0..RUNS {
+            let _ = std::fs::remove_file(s.path("journal.jsonl"));
+            let srv = Standin::start(match flow {
+                "entra" => entra_world(),
+                _ => drill_world(),
+            });
+            let t0 = std::time::Instant::now();
+            let out = run(&s, "revoke", &plan, &srv.base, &["--execute", "--yes"]);
+            let t1 = std::time::Instant::now();
+            assert!(out.status.success());
+            let out = run(&s, "verify", &plan, &srv.base, &[]);
+            let t2 = std::time::Instant::now();
+            assert!(out.status.success());
+            revoke_ms.push((t1 - t0).as_secs_f64() * 1000.0);
+            verify_ms.push((t2 - t1).as_secs_f64() * 1000.0);
+            total.push((t2 - t0).as_secs_f64() * 1000.0);
+            for e in s.journal() {
+                let (Some(sent), Some(at)) = (e["sent"].as_str(), e["at"].as_str()) else {
+                    continue;
+                };
+                let ms = |t: &str| heir::model::Timestamp::parse(t).unwrap().as_millis() as f64;
+                let platform = e["target"].as_str().unwrap().split(':').next().unwrap();
+                per_request
+                    .entry(platform.to_string())
+                    .or_default()
+                    .push(ms(at) - ms(sent));
+            }
+        }
+        let cpu = (children_cpu_ms() - cpu_before) / RUNS as f64;
+        println!(
+            "{flow}: revoke→verified-dead median {:.1} ms wall (revoke {:.1} ms, verify {:.1} ms), {:.1} ms CPU (user+sys) per drill, {RUNS} runs",
+            median(total),
+            median(revoke_ms),
+            median(verify_ms),
+            cpu
+        );
+        for (platform, v) in per_request {
+            println!(
+                "  {platform}: request sent → answered and journaled, median {:.1} ms over {} requests",
+                median(v.clone()),
+                v.len()
+            );
+        }
+    }
+}

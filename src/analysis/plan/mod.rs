@@ -101,7 +101,7 @@ pub struct Step {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<u64>,
     /// Extension: the API requests `heir revoke` makes for this step, in order (contain and
-    /// revoke phases; see docs/revoke.md). Absent when the step is done by hand.
+    /// revoke phases; see docs/plan.md, "Executing the plan"). Absent when the step is done by hand.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub calls: Vec<Call>,
     /// Extension: what the calls leave to be done by hand, when they are only part of `how`.
