@@ -397,3 +397,24 @@ fn on_a_terminal_the_number_of_requests_must_be_typed() {
     assert!(out.status.success(), "{}", text(&out.stdout));
     assert_eq!(srv.changes().len(), 3);
 }
+
+/// A rejected credential stops the run: nothing else would work either. The refusal is
+/// journaled, nothing after it is sent, and the message names the variable, not its value.
+#[test]
+fn a_rejected_credential_stops_the_run() {
+    let s = Scratch::new("revoke-401");
+    let plan = s.drill_plan();
+    let mut world = drill_world();
+    world.fail.insert(DRILL_SUSPEND.into(), 401);
+    let srv = Standin::start(world);
+    let out = execute(&s, &plan, &srv.base);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("OKTA_API_TOKEN"), "{stderr}");
+    assert_no_secret("stderr", &stderr);
+    assert_eq!(srv.changes(), vec![DRILL_SUSPEND]);
+    let j = s.journal();
+    assert_eq!(j.len(), 1);
+    assert_eq!(j[0]["outcome"], "failed");
+    assert_eq!(j[0]["status"], 401);
+}

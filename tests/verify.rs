@@ -263,3 +263,77 @@ fn drill_timing() {
         }
     }
 }
+
+/// A GitHub credential authorization is "no longer listed" only if no page lists it: the
+/// stand-in lists it on the second page and ignores the removal.
+#[test]
+fn a_credential_still_listed_on_a_later_page_is_not_honoured() {
+    let s = Scratch::new("verify-github-pages");
+    let g = s.path("github.json");
+    std::fs::write(
+        &g,
+        r#"{"version": 1,
+  "nodes": [
+    {"id": "github:token:pat-octo", "kind": "token", "platform": "github", "token_type": "pat",
+     "issued_at": "2026-10-01T00:00:00Z", "expires_at": "2027-01-01T00:00:00Z",
+     "props": {"org": "acme", "credential_id": "4242"}},
+    {"id": "github:resource:acme/api", "kind": "resource", "platform": "github", "criticality": 5}
+  ],
+  "edges": [{"from": "github:token:pat-octo", "to": "github:resource:acme/api", "kind": "can_access"}]}"#,
+    )
+    .unwrap();
+    let plan = s.plan(&g, "github:token:pat-octo");
+    let list = "/orgs/acme/credential-authorizations";
+    let page2 = "/orgs/acme/credential-authorizations?page=2";
+    let world = || {
+        let mut w = World::default();
+        w.object(
+            list,
+            serde_json::json!([{"credential_id": 1}, {"credential_id": 2}]),
+        )
+        .object(page2, serde_json::json!([{"credential_id": 4242}]))
+        .route(
+            &format!("DELETE {list}/4242"),
+            204,
+            "",
+            vec![Effect::RemoveItem(
+                page2.into(),
+                "credential_id".into(),
+                serde_json::json!(4242),
+            )],
+        );
+        w.next.insert(list.into(), page2.into());
+        w
+    };
+    let github = |s: &Scratch, cmd: &str, base: &str, extra: &[&str]| {
+        let mut args = vec![cmd, plan.as_str(), "--github-api-url", base, "--stale-ok"];
+        args.extend_from_slice(extra);
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_heir"));
+        c.args(&args)
+            .env("HEIR_DATA_DIR", s.dir.join("data"))
+            .env("GITHUB_TOKEN", SLACK_TOKEN)
+            .stdin(std::process::Stdio::null());
+        c.output().unwrap()
+    };
+    // Honoured: the removal took, no page lists it.
+    let srv = Standin::start(world());
+    let out = github(&s, "revoke", &srv.base, &["--execute", "--yes"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(srv.changes(), vec![format!("DELETE {list}/4242")]);
+    let out = github(&s, "verify", &srv.base, &[]);
+    assert!(out.status.success(), "{}", text(&out.stdout));
+    assert!(
+        srv.seen().iter().any(|r| r.target == page2),
+        "the second page was read"
+    );
+    // Ignored: still on page 2.
+    let s2 = Scratch::new("verify-github-pages-ignored");
+    let mut w = world();
+    w.ignore.insert(format!("DELETE {list}/4242"));
+    let srv = Standin::start(w);
+    let out = github(&s2, "revoke", &srv.base, &["--execute", "--yes"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = github(&s2, "verify", &srv.base, &[]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stdout));
+    assert!(text(&out.stderr).contains("github:token:pat-octo (still listed)"));
+}

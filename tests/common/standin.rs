@@ -27,6 +27,8 @@ pub enum Effect {
     SetNow(String, String),
     /// Empties a list (an object whose body is an array, or the array at a pointer).
     Empty(String, String),
+    /// Drops the items whose field has this value from the list at a path (body an array).
+    RemoveItem(String, String, Value),
 }
 
 /// A change request the stand-in knows: its answer and its effects.
@@ -58,6 +60,8 @@ pub struct World {
     pub fail: BTreeMap<String, u16>,
     /// "METHOD target" answered 429 (Retry-After: 0) the first time.
     pub throttle_once: BTreeSet<String>,
+    /// GET target → the next page's target, sent as a `Link: <…>; rel="next"` header.
+    pub next: BTreeMap<String, String>,
     /// After this many change requests answered, every request gets 503 (Retry-After: 0).
     pub down_after: Option<usize>,
     changes: usize,
@@ -140,6 +144,11 @@ impl World {
                     *slot = Value::String(t);
                 }
             }
+            Effect::RemoveItem(p, field, v) => {
+                if let Some(Value::Array(a)) = self.objects.get_mut(p) {
+                    a.retain(|i| i.get(field) != Some(v));
+                }
+            }
             Effect::Empty(p, ptr) => {
                 if let Some(slot) = self.objects.get_mut(p).and_then(|o| o.pointer_mut(ptr)) {
                     *slot = Value::Array(Vec::new());
@@ -167,8 +176,13 @@ impl World {
         }
         if method == "GET" {
             let path = target.split('?').next().unwrap_or(target);
+            let link = self
+                .next
+                .get(target)
+                .map(|n| vec![("link".to_string(), format!("<{n}>; rel=\"next\""))])
+                .unwrap_or_default();
             return match self.objects.get(target).or_else(|| self.objects.get(path)) {
-                Some(v) => (200, Vec::new(), v.to_string()),
+                Some(v) => (200, link, v.to_string()),
                 None => (404, Vec::new(), r#"{"errorSummary":"Not found"}"#.into()),
             };
         }
