@@ -256,7 +256,7 @@ fn drill_timing() {
         );
         for (platform, v) in per_request {
             println!(
-                "  {platform}: request sent → answered and journaled, median {:.1} ms over {} requests",
+                "  {platform}: request sent → answered, median {:.1} ms over {} requests",
                 median(v.clone()),
                 v.len()
             );
