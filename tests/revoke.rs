@@ -418,3 +418,50 @@ fn a_rejected_credential_stops_the_run() {
     assert_eq!(j[0]["outcome"], "failed");
     assert_eq!(j[0]["status"], 401);
 }
+
+/// The plan names its graph by SHA-256; for a large document the hash is remembered in the cache
+/// directory keyed by the document's length, times and inode, and recomputed when it changes.
+#[test]
+fn the_graph_hash_is_remembered_per_state_of_the_document() {
+    let s = Scratch::new("revoke-graph-hash");
+    let g = s.path("big.json");
+    let pad = "x".repeat(1 << 20);
+    let big = DRILL_GRAPH.replace(
+        r#""name": "canary app", "criticality": 4}"#,
+        &format!(r#""name": "canary app", "criticality": 4, "props": {{"pad": "{pad}"}}}}"#),
+    );
+    std::fs::write(&g, &big).unwrap();
+    let cache = s.dir.join("cache");
+    let plan = || -> String {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_heir"))
+            .args([
+                "plan", &g, "--from", DRILL_FROM, "--at", AT, "--format", "json",
+            ])
+            .env("HEIR_CACHE_DIR", &cache)
+            .env("HEIR_SNAPSHOT", "off")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["graph_sha256"].as_str().unwrap().to_string()
+    };
+    let real = heir::act::plan::file_sha256(std::path::Path::new(&g)).unwrap();
+    assert_eq!(plan(), real);
+    let remembered: Vec<_> = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "sha256"))
+        .collect();
+    assert_eq!(remembered.len(), 1);
+    // The remembered value is what the next plan reads (shown by planting another one)…
+    let text_of = std::fs::read_to_string(&remembered[0]).unwrap();
+    let (key, _) = text_of.trim_end().rsplit_once('\t').unwrap();
+    let planted = "ab".repeat(32);
+    std::fs::write(&remembered[0], format!("{key}\t{planted}\n")).unwrap();
+    assert_eq!(plan(), planted);
+    // …until the document changes.
+    std::fs::write(&g, big.replace("canary app", "canary app 2")).unwrap();
+    let changed = heir::act::plan::file_sha256(std::path::Path::new(&g)).unwrap();
+    assert_eq!(plan(), changed);
+    assert_ne!(changed, real);
+}

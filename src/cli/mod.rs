@@ -1071,7 +1071,7 @@ fn plan_cmd(o: PlanOpts) -> Result<(), HeirError> {
     // of another graph can be refused. Only for JSON: the other formats are read by people.
     let graph_path = o.query.graph.graph.as_str();
     if o.format == PlanFormat::Json && graph_path != "-" {
-        plan.graph_sha256 = crate::act::plan::file_sha256(std::path::Path::new(graph_path)).ok();
+        plan.graph_sha256 = crate::act::plan::graph_sha256(std::path::Path::new(graph_path)).ok();
     }
     let mut sink: Box<dyn Sink> = match o.format {
         PlanFormat::Table => Box::new(Table),
