@@ -1113,7 +1113,12 @@ fn report_cmd(o: ReportOpts) -> Result<(), HeirError> {
         since: o.since,
         first_wave: Some(crate::report::html::incident::CRITICAL),
     };
-    let plan = crate::analysis::plan::plan(&g, &result, &opts);
+    let mut plan = crate::analysis::plan::plan(&g, &result, &opts);
+    // The page's JSON island holds the plan as `heir plan --format json` writes it.
+    let graph_path = o.query.graph.graph.as_str();
+    if graph_path != "-" {
+        plan.graph_sha256 = crate::act::plan::graph_sha256(std::path::Path::new(graph_path)).ok();
+    }
     let lineage: Vec<_> = result
         .query
         .from
