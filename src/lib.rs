@@ -4,6 +4,7 @@
 //! The binary is a thin layer over this library: [`model`] reads and indexes the trust graph,
 //! [`analysis`] answers questions about it, [`report`] and [`export`] turn answers into formats.
 
+pub mod act;
 pub mod analysis;
 pub mod cli;
 pub mod collect;

@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub mod act;
 pub mod collect;
 
 use crate::analysis::blast::{blast, BlastQuery};
@@ -36,6 +37,11 @@ pub enum Command {
     Inherited(InheritedOpts),
     /// Revocation plan: contain, revoke, inspect, hunt, recover — in order, with exact calls.
     Plan(PlanOpts),
+    /// Perform a plan's contain and revoke calls (dry run by default: print each request);
+    /// every request is journaled.
+    Revoke(act::RevokeOpts),
+    /// Check on each platform that every revoked target is dead; exit 3 when one is not.
+    Verify(act::VerifyOpts),
     /// Hunt for reuse: every use of the stolen artefacts and their descendants since the
     /// compromise, new addresses flagged, other accounts seen from them (needs collected logs).
     Hunt(HuntOpts),
@@ -784,6 +790,8 @@ pub fn run(cli: Cli) -> Result<(), HeirError> {
         Command::Blast(o) => blast_cmd(o),
         Command::Inherited(o) => inherited_cmd(o),
         Command::Plan(o) => plan_cmd(o),
+        Command::Revoke(o) => act::revoke_cmd(o),
+        Command::Verify(o) => act::verify_cmd(o),
         Command::Hunt(o) => hunt_cmd(o),
         Command::Sprawl(o) => sprawl_cmd(o),
         Command::Report(o) => report_cmd(o),
@@ -1058,7 +1066,13 @@ fn plan_cmd(o: PlanOpts) -> Result<(), HeirError> {
         since: o.since,
         first_wave: o.first_wave.then_some(o.threshold),
     };
-    let plan = crate::analysis::plan::plan(&g, &result, &opts);
+    let mut plan = crate::analysis::plan::plan(&g, &result, &opts);
+    // The JSON plan is what `heir revoke` acts on: it names the graph it came from, so a plan
+    // of another graph can be refused. Only for JSON: the other formats are read by people.
+    let graph_path = o.query.graph.graph.as_str();
+    if o.format == PlanFormat::Json && graph_path != "-" {
+        plan.graph_sha256 = crate::act::plan::graph_sha256(std::path::Path::new(graph_path)).ok();
+    }
     let mut sink: Box<dyn Sink> = match o.format {
         PlanFormat::Table => Box::new(Table),
         PlanFormat::Json => Box::new(Json),
@@ -1099,7 +1113,12 @@ fn report_cmd(o: ReportOpts) -> Result<(), HeirError> {
         since: o.since,
         first_wave: Some(crate::report::html::incident::CRITICAL),
     };
-    let plan = crate::analysis::plan::plan(&g, &result, &opts);
+    let mut plan = crate::analysis::plan::plan(&g, &result, &opts);
+    // The page's JSON island holds the plan as `heir plan --format json` writes it.
+    let graph_path = o.query.graph.graph.as_str();
+    if graph_path != "-" {
+        plan.graph_sha256 = crate::act::plan::graph_sha256(std::path::Path::new(graph_path)).ok();
+    }
     let lineage: Vec<_> = result
         .query
         .from

@@ -13,6 +13,9 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use tokio::sync::Semaphore;
 
+mod request;
+pub use request::Answer;
+
 /// How the collector proves who it is. The secret lives only in this value (never in errors,
 /// logs or documents); `Debug` hides it.
 #[derive(Clone)]

@@ -12,6 +12,7 @@ pub mod schema;
 pub mod sprawl;
 pub mod table;
 pub mod text;
+pub mod verify;
 
 use std::io::{self, Write};
 

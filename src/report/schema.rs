@@ -55,6 +55,16 @@ pub const PUBLISHED: &[Published] = &[
         generate: of::<crate::analysis::plan::Plan>,
     },
     Published {
+        name: "journal",
+        describes: "one line of the `heir revoke` journal (JSON lines)",
+        generate: of::<crate::act::journal::Entry>,
+    },
+    Published {
+        name: "verify",
+        describes: "`heir verify --format json`",
+        generate: of::<crate::act::verify::VerifyReport>,
+    },
+    Published {
         name: "sprawl",
         describes: "`heir sprawl --format json`",
         generate: of::<crate::analysis::sprawl::SprawlReport>,

@@ -2,6 +2,24 @@
 
 use super::*;
 
+fn call(method: Method, path: impl Into<String>) -> Call {
+    Call::new(Api::Github, method, path)
+}
+
+/// `DELETE /orgs/{org}/credential-authorizations/{id}`, checked by the org's list no longer
+/// naming the credential.
+fn credential_authorization(org: &str, cred: &str) -> Call {
+    let list = format!("/orgs/{org}/credential-authorizations");
+    call(Method::Delete, format!("{list}/{cred}")).check(
+        list,
+        Expect::NoItem {
+            at: String::new(),
+            field: "credential_id".into(),
+            equals: cred.to_string(),
+        },
+    )
+}
+
 /// The organization: props, or the owner part of an `owner/repo` id.
 fn org(s: &Subject) -> String {
     or(
@@ -60,10 +78,12 @@ fn is_installation(s: &Subject) -> bool {
 /// the IdP): containment is removing the member from the org.
 pub(super) fn contain(s: &Subject) -> Option<Mechanism> {
     Some(match s.kind {
-        NodeKind::User => Mechanism::new(
-            "remove from the organization",
-            format!("DELETE /orgs/{}/members/{}", org(s), login(s)),
-        ),
+        NodeKind::User => {
+            // Check membership answers 204 for a member and 404 for anyone else.
+            let path = format!("/orgs/{}/members/{}", org(s), login(s));
+            Mechanism::new("remove from the organization", format!("DELETE {path}"))
+                .call(call(Method::Delete, path).gone())
+        }
         NodeKind::ServiceAccount | NodeKind::App if is_installation(s) => Mechanism::new(
             "suspend the app installation",
             suspend_installation(&installation(s)),
@@ -95,13 +115,15 @@ pub(super) fn revoke(s: &Subject, c: &Ctx) -> Option<Mechanism> {
                     "DELETE /orgs/{o}/credential-authorizations/{cred} (the token keeps working \
                      outside SAML orgs: the owner deletes it at github.com/settings/tokens)"
                 ),
-            ),
+            )
+            .call(credential_authorization(&o, &cred)),
             None => {
                 let pat = or(
                     s.prop(&["pat_id", "pat_grant_id"])
                         .or_else(|| trailing_number(id)),
                     "{pat_id}",
                 );
+                let list = format!("/orgs/{o}/personal-access-tokens");
                 Mechanism::new(
                     "revoke the fine-grained PAT's access to the organization",
                     format!(
@@ -109,6 +131,18 @@ pub(super) fn revoke(s: &Subject, c: &Ctx) -> Option<Mechanism> {
                          (with a GitHub App token; the PAT still works outside the org: the \
                          owner deletes it at github.com/settings/personal-access-tokens)"
                     ),
+                )
+                .call(
+                    call(Method::Post, format!("{list}/{pat}"))
+                        .body(serde_json::json!({"action": "revoke"}))
+                        .check(
+                            list,
+                            Expect::NoItem {
+                                at: String::new(),
+                                field: "id".into(),
+                                equals: pat.clone(),
+                            },
+                        ),
                 )
             }
         },
@@ -142,7 +176,8 @@ pub(super) fn revoke(s: &Subject, c: &Ctx) -> Option<Mechanism> {
                 (Some((key, repo)), _) => Mechanism::new(
                     "delete the deploy key",
                     format!("DELETE /repos/{repo}/keys/{key}"),
-                ),
+                )
+                .call(call(Method::Delete, format!("/repos/{repo}/keys/{key}")).gone()),
                 // A user's SSH key authorized for the org's SAML SSO (credential-authorizations).
                 (None, Some(cred)) => Mechanism::new(
                     "remove the SSH key's SAML SSO authorization",
@@ -150,7 +185,8 @@ pub(super) fn revoke(s: &Subject, c: &Ctx) -> Option<Mechanism> {
                         "DELETE /orgs/{o}/credential-authorizations/{cred} (the key keeps working \
                          outside SAML orgs: the owner deletes it at github.com/settings/keys)"
                     ),
-                ),
+                )
+                .call(credential_authorization(&o, &cred)),
                 (None, None) => Mechanism::new(
                     "rotate the GitHub App private key",
                     format!(

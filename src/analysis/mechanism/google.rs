@@ -58,6 +58,10 @@ fn sa_key(s: &Subject) -> (String, String, String) {
     }
 }
 
+fn call(method: Method, path: impl Into<String>) -> Call {
+    Call::new(Api::Google, method, path)
+}
+
 fn client(s: &Subject) -> String {
     or(s.client_id(), "{clientId}")
 }
@@ -68,6 +72,17 @@ pub(super) fn contain(s: &Subject) -> Option<Mechanism> {
         NodeKind::User => Mechanism::new(
             "suspend account",
             format!("PATCH {DIRECTORY}/users/{id} {{\"suspended\": true}}"),
+        )
+        .call(
+            call(Method::Patch, format!("{DIRECTORY}/users/{id}"))
+                .body(serde_json::json!({"suspended": true}))
+                .check(
+                    format!("{DIRECTORY}/users/{id}"),
+                    Expect::Field {
+                        pointer: "/suspended".into(),
+                        equals: Value::Bool(true),
+                    },
+                ),
         ),
         NodeKind::ServiceAccount => Mechanism::new(
             "disable service account",
@@ -101,6 +116,8 @@ pub(super) fn revoke(s: &Subject, c: &Ctx) -> Option<Mechanism> {
     let id = s.native_id;
     let sign_out = format!("POST {DIRECTORY}/users/{u}/signOut");
     let tokens_delete = |cl: &str| format!("DELETE {DIRECTORY}/users/{u}/tokens/{cl}");
+    // No Directory API lists a user's web sessions: signOut has nothing to check.
+    let sign_out_call = call(Method::Post, format!("{DIRECTORY}/users/{u}/signOut"));
     let sa_account = s.account_of(&[NodeKind::ServiceAccount]);
     Some(match (s.kind, s.token_type) {
         _ if s.is_session() && c.rev == Revocation::Central => Mechanism::new(
@@ -109,8 +126,15 @@ pub(super) fn revoke(s: &Subject, c: &Ctx) -> Option<Mechanism> {
                 "{sign_out}; then {} for each clientId listed by GET {DIRECTORY}/users/{u}/tokens",
                 tokens_delete("{clientId}")
             ),
-        ),
-        _ if s.is_session() => Mechanism::new("sign out of all web and device sessions", sign_out),
+        )
+        .call(sign_out_call)
+        .rest(format!(
+            "{} for each clientId listed by GET {DIRECTORY}/users/{u}/tokens",
+            tokens_delete("{clientId}")
+        )),
+        _ if s.is_session() => {
+            Mechanism::new("sign out of all web and device sessions", sign_out).call(sign_out_call)
+        }
         (_, Some(TokenType::PrivateKey)) => {
             let (p, sa, key) = sa_key(s);
             let key_path = format!("{IAM}/projects/{p}/serviceAccounts/{sa}/keys/{key}");
@@ -123,7 +147,8 @@ pub(super) fn revoke(s: &Subject, c: &Ctx) -> Option<Mechanism> {
             Some(code) => Mechanism::new(
                 "delete the app-specific password",
                 format!("DELETE {DIRECTORY}/users/{u}/asps/{code}"),
-            ),
+            )
+            .call(call(Method::Delete, format!("{DIRECTORY}/users/{u}/asps/{code}")).gone()),
             None => Mechanism::new(
                 "reset password and sign out",
                 format!(
@@ -147,14 +172,29 @@ pub(super) fn revoke(s: &Subject, c: &Ctx) -> Option<Mechanism> {
             )
         }
         (NodeKind::OauthGrant, _)
-        | (_, Some(TokenType::Refresh | TokenType::Access | TokenType::Id)) => Mechanism::new(
-            "revoke the app's OAuth tokens for the user",
-            tokens_delete(&client(s)),
-        )
-        .compensating(
-            "access tokens already issued stay valid up to 1 h; tokens.delete stops the \
+        | (_, Some(TokenType::Refresh | TokenType::Access | TokenType::Id)) => {
+            let m = Mechanism::new(
+                "revoke the app's OAuth tokens for the user",
+                tokens_delete(&client(s)),
+            )
+            .compensating(
+                "access tokens already issued stay valid up to 1 h; tokens.delete stops the \
                  refresh token minting more",
-        ),
+            );
+            // A ttl_only token is not ended by the call: the step is its compensating control,
+            // done by hand with the expiry in view.
+            if c.rev == Revocation::TtlOnly {
+                m
+            } else {
+                m.call(
+                    call(
+                        Method::Delete,
+                        format!("{DIRECTORY}/users/{u}/tokens/{}", client(s)),
+                    )
+                    .gone(),
+                )
+            }
+        }
         (_, Some(TokenType::ApiKey)) => Mechanism::new(
             "delete the API key",
             format!(

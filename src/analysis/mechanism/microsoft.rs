@@ -3,6 +3,33 @@
 
 use super::*;
 
+fn call(method: Method, path: impl Into<String>) -> Call {
+    Call::new(Api::Entra, method, path)
+}
+
+/// `PATCH {object} {"accountEnabled": false}`, checked by reading the flag back.
+fn disable_call(object: &str) -> Call {
+    call(Method::Patch, object)
+        .body(serde_json::json!({"accountEnabled": false}))
+        .check(
+            format!("{object}?$select=accountEnabled"),
+            Expect::Field {
+                pointer: "/accountEnabled".into(),
+                equals: Value::Bool(false),
+            },
+        )
+}
+
+/// `revokeSignInSessions`, checked by the watermark it moves.
+fn revoke_sessions_call(user: &str) -> Call {
+    call(Method::Post, format!("/users/{user}/revokeSignInSessions")).check(
+        format!("/users/{user}?$select=signInSessionsValidFromDateTime"),
+        Expect::NotBefore {
+            pointer: "/signInSessionsValidFromDateTime".into(),
+        },
+    )
+}
+
 fn user(s: &Subject) -> String {
     or(
         s.account_of(&[NodeKind::User])
@@ -63,12 +90,15 @@ pub(super) fn contain(s: &Subject) -> Option<Mechanism> {
         NodeKind::User => Mechanism::new(
             "disable account",
             format!("PATCH /users/{id} {{\"accountEnabled\": false}}"),
-        ),
-        NodeKind::ServiceAccount => Mechanism::new("disable service principal", disable_sp(id)),
+        )
+        .call(disable_call(&format!("/users/{id}"))),
+        NodeKind::ServiceAccount => Mechanism::new("disable service principal", disable_sp(id))
+            .call(disable_call(&format!("/servicePrincipals/{id}"))),
         NodeKind::App => Mechanism::new(
             "disable the app's service principal",
             format!("PATCH {} {{\"accountEnabled\": false}}", sp_path(s)),
-        ),
+        )
+        .call(disable_call(&sp_path(s))),
         _ => return None,
     })
 }
@@ -100,35 +130,51 @@ pub(super) fn revoke(s: &Subject, c: &Ctx) -> Option<Mechanism> {
                 || s.prop(&["kind", "type"]).as_deref() == Some("appRoleAssignment");
             if app_role {
                 let resource = or(s.prop(&["resourceId"]), "{resourceSpId}");
+                let list = format!("/servicePrincipals/{resource}/appRoleAssignedTo");
                 Mechanism::new(
                     "remove the app role assignment",
-                    format!("DELETE /servicePrincipals/{resource}/appRoleAssignedTo/{id}"),
+                    format!("DELETE {list}/{id}"),
                 )
+                .call(call(Method::Delete, format!("{list}/{id}")).check(
+                    list,
+                    Expect::NoItem {
+                        at: "/value".into(),
+                        field: "id".into(),
+                        equals: id.to_string(),
+                    },
+                ))
             } else {
                 Mechanism::new(
                     "remove the delegated consent",
                     format!("DELETE /oauth2PermissionGrants/{id}"),
                 )
+                .call(call(Method::Delete, format!("/oauth2PermissionGrants/{id}")).gone())
             }
         }
         _ if refreshable => match sp {
             Some(sp) => Mechanism::new(
                 "disable the service principal (it has no sign-in sessions to revoke)",
                 disable_sp(sp),
-            ),
+            )
+            .call(disable_call(&format!("/servicePrincipals/{sp}"))),
             None => Mechanism::new(
                 "revoke all refresh tokens and session cookies of the user",
                 revoke_sessions,
-            ),
+            )
+            .call(revoke_sessions_call(&u)),
         },
-        _ if is_fic => Mechanism::new(
-            "delete the federated identity credential",
-            format!(
-                "DELETE {}/federatedIdentityCredentials/{}",
+        _ if is_fic => {
+            let path = format!(
+                "{}/federatedIdentityCredentials/{}",
                 app_path(s),
                 or(s.prop(&["ficId", "fic_id"]), id)
-            ),
-        ),
+            );
+            Mechanism::new(
+                "delete the federated identity credential",
+                format!("DELETE {path}"),
+            )
+            .call(call(Method::Delete, path).gone())
+        }
         _ if bearer => match sp {
             Some(sp) => Mechanism::new(
                 "stop new app-only tokens; let this one expire (compensating control)",
@@ -178,6 +224,18 @@ pub(super) fn revoke(s: &Subject, c: &Ctx) -> Option<Mechanism> {
                 Mechanism::new(
                     "remove the client secret",
                     format!("POST {on}/removePassword {{\"keyId\":\"{key}\"}}"),
+                )
+                .call(
+                    call(Method::Post, format!("{on}/removePassword"))
+                        .body(serde_json::json!({"keyId": key}))
+                        .check(
+                            format!("{on}?$select=passwordCredentials"),
+                            Expect::NoItem {
+                                at: "/passwordCredentials".into(),
+                                field: "keyId".into(),
+                                equals: key.clone(),
+                            },
+                        ),
                 )
             }
             Some(TokenType::PrivateKey) => {

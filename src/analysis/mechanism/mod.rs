@@ -32,8 +32,12 @@ use serde_json::Value;
 use crate::model::liveness::{show, ExpiryBasis};
 use crate::model::naming::{native, platform};
 use crate::model::{NodeKind, Props, Revocation, Timestamp, TokenType};
+pub use call::{Api, Call, Check, Expect, Method};
 
 mod aws;
+pub mod call;
+#[cfg(test)]
+mod calls_tests;
 mod generic;
 mod github;
 mod google;
@@ -73,7 +77,7 @@ pub struct Subject<'a> {
 }
 
 /// How one step is carried out on its platform.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Mechanism {
     /// Short imperative, e.g. "suspend account", "revoke session and its OAuth tokens",
     /// "deactivate and delete access key", "deny sessions issued before now (compensating control)".
@@ -84,6 +88,12 @@ pub struct Mechanism {
     pub how: String,
     /// For ttl_only credentials: the compensating control in words; None otherwise.
     pub compensating: Option<String>,
+    /// The requests of `how` that `heir revoke` can make itself, in order (see [`call`]); empty
+    /// when the step is done by hand.
+    pub calls: Vec<Call>,
+    /// What the calls leave to the responder when they do only part of `how` (a loop over ids
+    /// heir does not know); None when the calls are the whole step or there are none.
+    pub rest: Option<String>,
 }
 
 impl Mechanism {
@@ -91,8 +101,20 @@ impl Mechanism {
         Mechanism {
             action: action.into(),
             how: how.into(),
-            compensating: None,
+            ..Mechanism::default()
         }
+    }
+
+    /// One more request `heir revoke` makes for this step.
+    fn call(mut self, c: Call) -> Self {
+        self.calls.push(c);
+        self
+    }
+
+    /// What the calls do not do (see [`Mechanism::rest`]).
+    fn rest(mut self, text: impl Into<String>) -> Self {
+        self.rest = Some(text.into());
+        self
     }
 
     fn compensating(mut self, text: impl Into<String>) -> Self {
@@ -460,6 +482,10 @@ fn revoke_with(s: &Subject, now: &str) -> Mechanism {
             Some(t) => format!("{text}; it expires at {}", show(t, s.expiry_basis)),
             None => text,
         });
+        // No call ends a ttl_only credential: its step is the compensating control, performed
+        // by a person who knows when it dies (`heir revoke` lists it as manual).
+        m.calls.clear();
+        m.rest = None;
     } else {
         m.compensating = None;
     }

@@ -2,6 +2,26 @@
 
 use super::*;
 
+fn call(method: Method, path: impl Into<String>) -> Call {
+    Call::new(Api::Okta, method, path)
+}
+
+/// `GET path` answers `/status` = `status` once the lifecycle call took.
+fn status_is(c: Call, path: String, status: &str) -> Call {
+    c.check(
+        path,
+        Expect::Field {
+            pointer: "/status".into(),
+            equals: Value::String(status.into()),
+        },
+    )
+}
+
+/// A list that answers `[]` once revoked.
+fn emptied(path: String) -> Call {
+    call(Method::Delete, path.clone()).check(path, Expect::Empty { at: String::new() })
+}
+
 /// The Okta user a credential belongs to.
 fn user(s: &Subject) -> String {
     or(
@@ -32,11 +52,27 @@ pub(super) fn contain(s: &Subject) -> Option<Mechanism> {
         NodeKind::User => Mechanism::new(
             "suspend account",
             format!("POST /api/v1/users/{id}/lifecycle/suspend"),
-        ),
+        )
+        .call(status_is(
+            call(
+                Method::Post,
+                format!("/api/v1/users/{id}/lifecycle/suspend"),
+            ),
+            format!("/api/v1/users/{id}"),
+            "SUSPENDED",
+        )),
         NodeKind::ServiceAccount | NodeKind::App => Mechanism::new(
             "deactivate app",
             format!("POST /api/v1/apps/{id}/lifecycle/deactivate"),
-        ),
+        )
+        .call(status_is(
+            call(
+                Method::Post,
+                format!("/api/v1/apps/{id}/lifecycle/deactivate"),
+            ),
+            format!("/api/v1/apps/{id}"),
+            "INACTIVE",
+        )),
         _ => return None,
     })
 }
@@ -51,6 +87,14 @@ pub(super) fn revoke(s: &Subject, c: &Ctx) -> Option<Mechanism> {
     let all_sessions = format!("DELETE /api/v1/users/{u}/sessions?oauthTokens=true");
     let client = s.client_id();
     let client_tokens = |cl: &str| format!("DELETE /api/v1/users/{u}/clients/{cl}/tokens");
+    let tokens_path = |cl: &str| format!("/api/v1/users/{u}/clients/{cl}/tokens");
+    // Clearing the user's sessions is verified on the session itself: Okta's Get Session answers
+    // 404 for a session that was cleared.
+    let clear_sessions = call(
+        Method::Delete,
+        format!("/api/v1/users/{u}/sessions?oauthTokens=true"),
+    );
+    let session_gone = format!("/api/v1/sessions/{id}");
     Some(match (s.kind, s.token_type) {
         _ if s.is_session() && c.rev == Revocation::PerApp => Mechanism::new(
             "end this session",
@@ -59,31 +103,46 @@ pub(super) fn revoke(s: &Subject, c: &Ctx) -> Option<Mechanism> {
                  externalSessionId is accepted as the session id; if refused: {all_sessions})"
             ),
         ),
+        // No call: whether the System Log's id is the Sessions API id is unconfirmed, and a
+        // wrong id answers 404 — which would read as "already gone" to revoke and verify alike.
         _ if s.is_session() => Mechanism::new(
             "revoke every Okta session of the user and its OAuth tokens",
             all_sessions,
-        ),
+        )
+        .call(if s.kind == NodeKind::Session {
+            clear_sessions.check(session_gone, Expect::Gone)
+        } else {
+            clear_sessions
+        }),
         (NodeKind::OauthGrant, _) => match (s.account_of(&[NodeKind::User]), client) {
             (None, Some(app)) => Mechanism::new(
                 "revoke the app's scope grant",
                 format!("DELETE /api/v1/apps/{app}/grants/{id}"),
-            ),
+            )
+            .call(call(Method::Delete, format!("/api/v1/apps/{app}/grants/{id}")).gone()),
             (_, Some(cl)) => Mechanism::new(
                 "revoke the user's grants and refresh tokens for the client",
                 format!(
                     "DELETE /api/v1/users/{u}/clients/{cl}/grants; then {}",
                     client_tokens(&cl)
                 ),
-            ),
+            )
+            .call(emptied(format!("/api/v1/users/{u}/clients/{cl}/grants")))
+            .call(emptied(tokens_path(&cl))),
             (_, None) => Mechanism::new(
                 "revoke the grant",
                 format!("DELETE /api/v1/users/{u}/grants/{id}"),
-            ),
+            )
+            .call(call(Method::Delete, format!("/api/v1/users/{u}/grants/{id}")).gone()),
         },
-        (_, Some(TokenType::Refresh)) => Mechanism::new(
-            "revoke the user's refresh tokens for the client",
-            client_tokens(&or(client, "{clientId}")),
-        ),
+        (_, Some(TokenType::Refresh)) => {
+            let cl = or(client, "{clientId}");
+            Mechanism::new(
+                "revoke the user's refresh tokens for the client",
+                client_tokens(&cl),
+            )
+            .call(emptied(tokens_path(&cl)))
+        }
         (_, Some(TokenType::Access | TokenType::Id)) => {
             let server = or(
                 s.prop(&["authorization_server", "authServerId", "auth_server_id"]),
@@ -111,7 +170,8 @@ pub(super) fn revoke(s: &Subject, c: &Ctx) -> Option<Mechanism> {
         (_, Some(TokenType::ApiKey)) => Mechanism::new(
             "revoke API token",
             format!("DELETE /api/v1/api-tokens/{id}"),
-        ),
+        )
+        .call(call(Method::Delete, format!("/api/v1/api-tokens/{id}")).gone()),
         (_, Some(TokenType::ClientSecret)) => {
             let a = app(s);
             let secret = or(s.prop(&["secretId", "secret_id"]), id);
@@ -122,6 +182,17 @@ pub(super) fn revoke(s: &Subject, c: &Ctx) -> Option<Mechanism> {
                      then DELETE /api/v1/apps/{a}/credentials/secrets/{secret}"
                 ),
             )
+            .call(call(
+                Method::Post,
+                format!("/api/v1/apps/{a}/credentials/secrets/{secret}/lifecycle/deactivate"),
+            ))
+            .call(
+                call(
+                    Method::Delete,
+                    format!("/api/v1/apps/{a}/credentials/secrets/{secret}"),
+                )
+                .gone(),
+            )
         }
         (_, Some(TokenType::PrivateKey)) => {
             let a = app(s);
@@ -130,6 +201,14 @@ pub(super) fn revoke(s: &Subject, c: &Ctx) -> Option<Mechanism> {
                 "deactivate client JWKS key",
                 format!("POST /api/v1/apps/{a}/credentials/jwks/{key}/lifecycle/deactivate"),
             )
+            .call(status_is(
+                call(
+                    Method::Post,
+                    format!("/api/v1/apps/{a}/credentials/jwks/{key}/lifecycle/deactivate"),
+                ),
+                format!("/api/v1/apps/{a}/credentials/jwks/{key}"),
+                "INACTIVE",
+            ))
         }
         (_, Some(TokenType::Password)) => Mechanism::new(
             "reset password and end sessions",

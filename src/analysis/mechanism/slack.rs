@@ -4,6 +4,12 @@ use super::*;
 
 const API: &str = "https://slack.com/api";
 
+/// Slack methods are `/api/{method}` on the Web API host (`https://slack.com`, the collector's
+/// `--api-url`); write methods take a JSON body.
+fn call(method: &str, body: Value) -> Call {
+    Call::new(Api::Slack, Method::Post, format!("/api/{method}")).body(body)
+}
+
 fn user(s: &Subject) -> String {
     or(
         s.account_of(&[NodeKind::User])
@@ -85,6 +91,18 @@ pub(super) fn revoke(s: &Subject, c: &Ctx) -> Option<Mechanism> {
         _ if s.is_session() => Mechanism::new(
             "wipe every session of the user",
             format!("POST {API}/admin.users.session.reset user_id={u}"),
+        )
+        .call(
+            call(
+                "admin.users.session.reset",
+                serde_json::json!({"user_id": u}),
+            )
+            .check(
+                format!("/api/admin.users.session.list?user_id={u}"),
+                Expect::Empty {
+                    at: "/active_sessions".into(),
+                },
+            ),
         ),
         NodeKind::OauthGrant => Mechanism::new("uninstall and restrict the app", uninstall(s)),
         NodeKind::Token if is_bot(s) => Mechanism::new(

@@ -48,6 +48,7 @@ pub(super) fn steps(cx: &Ctx) -> Vec<Step> {
                             .unwrap_or_else(|| "its minting".into())
                     ),
                     compensating: None,
+                    ..Default::default()
                 },
             );
             st.reason = format!(
@@ -81,6 +82,7 @@ pub(super) fn steps(cx: &Ctx) -> Vec<Step> {
                     }
                 ),
                 compensating: None,
+                ..Default::default()
             },
         );
         st.reason = "a replayed session is often replayed against more than one app".into();
@@ -139,6 +141,7 @@ fn findings(cx: &Ctx) -> Vec<Step> {
                 action: "investigate use from an address new to the account".into(),
                 how: log_query(g.node(target).platform(), ip, cx.since),
                 compensating: None,
+                ..Default::default()
             },
         );
         st.reason = format!(
@@ -161,6 +164,7 @@ fn findings(cx: &Ctx) -> Vec<Step> {
                 action: "investigate another account seen from the attacker's address".into(),
                 how: log_query(g.node(target).platform(), &o.ip, cx.since),
                 compensating: None,
+                ..Default::default()
             },
         );
         st.reason = format!(

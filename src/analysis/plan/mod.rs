@@ -30,7 +30,7 @@ use petgraph::Direction;
 use serde::Serialize;
 
 use super::blast::{BlastQuery, BlastResult};
-use super::mechanism::{effective_revocation, Mechanism, Subject};
+use super::mechanism::{effective_revocation, Call, Mechanism, Subject};
 use crate::model::liveness::{self, ExpiryBasis};
 use crate::model::naming::native_id_any_separator;
 use crate::model::{Attacker, EdgeKind, NodeKind, Revocation, Timestamp, TrustGraph};
@@ -100,6 +100,22 @@ pub struct Step {
     /// Extension: the value this step cuts off (sum of criticality), for revoke steps.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<u64>,
+    /// Extension: the API requests `heir revoke` makes for this step, in order (contain and
+    /// revoke phases; see docs/plan.md, "Executing the plan"). Absent when the step is done by hand.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub calls: Vec<Call>,
+    /// Extension: what the calls leave to be done by hand, when they are only part of `how`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by_hand: Option<String>,
+    /// Extension: the steps (by `order`) this one waits for — the revocations of the credentials
+    /// that minted its target. If one of them fails, `heir revoke` does not perform this step:
+    /// a credential revoked while what mints it lives is re-minted at the next refresh.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub after: Vec<usize>,
+    /// The targets of the steps in `after`, until the steps are numbered.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub(crate) after_targets: Vec<String>,
 }
 
 /// One revocation in the first wave.
@@ -138,6 +154,10 @@ pub struct Plan {
     /// Extension: reached nodes and windows, for the runbook's summary.
     pub reached: usize,
     pub reach_by_platform: BTreeMap<String, usize>,
+    /// Extension: SHA-256 (hex) of the graph document the plan was computed from, set by
+    /// `heir plan`; `heir revoke --graph` compares it to refuse a plan of another graph.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub graph_sha256: Option<String>,
 }
 
 /// Options beyond the blast query.
@@ -280,6 +300,10 @@ impl<'a> Ctx<'a> {
             expires_at: None,
             expires_basis: None,
             value: None,
+            calls: m.calls,
+            by_hand: m.rest,
+            after: Vec::new(),
+            after_targets: Vec::new(),
         }
     }
 }
@@ -295,6 +319,23 @@ pub fn plan(g: &TrustGraph, r: &BlastResult, opts: &PlanOptions) -> Plan {
     steps.extend(recover);
     for (i, s) in steps.iter_mut().enumerate() {
         s.order = i + 1;
+    }
+    // `after` names the revoke steps of what minted a step's target; each target has one revoke
+    // step, so the first step on it is the one.
+    let order_of: BTreeMap<(Phase, String), usize> = steps
+        .iter()
+        .rev()
+        .map(|s| ((s.phase, s.target.clone()), s.order))
+        .collect();
+    for s in &mut steps {
+        let mut after: Vec<usize> = std::mem::take(&mut s.after_targets)
+            .into_iter()
+            .filter_map(|t| order_of.get(&(Phase::Revoke, t)).copied())
+            .filter(|&o| o < s.order)
+            .collect();
+        after.sort_unstable();
+        after.dedup();
+        s.after = after;
     }
 
     let first_wave = opts
@@ -317,6 +358,7 @@ pub fn plan(g: &TrustGraph, r: &BlastResult, opts: &PlanOptions) -> Plan {
         first_wave,
         reached: r.reached.len(),
         reach_by_platform,
+        graph_sha256: None,
     }
 }
 

@@ -53,6 +53,7 @@ pub(super) fn steps(cx: &Ctx, earlier: &[Step]) -> Vec<Step> {
                     since.map(|t| format!(" since {t}")).unwrap_or_default()
                 ),
                 compensating: None,
+                ..Default::default()
             },
         );
         st.reason = "the attacker could read it: credentials kept there that the graph does not model are exposed too".into();

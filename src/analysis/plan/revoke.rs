@@ -24,9 +24,20 @@ pub(super) fn steps(cx: &Ctx) -> Vec<Step> {
     let coverage = Coverage::of(cx, &candidates);
     let independent = coverage.independent(&candidates, &cx.q.from);
     let minted_from = minted_from(cx.g, &independent);
+    // The reverse of `minted_from`: each step's parents, whose revocation it waits for.
+    let mut parents: HashMap<NodeIndex, Vec<String>> = HashMap::new();
+    for (&p, kids) in &minted_from {
+        for &k in kids {
+            parents.entry(k).or_default().push(cx.g.id(p).to_string());
+        }
+    }
     order(cx, &independent, &coverage, &minted_from)
         .into_iter()
-        .map(|c| step(cx, c, &coverage, &minted_from))
+        .map(|c| {
+            let mut st = step(cx, c, &coverage, &minted_from);
+            st.after_targets = parents.remove(&c).unwrap_or_default();
+            st
+        })
         .collect()
 }
 
