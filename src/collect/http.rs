@@ -14,7 +14,9 @@ use serde_json::Value;
 use tokio::sync::Semaphore;
 
 mod request;
+mod retry;
 pub use request::Answer;
+use retry::{retrying, Verdict};
 
 /// How the collector proves who it is. The secret lives only in this value (never in errors,
 /// logs or documents); `Debug` hides it.
@@ -328,16 +330,6 @@ pub fn next_link(headers: &HeaderMap) -> Option<String> {
     None
 }
 
-/// Full jitter: a random wait in [base, 2·base), from the clock's low bits (no RNG dependency;
-/// jitter only has to desynchronise clients, not be unpredictable).
-fn jitter(base: Duration) -> Duration {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    base + Duration::from_nanos((nanos as u64) % (base.as_nanos() as u64).max(1))
-}
-
 /// A client for one platform tenant.
 #[derive(Clone)]
 pub struct Client {
@@ -423,141 +415,134 @@ impl Client {
     ) -> Result<Page, FetchError> {
         let url = self.url(path_or_url);
         let _permit = self.permits.acquire().await.expect("semaphore open");
-        let mut backoff = self.policy.base_backoff;
-        let mut last = String::new();
-        for attempt in 1..=self.policy.attempts {
-            let mut req = match body {
-                None => self.http.get(&url),
-                Some(b) => self
-                    .http
-                    .post(&url)
-                    .header("content-type", "application/json")
-                    .body(b.to_string()),
-            }
-            .header(AUTHORIZATION, self.authorization());
-            if !self
-                .extra
-                .iter()
-                .any(|(k, _)| k.eq_ignore_ascii_case("accept"))
-            {
-                req = req.header("accept", "application/json");
-            }
-            for (k, v) in &self.extra {
-                req = req.header(*k, *v);
-            }
-            let sent = req.send().await;
-            let wait = match sent {
-                Err(e) => {
-                    last = if e.is_timeout() {
-                        "timed out".to_string()
-                    } else {
-                        format!("transport error: {}", redact(&e.to_string()))
-                    };
-                    None
+        let method = match body {
+            None => reqwest::Method::GET,
+            Some(_) => reqwest::Method::POST,
+        };
+        let send = || self.build(method.clone(), &url, body).send();
+        retrying(&self.policy, &url, send, |status, headers, bytes| {
+            if !status.is_success() {
+                if let Some((wait, why)) = self.throttled(status, headers, bytes) {
+                    return Verdict::Retry { wait, why };
                 }
-                Ok(resp) => {
-                    let status = resp.status();
-                    let headers = resp.headers().clone();
-                    let bytes = resp.bytes().await.unwrap_or_default();
-                    if status.is_success() {
-                        let page = self.page(&url, &headers, &bytes, paging)?;
-                        if self.dialect != Dialect::Slack {
-                            return Ok(page);
-                        }
-                        match slack_verdict(&page.body) {
-                            SlackVerdict::Ok => return Ok(page),
-                            SlackVerdict::RateLimited => {
-                                last = "rate limited (ok: false, error: ratelimited)".into();
-                                wait_hint(&headers)
-                            }
-                            SlackVerdict::Unauthorized => {
-                                return Err(FetchError::Unauthorized {
-                                    url,
-                                    status: status.as_u16(),
-                                    credential: self.credential.clone(),
-                                })
-                            }
-                            SlackVerdict::Refused(detail) => {
-                                return Err(FetchError::Forbidden { url, detail })
-                            }
-                            SlackVerdict::Failed(detail) => {
-                                return Err(FetchError::Status {
-                                    url,
-                                    status: status.as_u16(),
-                                    detail,
-                                })
-                            }
-                        }
-                    } else {
-                        let detail = error_detail(&bytes);
-                        let github_wait = match (self.dialect, status) {
-                            (
-                                Dialect::GitHub,
-                                StatusCode::FORBIDDEN | StatusCode::TOO_MANY_REQUESTS,
-                            ) => github_limit(&headers, &bytes),
-                            _ => None,
-                        };
-                        let google_limited = self.dialect == Dialect::Google
-                            && status == StatusCode::FORBIDDEN
-                            && google_limit(&bytes);
-                        if let Some(w) = github_wait {
-                            last = format!("HTTP {} (rate limited){detail}", status.as_u16());
-                            Some(w)
-                        } else if google_limited {
-                            last = format!("HTTP 403 (rate limited){detail}");
-                            None
-                        } else if self.dialect == Dialect::Slack
-                            && status == StatusCode::UNAUTHORIZED
-                        {
-                            return Err(FetchError::Unauthorized {
-                                url,
-                                status: status.as_u16(),
-                                credential: self.credential.clone(),
-                            });
-                        } else {
-                            match status {
-                                StatusCode::UNAUTHORIZED => {
-                                    return Err(FetchError::Unauthorized {
-                                        url,
-                                        status: status.as_u16(),
-                                        credential: self.credential.clone(),
-                                    })
-                                }
-                                StatusCode::FORBIDDEN => {
-                                    return Err(FetchError::Forbidden { url, detail })
-                                }
-                                StatusCode::TOO_MANY_REQUESTS => {
-                                    last = format!("HTTP 429 (rate limited){detail}");
-                                    wait_hint(&headers)
-                                }
-                                s if s.is_server_error() => {
-                                    last = format!("HTTP {}{detail}", s.as_u16());
-                                    wait_hint(&headers)
-                                }
-                                s => {
-                                    return Err(FetchError::Status {
-                                        url,
-                                        status: s.as_u16(),
-                                        detail,
-                                    })
-                                }
-                            }
-                        }
-                    }
-                }
+                let detail = error_detail(bytes);
+                return Verdict::Done(Err(match status {
+                    StatusCode::UNAUTHORIZED => self.unauthorized(&url, status),
+                    StatusCode::FORBIDDEN => FetchError::Forbidden {
+                        url: url.clone(),
+                        detail,
+                    },
+                    s => FetchError::Status {
+                        url: url.clone(),
+                        status: s.as_u16(),
+                        detail,
+                    },
+                }));
+            }
+            let page = match self.page(&url, headers, bytes, paging) {
+                Ok(page) => page,
+                Err(e) => return Verdict::Done(Err(e)),
             };
-            if attempt == self.policy.attempts {
-                break;
+            if self.dialect != Dialect::Slack {
+                return Verdict::Done(Ok(page));
             }
-            let delay = wait.unwrap_or_else(|| jitter(backoff));
-            tokio::time::sleep(delay.min(self.policy.max_backoff)).await;
-            backoff = (backoff * 2).min(self.policy.max_backoff);
-        }
-        Err(FetchError::Exhausted {
-            url,
-            attempts: self.policy.attempts,
-            last,
+            match slack_verdict(&page.body) {
+                SlackVerdict::Ok => Verdict::Done(Ok(page)),
+                SlackVerdict::RateLimited => Verdict::Retry {
+                    wait: wait_hint(headers),
+                    why: "rate limited (ok: false, error: ratelimited)".into(),
+                },
+                SlackVerdict::Unauthorized => Verdict::Done(Err(self.unauthorized(&url, status))),
+                SlackVerdict::Refused(detail) => Verdict::Done(Err(FetchError::Forbidden {
+                    url: url.clone(),
+                    detail,
+                })),
+                SlackVerdict::Failed(detail) => Verdict::Done(Err(FetchError::Status {
+                    url: url.clone(),
+                    status: status.as_u16(),
+                    detail,
+                })),
+            }
         })
+        .await
+    }
+
+    /// One request with the client's authentication and headers. A body is JSON; a body-less
+    /// POST or PUT says its length, which some platforms require (411 otherwise).
+    fn build(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        body: Option<&Value>,
+    ) -> reqwest::RequestBuilder {
+        let mut req = self
+            .http
+            .request(method.clone(), url)
+            .header(AUTHORIZATION, self.authorization());
+        if let Some(b) = body {
+            req = req
+                .header("content-type", "application/json")
+                .body(b.to_string());
+        } else if method == reqwest::Method::POST || method == reqwest::Method::PUT {
+            req = req.header("content-length", "0");
+        }
+        if !self
+            .extra
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("accept"))
+        {
+            req = req.header("accept", "application/json");
+        }
+        for (k, v) in &self.extra {
+            req = req.header(*k, *v);
+        }
+        req
+    }
+
+    /// A throttled answer, in the platform's dialect: the wait it asks for (if it says) and
+    /// what to report if the attempts run out. GitHub's primary and secondary limits come as
+    /// 403 or 429, Google's as `403 rateLimitExceeded`; every platform's 429 and 5xx.
+    fn throttled(
+        &self,
+        status: StatusCode,
+        headers: &HeaderMap,
+        bytes: &[u8],
+    ) -> Option<(Option<Duration>, String)> {
+        let code = status.as_u16();
+        let detail = || error_detail(bytes);
+        if self.dialect == Dialect::GitHub
+            && matches!(
+                status,
+                StatusCode::FORBIDDEN | StatusCode::TOO_MANY_REQUESTS
+            )
+        {
+            if let Some(w) = github_limit(headers, bytes) {
+                return Some((Some(w), format!("HTTP {code} (rate limited){}", detail())));
+            }
+        }
+        if self.dialect == Dialect::Google && status == StatusCode::FORBIDDEN && google_limit(bytes)
+        {
+            return Some((None, format!("HTTP 403 (rate limited){}", detail())));
+        }
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            return Some((
+                wait_hint(headers),
+                format!("HTTP 429 (rate limited){}", detail()),
+            ));
+        }
+        if status.is_server_error() {
+            return Some((wait_hint(headers), format!("HTTP {code}{}", detail())));
+        }
+        None
+    }
+
+    /// The credential was refused: the error names the variable it came from.
+    fn unauthorized(&self, url: &str, status: StatusCode) -> FetchError {
+        FetchError::Unauthorized {
+            url: url.to_string(),
+            status: status.as_u16(),
+            credential: self.credential.clone(),
+        }
     }
 
     fn page(
@@ -823,63 +808,40 @@ pub async fn post_form(
         .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
         .collect::<Vec<_>>()
         .join("&");
-    let mut backoff = policy.base_backoff;
-    let mut last = String::new();
-    for attempt in 1..=policy.attempts {
-        let sent = http
-            .post(url)
+    let send = || {
+        http.post(url)
             .header("content-type", "application/x-www-form-urlencoded")
             .body(body.clone())
             .send()
-            .await;
-        let wait = match sent {
-            Err(e) => {
-                last = format!("transport error: {}", redact(&e.to_string()));
-                None
+    };
+    retrying(policy, url, send, |status, headers, bytes| {
+        if status.is_success() {
+            Verdict::Done(
+                serde_json::from_slice(bytes).map_err(|e| FetchError::Malformed {
+                    url: url.to_string(),
+                    detail: e.to_string(),
+                }),
+            )
+        } else if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
+            Verdict::Retry {
+                wait: wait_hint(headers),
+                why: format!("HTTP {}", status.as_u16()),
             }
-            Ok(resp) => {
-                let status = resp.status();
-                let headers = resp.headers().clone();
-                let bytes = resp.bytes().await.unwrap_or_default();
-                if status.is_success() {
-                    return serde_json::from_slice(&bytes).map_err(|e| FetchError::Malformed {
-                        url: url.to_string(),
-                        detail: e.to_string(),
-                    });
-                }
-                if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
-                    last = format!("HTTP {}", status.as_u16());
-                    wait_hint(&headers)
-                } else if status == StatusCode::BAD_REQUEST || status == StatusCode::UNAUTHORIZED {
-                    return Err(FetchError::Unauthorized {
-                        url: url.to_string(),
-                        status: status.as_u16(),
-                        credential: credential.to_string(),
-                    });
-                } else {
-                    return Err(FetchError::Status {
-                        url: url.to_string(),
-                        status: status.as_u16(),
-                        detail: error_detail(&bytes),
-                    });
-                }
-            }
-        };
-        if attempt == policy.attempts {
-            break;
+        } else if status == StatusCode::BAD_REQUEST || status == StatusCode::UNAUTHORIZED {
+            Verdict::Done(Err(FetchError::Unauthorized {
+                url: url.to_string(),
+                status: status.as_u16(),
+                credential: credential.to_string(),
+            }))
+        } else {
+            Verdict::Done(Err(FetchError::Status {
+                url: url.to_string(),
+                status: status.as_u16(),
+                detail: error_detail(bytes),
+            }))
         }
-        tokio::time::sleep(
-            wait.unwrap_or_else(|| jitter(backoff))
-                .min(policy.max_backoff),
-        )
-        .await;
-        backoff = (backoff * 2).min(policy.max_backoff);
-    }
-    Err(FetchError::Exhausted {
-        url: url.to_string(),
-        attempts: policy.attempts,
-        last,
     })
+    .await
 }
 
 /// Percent-encoding for form values and query parameters (RFC 3986 unreserved kept).
