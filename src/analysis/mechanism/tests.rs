@@ -321,6 +321,19 @@ fn slack_session_reset_and_invalidate() {
          team_id=T02ACME7Q user_id=U05KD8M3QZP (unconfirmed which of team_id / user_id is \
          enforced: send both)"
     );
+    // A Slack session heir named after the Okta sign-in that opened it: its Slack id is unknown.
+    let sso = Subject {
+        native_id: "okta-102FakeSessionAbCdEf12-0oa1slackFAKE01",
+        ..per_app
+    };
+    let how = revoke(&sso, t(NOW)).how;
+    assert!(
+        how.starts_with(
+            "POST https://slack.com/api/admin.users.session.invalidate session_id={sessionId} "
+        ),
+        "{how}"
+    );
+    assert!(how.contains("admin.users.session.list user_id=U05KD8M3QZP"));
 }
 
 #[test]
