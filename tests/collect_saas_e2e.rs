@@ -320,6 +320,11 @@ fn okta_session_to_github_google_and_slack_through_merge_blast_and_plan() {
     ] {
         assert!(out.contains(want), "the plan does not name `{want}`");
     }
+    let performed = calls_name_native_ids(&out, &merged);
+    assert!(
+        performed.contains(&"github".to_string()),
+        "no GitHub call to check: {performed:?}"
+    );
     // Drive through SSO *and* an OAuth grant. No API field links an Okta app to a Google OAuth
     // client (Okta's `client_id` is Okta's own, Google's `clientId` the vendor's Google project's),
     // so without a declaration the session does not reach the Expense Tool's Google grant ...
@@ -416,10 +421,123 @@ fn okta_session_to_github_google_and_slack_through_merge_blast_and_plan() {
         out.contains("DELETE /admin/directory/v1/users/103456789012345678901/tokens/123456789012-expensefake.apps.googleusercontent.com"),
         "the plan does not revoke the Expense Tool's Google grant"
     );
+    let performed = calls_name_native_ids(&out, &merged);
+    for api in ["github", "google"] {
+        assert!(
+            performed.contains(&api.to_string()),
+            "no {api} call to check: {performed:?}"
+        );
+    }
 
     if std::env::var_os("KEEP").is_none() {
         let _ = std::fs::remove_dir_all(&dir);
     }
+}
+
+/// Every GitHub, Google and Slack call of a plan's steps (what `heir revoke` would send and
+/// `heir verify` read) names real ids: no `{placeholder}` is left in its path, its check's path
+/// or its body, and each id in them is one the collectors wrote — Google's numeric user id and
+/// the OAuth client id, GitHub's org, repository, secret name and credential id, Slack's user
+/// id. Returns the platforms that had calls (so a caller can tell the check was not vacuous).
+fn calls_name_native_ids(plan: &str, doc: &serde_json::Value) -> Vec<String> {
+    use std::collections::BTreeSet;
+    let plan: serde_json::Value = serde_json::from_str(plan).unwrap();
+    let nodes = doc["nodes"].as_array().unwrap();
+    let ids: BTreeSet<&str> = nodes.iter().map(|n| n["id"].as_str().unwrap()).collect();
+    let prop_values = |key: &str| -> BTreeSet<String> {
+        nodes
+            .iter()
+            .filter_map(|n| n["props"].get(key))
+            .map(|v| match v {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .collect()
+    };
+    let (client_ids, secret_names, credential_ids) = (
+        prop_values("clientId"),
+        prop_values("secret_name"),
+        prop_values("credential_id"),
+    );
+    let has = |id: String, what: &str, call: &str| {
+        assert!(
+            ids.contains(id.as_str()),
+            "{call}: {what} is not an id the collectors wrote ({id})"
+        );
+    };
+    let mut apis = BTreeSet::new();
+    for step in plan["steps"].as_array().unwrap() {
+        let Some(calls) = step["calls"].as_array() else {
+            continue;
+        };
+        for c in calls {
+            let api = c["api"].as_str().unwrap();
+            if !["github", "google", "slack"].contains(&api) {
+                continue;
+            }
+            apis.insert(api.to_string());
+            let path = c["path"].as_str().unwrap();
+            let line = format!("step {} {} {path}", step["order"], c["method"]);
+            let check = c["check"]["path"].as_str().unwrap_or("");
+            let mut texts = vec![("path", path.to_string()), ("check", check.to_string())];
+            if let Some(body) = c["body"].as_object() {
+                texts.extend(body.values().map(|v| ("body", v.to_string())));
+            }
+            for (what, text) in texts {
+                assert!(
+                    !text.contains('{'),
+                    "{line}: a placeholder is left in its {what}: {text}"
+                );
+            }
+            let seg: Vec<&str> = path.split('?').next().unwrap().split('/').collect();
+            let after = |word: &str| -> Option<String> {
+                seg.iter()
+                    .position(|s| *s == word)
+                    .and_then(|i| seg.get(i + 1))
+                    .map(|s| s.replace("%20", " "))
+            };
+            match api {
+                "google" => {
+                    let user = after("users").expect("a Directory path names its user");
+                    assert!(
+                        user.bytes().all(|b| b.is_ascii_digit()),
+                        "{line}: Google's user key is not the numeric id"
+                    );
+                    has(format!("google:user:{user}"), "the user", &line);
+                    if let Some(client) = after("tokens") {
+                        assert!(client_ids.contains(&client), "{line}: unknown client");
+                    }
+                }
+                "github" => {
+                    if seg.get(1) == Some(&"repos") {
+                        has(
+                            format!("github:resource:{}/{}", seg[2], seg[3]),
+                            "the repository",
+                            &line,
+                        );
+                    }
+                    if let Some(org) = after("orgs") {
+                        has(format!("github:app:{org}"), "the organization", &line);
+                    }
+                    if let Some(name) = after("secrets") {
+                        assert!(secret_names.contains(&name), "{line}: unknown secret");
+                    }
+                    if let Some(cred) = after("credential-authorizations") {
+                        assert!(
+                            credential_ids.contains(&cred),
+                            "{line}: not GitHub's credential id"
+                        );
+                    }
+                }
+                _ => {
+                    if let Some(u) = c["body"]["user_id"].as_str() {
+                        has(format!("slack:user:{u}"), "the user", &line);
+                    }
+                }
+            }
+        }
+    }
+    apis.into_iter().collect()
 }
 
 /// The Google stand-in of tests/collect_google.rs, without the Reports and Gmail routes.

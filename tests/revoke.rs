@@ -1,6 +1,7 @@
 //! `heir revoke` against scripted stand-in servers (never a real tenant): the dry run's exact
 //! requests, execution in plan order with its journal, idempotent re-runs, a failing step
-//! halting its children, a run cut off mid-way resumed from the journal, and the safety gates.
+//! halting its children, a run cut off mid-way (the platform down, or heir killed) resumed from
+//! the journal, and the safety gates.
 
 #[path = "common/standin.rs"]
 mod standin;
@@ -232,6 +233,129 @@ fn a_run_cut_off_mid_way_resumes_from_the_journal() {
     assert_eq!(j[4]["outcome"], "done");
     assert_eq!(j[5]["step"], 3);
     assert_eq!(j[5]["outcome"], "done");
+}
+
+/// heir itself dies (SIGKILL) while it waits for the answer to a request the platform has
+/// carried out. The re-run of the same command completes the plan; what the journal recorded as
+/// done is not sent again (the request in flight at the kill is sent again: heir cannot know it
+/// took, and the plan's deletes are idempotent); the journal is whole JSON lines. A line torn by
+/// a crash mid-write (planted here: a kill lands on a `write` too rarely to test by chance) is
+/// reported, and the re-run's lines after it stay readable.
+#[test]
+fn heir_killed_mid_run_resumes_from_the_journal() {
+    use std::time::Duration;
+    let s = Scratch::new("revoke-kill");
+    let plan = s.drill_plan();
+    let mut world = drill_world();
+    // The second change (the Okta session clear) is done, its answer held.
+    world.hold_nth = Some(2);
+    let srv = Standin::start(world);
+    let journal = s.path("journal.jsonl");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_heir"))
+        .args([
+            "revoke",
+            &plan,
+            "--okta-org-url",
+            &srv.base,
+            "--slack-api-url",
+            &srv.base,
+            "--execute",
+            "--yes",
+            "--stale-ok",
+            "--journal",
+            &journal,
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("HEIR_DATA_DIR", s.dir.join("data"))
+        .env("OKTA_API_TOKEN", OKTA_TOKEN)
+        .env("SLACK_TOKEN", SLACK_TOKEN)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("heir starts");
+    let arrived = srv.wait_for_changes(2, Duration::from_secs(60));
+    // SIGKILL (what `Child::kill` sends on Unix): no destructor, no flush, no goodbye.
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    srv.release();
+    assert!(arrived, "heir never sent the held request");
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(9),
+        "killed by SIGKILL"
+    );
+    assert_eq!(srv.changes(), vec![DRILL_SUSPEND, DRILL_CLEAR]);
+    // The journal the dead process left: whole lines, the one answered request done.
+    let left = std::fs::read_to_string(&journal).unwrap();
+    assert!(left.ends_with('\n'), "no torn line: {left:?}");
+    let j = s.journal();
+    assert_eq!(j.len(), 1, "{left}");
+    assert_eq!(
+        (j[0]["step"].as_u64(), j[0]["outcome"].as_str()),
+        (Some(1), Some("done"))
+    );
+
+    // A torn last line, as a kill mid-write would leave.
+    {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&journal)
+            .unwrap();
+        f.write_all(br#"{"at":"2026-10-02T12:31:00Z","step":2,"targ"#)
+            .unwrap();
+    }
+    let out = execute(&s, &plan, &srv.base);
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{}\n{stderr}", text(&out.stdout));
+    assert!(
+        stderr.contains("1 line(s) are not journal entries"),
+        "the torn line is reported: {stderr}"
+    );
+    assert!(
+        text(&out.stdout).contains("already done"),
+        "{}",
+        text(&out.stdout)
+    );
+    let counts = srv.counts();
+    assert_eq!(
+        counts[DRILL_SUSPEND], 1,
+        "the journaled suspend is not sent twice"
+    );
+    assert_eq!(
+        counts[DRILL_CLEAR], 2,
+        "the request in flight at the kill is sent again"
+    );
+    assert_eq!(counts[DRILL_SLACK_RESET], 1);
+    // Every line but the torn one is a journal entry; the re-run's start on their own lines.
+    let text_now = std::fs::read_to_string(&journal).unwrap();
+    let lines: Vec<&str> = text_now.lines().collect();
+    assert_eq!(lines.len(), 5, "{text_now}");
+    assert!(serde_json::from_str::<Value>(lines[1]).is_err());
+    let rows: Vec<(u64, String)> = [lines[0], lines[2], lines[3], lines[4]]
+        .iter()
+        .map(|l| {
+            let e: heir::act::journal::Entry = serde_json::from_str(l)
+                .unwrap_or_else(|e| panic!("not a journal entry ({e}): {l}"));
+            (e.step as u64, e.outcome.as_str().to_string())
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            (1, "done".into()),
+            (2, "done".into()),
+            (3, "done".into()),
+            (4, "manual".into())
+        ]
+    );
+    // A third run: nothing sent, nothing written.
+    let again = execute(&s, &plan, &srv.base);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert_eq!(srv.changes().len(), 4);
+    assert_eq!(std::fs::read_to_string(&journal).unwrap(), text_now);
+    assert_no_secret("the journal", &text_now);
 }
 
 #[test]

@@ -337,3 +337,89 @@ fn a_credential_still_listed_on_a_later_page_is_not_honoured() {
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stdout));
     assert!(text(&out.stderr).contains("github:token:pat-octo (still listed)"));
 }
+
+/// A GitHub Actions repository secret: `heir revoke` deletes it (GitHub's own delete, not a
+/// generic "rotate"), says the rotation at the issuer is left by hand, and `heir verify` reads the
+/// same path back: 404 is honoured, a secret still there is not.
+#[test]
+fn an_actions_secret_is_deleted_and_verified_gone() {
+    let graph = r#"{"version": 1,
+  "sources": [{"name": "github", "collected_at": "2026-10-02T12:20:00Z", "complete": true}],
+  "nodes": [
+    {"id": "github:workload:acme/api", "kind": "workload", "platform": "github", "name": "acme/api workflows"},
+    {"id": "github:token:acme/api/secrets/AWS_DEPLOY_KEY", "kind": "token", "platform": "github", "token_type": "other",
+     "name": "AWS_DEPLOY_KEY", "issued_at": "2026-09-01T00:00:00Z",
+     "props": {"repo": "acme/api", "secret_name": "AWS_DEPLOY_KEY", "where": "GitHub Actions repository secret"}},
+    {"id": "aws:resource:arn:aws:s3:::acme-releases", "kind": "resource", "platform": "aws", "criticality": 4}
+  ],
+  "edges": [
+    {"from": "github:workload:acme/api", "to": "github:token:acme/api/secrets/AWS_DEPLOY_KEY", "kind": "holds"},
+    {"from": "github:token:acme/api/secrets/AWS_DEPLOY_KEY", "to": "aws:resource:arn:aws:s3:::acme-releases", "kind": "can_access"}
+  ]}"#;
+    let secret = "/repos/acme/api/actions/secrets/AWS_DEPLOY_KEY";
+    let world = || {
+        let mut w = World::default();
+        w.object(
+            secret,
+            serde_json::json!({"name": "AWS_DEPLOY_KEY", "created_at": "2026-09-01T00:00:00Z"}),
+        )
+        .route(
+            &format!("DELETE {secret}"),
+            204,
+            "",
+            vec![Effect::Remove(secret.into())],
+        );
+        w
+    };
+    let github = |s: &Scratch, plan: &str, cmd: &str, base: &str, extra: &[&str]| {
+        let mut args = vec![cmd, plan, "--github-api-url", base, "--stale-ok"];
+        args.extend_from_slice(extra);
+        std::process::Command::new(env!("CARGO_BIN_EXE_heir"))
+            .args(&args)
+            .env("HEIR_DATA_DIR", s.dir.join("data"))
+            .env("GITHUB_TOKEN", SLACK_TOKEN)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let s = Scratch::new("verify-actions-secret");
+    let g = s.path("secret.json");
+    std::fs::write(&g, graph).unwrap();
+    let plan = s.plan(&g, "github:token:acme/api/secrets/AWS_DEPLOY_KEY");
+    let srv = Standin::start(world());
+    let out = github(&s, &plan, "revoke", &srv.base, &["--execute", "--yes"]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    assert_eq!(srv.changes(), vec![format!("DELETE {secret}")]);
+    assert!(
+        stdout.contains("then by hand: the value stays valid at its issuer until rotated"),
+        "{stdout}"
+    );
+    let out = github(&s, &plan, "verify", &srv.base, &[]);
+    assert!(out.status.success(), "{}", text(&out.stdout));
+    assert!(
+        srv.seen()
+            .iter()
+            .any(|r| r.method == "GET" && r.target == secret),
+        "verify read the secret's path back"
+    );
+    assert_no_secret("the verify output", &text(&out.stdout));
+
+    // GitHub answered 204 but the secret is still there: not honoured.
+    let s2 = Scratch::new("verify-actions-secret-kept");
+    let g2 = s2.path("secret.json");
+    std::fs::write(&g2, graph).unwrap();
+    let plan2 = s2.plan(&g2, "github:token:acme/api/secrets/AWS_DEPLOY_KEY");
+    let mut w = world();
+    w.ignore.insert(format!("DELETE {secret}"));
+    let srv = Standin::start(w);
+    let out = github(&s2, &plan2, "revoke", &srv.base, &["--execute", "--yes"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = github(&s2, &plan2, "verify", &srv.base, &[]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stderr).contains("github:token:acme/api/secrets/AWS_DEPLOY_KEY"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -3,7 +3,7 @@
 //!
 //! Append-only JSON lines survive a crash: every line written before the process died is whole
 //! (it is written with one `write` and synced), and a half-written last line is skipped on
-//! reading with a warning. A re-run reads the journal and does not send again a request that
+//! reading with a warning (and ended on the next open, so the entries after it stay whole). A re-run reads the journal and does not send again a request that
 //! already succeeded — which is what makes `heir revoke` resumable after a crash or a storm of
 //! `429`s, and idempotent: a second run of a finished plan sends nothing and writes nothing.
 //!
@@ -143,18 +143,40 @@ pub fn read(path: &Path) -> Result<(Vec<Entry>, usize), HeirError> {
     Ok((entries, bad))
 }
 
+/// Whether a non-empty file's last byte is not a newline.
+fn torn(file: &mut std::fs::File) -> std::io::Result<bool> {
+    use std::io::{Read, Seek, SeekFrom};
+    if file.metadata()?.len() == 0 {
+        return Ok(false);
+    }
+    file.seek(SeekFrom::End(-1))?;
+    let mut last = [0u8; 1];
+    file.read_exact(&mut last)?;
+    Ok(last[0] != b'\n')
+}
+
 impl Journal {
-    /// Opens (creating it and its folder) for appending.
+    /// Opens (creating it and its folder) for appending. A journal that does not end with a
+    /// newline was torn by a crash mid-write: the torn line is ended first, so that the next
+    /// entry starts a line of its own instead of being glued to the fragment and lost (a lost
+    /// "done" would send that request again on the run after).
     pub fn open(path: &Path) -> Result<Journal, HeirError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
                 .map_err(|e| HeirError::io(format!("creating {}", dir.display()), e))?;
         }
-        let file = std::fs::OpenOptions::new()
+        let io = |e| HeirError::io(format!("opening the journal {}", path.display()), e);
+        let mut file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
+            .read(true)
             .open(path)
-            .map_err(|e| HeirError::io(format!("opening the journal {}", path.display()), e))?;
+            .map_err(io)?;
+        if torn(&mut file).map_err(io)? {
+            file.write_all(b"\n")
+                .and_then(|_| file.sync_data())
+                .map_err(io)?;
+        }
         Ok(Journal {
             path: path.to_path_buf(),
             file,
@@ -212,6 +234,17 @@ mod tests {
         assert_eq!(entries.len(), 2);
         assert_eq!(entries[1].outcome, Outcome::Failed);
         assert_eq!(bad, 1);
+        // The next run's entries start on a line of their own, after the fragment.
+        drop(f);
+        let mut j = Journal::open(&path).unwrap();
+        j.append(&entry(4, Outcome::Done)).unwrap();
+        let (entries, bad) = read(&path).unwrap();
+        assert_eq!((entries.len(), bad), (3, 1));
+        assert_eq!(entries[2].step, 4);
+        // A whole journal is not touched by opening it.
+        let before = std::fs::read(&path).unwrap();
+        drop(Journal::open(&path).unwrap());
+        assert_eq!(std::fs::read(&path).unwrap(), before);
         let line = serde_json::to_string(&entry(2, Outcome::Done)).unwrap();
         assert!(line.starts_with(r#"{"at":"2026-10-02T12:00:00Z","step":2,"target":"okta:session:s1","method":"DELETE""#), "{line}");
         let _ = std::fs::remove_dir_all(&dir);

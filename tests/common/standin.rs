@@ -2,7 +2,9 @@
 //! `GET` answers, requests that really change them (a `DELETE` removes the session, a `PATCH`
 //! flips `accountEnabled`, `revokeSignInSessions` moves the watermark), and knobs for what real
 //! tenants do: ignore a revocation (answer success, keep the object alive), refuse or fail a
-//! request, throttle it once, or stop answering after N changes (a crash of the far side).
+//! request, throttle it once, or stop answering after N changes (a crash of the far side) — and
+//! hold the answer to the N-th change until released, so a test can kill heir while it waits
+//! (a crash of heir's side).
 //!
 //! Never a real tenant: tests only.
 
@@ -11,8 +13,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -64,13 +67,21 @@ pub struct World {
     pub next: BTreeMap<String, String>,
     /// After this many change requests answered, every request gets 503 (Retry-After: 0).
     pub down_after: Option<usize>,
+    /// The N-th change request (1-based) is carried out (its effects applied, as a platform that
+    /// did the work) but its answer is held until [`Standin::release`]: the request's outcome
+    /// is unknown to the client, as when the client dies waiting.
+    pub hold_nth: Option<usize>,
     changes: usize,
+    /// Set by `answer` when the request it answered is the one to hold.
+    holding: bool,
     pub seen: Vec<Seen>,
 }
 
 pub struct Standin {
     pub base: String,
     pub world: Arc<Mutex<World>>,
+    /// Whether held answers may go (see [`World::hold_nth`]).
+    gate: Arc<(Mutex<bool>, Condvar)>,
 }
 
 impl Standin {
@@ -78,15 +89,44 @@ impl Standin {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         let base = format!("http://{}", listener.local_addr().unwrap());
         let world = Arc::new(Mutex::new(world));
-        let w = world.clone();
+        let gate = Arc::new((Mutex::new(false), Condvar::new()));
+        let (w, g) = (world.clone(), gate.clone());
         thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(stream) = stream else { continue };
-                let w = w.clone();
-                thread::spawn(move || handle(stream, w));
+                let (w, g) = (w.clone(), g.clone());
+                thread::spawn(move || handle(stream, w, g));
             }
         });
-        Standin { base, world }
+        Standin { base, world, gate }
+    }
+
+    /// Lets held answers go (they reach a client only if it still waits).
+    pub fn release(&self) {
+        let (open, cv) = &*self.gate;
+        *open.lock().unwrap() = true;
+        cv.notify_all();
+    }
+
+    /// Waits until `n` change requests have arrived; false after `limit`.
+    pub fn wait_for_changes(&self, n: usize, limit: Duration) -> bool {
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            if self.changes().len() >= n {
+                return true;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+        false
+    }
+
+    /// How many times each request was received, by "METHOD target".
+    pub fn counts(&self) -> BTreeMap<String, usize> {
+        let mut m = BTreeMap::new();
+        for s in self.seen() {
+            *m.entry(format!("{} {}", s.method, s.target)).or_insert(0) += 1;
+        }
+        m
     }
 
     pub fn with<T>(&self, f: impl FnOnce(&mut World) -> T) -> T {
@@ -194,6 +234,7 @@ impl World {
             );
         };
         self.changes += 1;
+        self.holding = self.hold_nth == Some(self.changes);
         if !self.ignore.contains(&key) {
             for e in &route.effects {
                 self.apply(e);
@@ -203,7 +244,7 @@ impl World {
     }
 }
 
-fn handle(mut stream: TcpStream, world: Arc<Mutex<World>>) {
+fn handle(mut stream: TcpStream, world: Arc<Mutex<World>>, gate: Arc<(Mutex<bool>, Condvar)>) {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut line = String::new();
     if reader.read_line(&mut line).is_err() {
@@ -231,7 +272,7 @@ fn handle(mut stream: TcpStream, world: Arc<Mutex<World>>) {
     }
     let mut body = vec![0u8; length];
     let _ = reader.read_exact(&mut body);
-    let (status, headers, reply) = {
+    let (status, headers, reply, hold) = {
         let mut w = world.lock().unwrap();
         w.seen.push(Seen {
             method: method.clone(),
@@ -239,8 +280,14 @@ fn handle(mut stream: TcpStream, world: Arc<Mutex<World>>) {
             authorization,
             body: String::from_utf8_lossy(&body).into_owned(),
         });
-        w.answer(&method, &target)
+        let (status, headers, reply) = w.answer(&method, &target);
+        (status, headers, reply, std::mem::take(&mut w.holding))
     };
+    if hold {
+        // Outside the world's lock: the rest of the stand-in keeps answering.
+        let (open, cv) = &*gate;
+        let _open = cv.wait_while(open.lock().unwrap(), |o| !*o).unwrap();
+    }
     let mut out = format!(
         "HTTP/1.1 {status} X\r\ncontent-length: {}\r\ncontent-type: application/json\r\nconnection: close\r\n",
         reply.len()

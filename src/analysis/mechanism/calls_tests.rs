@@ -220,6 +220,92 @@ fn github_google_and_slack_calls_are_the_documented_revocations() {
     assert_eq!(m.calls[0].body, Some(serde_json::json!({"user_id": "U1"})));
 }
 
+/// GitHub Actions secrets, as the collector emits them (props) and by id alone: the delete of
+/// the secret's own kind, checked by the same path answering 404, and the rotation at the issuer
+/// left by hand (the value stays valid there).
+#[test]
+fn github_actions_secrets_are_deleted_and_rotated_by_hand() {
+    let secret = |id: &'static str, p: &'static Props| Subject {
+        token_type: Some(TokenType::Other),
+        name: id.rsplit('/').next(),
+        ..subject("github", NodeKind::Token, id, p)
+    };
+    let leak = |p: serde_json::Value| -> &'static Props { Box::leak(Box::new(props(p))) };
+    let cases: [(&str, &'static Props, &str); 6] = [
+        (
+            "acme/api/secrets/AWS_DEPLOY_KEY",
+            leak(serde_json::json!({"repo": "acme/api", "secret_name": "AWS_DEPLOY_KEY"})),
+            "/repos/acme/api/actions/secrets/AWS_DEPLOY_KEY",
+        ),
+        (
+            "acme/secrets/NPM_TOKEN",
+            leak(
+                serde_json::json!({"org": "acme", "secret_name": "NPM_TOKEN", "visibility": "all"}),
+            ),
+            "/orgs/acme/actions/secrets/NPM_TOKEN",
+        ),
+        (
+            "acme/api/environments/prod east/secrets/DB_URL",
+            leak(
+                serde_json::json!({"repo": "acme/api", "environment": "prod east", "secret_name": "DB_URL"}),
+            ),
+            "/repos/acme/api/environments/prod%20east/secrets/DB_URL",
+        ),
+        // The brief's id shapes without props.
+        (
+            "acme/api/secrets/AWS_DEPLOY_KEY",
+            leak(serde_json::json!({})),
+            "/repos/acme/api/actions/secrets/AWS_DEPLOY_KEY",
+        ),
+        (
+            "acme/secrets/NPM_TOKEN",
+            leak(serde_json::json!({})),
+            "/orgs/acme/actions/secrets/NPM_TOKEN",
+        ),
+        (
+            "acme/api/environments/production/secrets/DB_URL",
+            leak(serde_json::json!({})),
+            "/repos/acme/api/environments/production/secrets/DB_URL",
+        ),
+    ];
+    for (id, p, path) in cases {
+        let m = revoke(&secret(id, p), now());
+        assert_eq!(lines(&m), [format!("DELETE {path}")], "{id}");
+        assert_eq!(
+            m.calls[0].check,
+            Some(Check {
+                path: path.into(),
+                expect: Expect::Gone
+            }),
+            "{id}"
+        );
+        assert_eq!(m.calls[0].placeholder(), None);
+        let rest = m.rest.as_deref().unwrap();
+        assert!(
+            rest.starts_with("the value stays valid at its issuer until rotated: rotate "),
+            "{rest}"
+        );
+        assert!(m.compensating.is_none());
+    }
+    // A ttl_only token is not a secret to delete: its compensating control stands.
+    let p = leak(serde_json::json!({"repo": "acme/api", "secret_name": "X"}));
+    let ttl = Subject {
+        revocation: Some(Revocation::TtlOnly),
+        ..secret("acme/api/secrets/X", p)
+    };
+    assert!(revoke(&ttl, now()).compensating.is_some());
+    // Not a secret: a deploy key keeps its own call.
+    let none = Props::new();
+    let key = Subject {
+        token_type: Some(TokenType::PrivateKey),
+        ..subject("github", NodeKind::Token, "acme/api/keys/77", &none)
+    };
+    assert_eq!(
+        lines(&revoke(&key, now())),
+        ["DELETE /repos/acme/api/keys/77"]
+    );
+}
+
 #[test]
 fn unknown_ids_stay_placeholders_and_make_the_call_manual() {
     let none = Props::new();

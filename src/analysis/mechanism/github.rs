@@ -68,6 +68,105 @@ fn suspend_installation(iid: &str) -> String {
     )
 }
 
+/// Where an Actions secret lives, as GitHub's REST paths name it.
+#[derive(Debug, PartialEq)]
+enum SecretHome {
+    Repo { repo: String },
+    Org { org: String },
+    Environment { repo: String, env: String },
+}
+
+/// An Actions secret's home and name: from the collector's props (`secret_name` with `repo`,
+/// `org`, `environment`), else from its id (`owner/repo/secrets/NAME`, `org/secrets/NAME`,
+/// `owner/repo/environments/ENV/secrets/NAME`). None for anything else.
+fn actions_secret(s: &Subject) -> Option<(SecretHome, String)> {
+    let id = s.native_id;
+    let (place, tail) = id.rsplit_once("/secrets/")?;
+    let name = s.prop(&["secret_name"]).unwrap_or_else(|| tail.to_string());
+    if name.is_empty() || name.contains('/') {
+        return None;
+    }
+    let home = match (
+        s.prop(&["repo"]),
+        s.prop(&["environment"]),
+        s.prop(&["org"]),
+    ) {
+        (Some(repo), Some(env), _) => SecretHome::Environment { repo, env },
+        (Some(repo), None, _) => SecretHome::Repo { repo },
+        (None, _, Some(org)) => SecretHome::Org { org },
+        (None, _, None) => match place.split_once("/environments/") {
+            Some((repo, env)) if repo.split('/').count() == 2 && !env.is_empty() => {
+                SecretHome::Environment {
+                    repo: repo.to_string(),
+                    env: env.to_string(),
+                }
+            }
+            Some(_) => return None,
+            None => match place.split('/').count() {
+                2 => SecretHome::Repo {
+                    repo: place.to_string(),
+                },
+                1 if !place.is_empty() => SecretHome::Org {
+                    org: place.to_string(),
+                },
+                _ => return None,
+            },
+        },
+    };
+    Some((home, name))
+}
+
+/// A path segment as GitHub's URLs take it: environment names may hold spaces and other
+/// characters a path cannot carry as they are.
+fn segment(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for b in v.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Deleting an Actions secret stops every workflow (and so anyone who can push one) from
+/// reading it from now on; it does not end the value, which stays valid at its issuer (the
+/// cloud, the registry, the SaaS that minted it) until rotated there. The delete is what heir
+/// can do at once, in the revoke phase, and the rotation is left by hand: it is the step that
+/// actually revokes what a thief may already have copied.
+fn delete_secret(home: &SecretHome, name: &str) -> Mechanism {
+    let n = segment(name);
+    let (path, where_) = match home {
+        SecretHome::Repo { repo } => (
+            format!("/repos/{repo}/actions/secrets/{n}"),
+            format!("repository {repo}"),
+        ),
+        SecretHome::Org { org } => (
+            format!("/orgs/{}/actions/secrets/{n}", segment(org)),
+            format!("organization {org}"),
+        ),
+        SecretHome::Environment { repo, env } => (
+            format!("/repos/{repo}/environments/{}/secrets/{n}", segment(env)),
+            format!("environment {env} of {repo}"),
+        ),
+    };
+    let rotate = format!(
+        "the value stays valid at its issuer until rotated: rotate {name} where it was minted \
+         (the cloud key, registry or SaaS token it holds), then set the new value again with \
+         PUT {path} only if the workflows still need it"
+    );
+    Mechanism::new(
+        "delete the Actions secret, then rotate its value at the issuer",
+        format!(
+            "DELETE {path} (the {where_}'s workflows can no longer read it); then by hand: \
+             {rotate}"
+        ),
+    )
+    .call(call(Method::Delete, path).gone())
+    .rest(rotate)
+}
+
 fn is_installation(s: &Subject) -> bool {
     s.prop(&["installation_id", "installationId"]).is_some()
         || s.native_id.starts_with(native::GITHUB_INSTALLATION_TOKEN)
@@ -99,6 +198,11 @@ pub(super) fn contain(s: &Subject) -> Option<Mechanism> {
 pub(super) fn revoke(s: &Subject, c: &Ctx) -> Option<Mechanism> {
     let id = s.native_id;
     let o = org(s);
+    if c.rev != Revocation::TtlOnly && s.kind == NodeKind::Token {
+        if let Some((home, name)) = actions_secret(s) {
+            return Some(delete_secret(&home, &name));
+        }
+    }
     Some(match (s.kind, s.token_type) {
         _ if s.is_session() => Mechanism::new(
             "revoke the web session",

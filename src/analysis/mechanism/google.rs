@@ -66,6 +66,46 @@ fn client(s: &Subject) -> String {
     or(s.client_id(), "{clientId}")
 }
 
+/// Containing a Workspace OAuth client: API access control set to Blocked, which stops every
+/// user's grant at once and new consents. Console only: no documented API changes an app's
+/// access setting (the Directory API's tokens.delete removes one user's grant, not the app's
+/// access), so the step is done by hand, then each user's grant is deleted.
+fn block_client(cl: &str) -> String {
+    format!(
+        "Admin console > Security > Access and data control > API controls > Manage \
+         Third-Party App Access > {cl}: Change access > Blocked (console only: no documented \
+         API sets an app's access); then DELETE {DIRECTORY}/users/{{userKey}}/tokens/{cl} for \
+         every user whose GET {DIRECTORY}/users/{{userKey}}/tokens lists it"
+    )
+}
+
+/// A Workspace OAuth client (`google:app:<clientId>`) is reviewed where its grants and use are
+/// recorded: the Reports API's `token` events filtered by `client_id` (the documented `filters`
+/// syntax is `name==value`, and a filter belongs to an `eventName`, so one request per event:
+/// `authorize` says who granted it which scopes, `activity` what its tokens called), then
+/// tokens.list per user (per user only: no call lists a client's grants across users). It is
+/// not a Google Cloud project: Cloud Audit Logs have nothing under its id.
+fn oauth_client(cl: &str, since: &str) -> Mechanism {
+    let token = |event: &str| {
+        format!(
+            "GET /admin/reports/v1/activity/users/all/applications/token?eventName={event}\
+             &filters=client_id=={cl}&startTime={since}"
+        )
+    };
+    Mechanism::new(
+        "review the OAuth client's grants and activity",
+        format!(
+            "{} (who granted it, with which scopes); then {} (the API calls its tokens made: \
+             api_name, method_name); then GET {DIRECTORY}/users/{{userKey}}/tokens for each \
+             user those events name (grants still standing: tokens.list is per user); if it is \
+             unwanted, contain it: {}",
+            token("authorize"),
+            token("activity"),
+            block_client(cl)
+        ),
+    )
+}
+
 pub(super) fn contain(s: &Subject) -> Option<Mechanism> {
     let id = s.native_id;
     Some(match s.kind {
@@ -93,15 +133,7 @@ pub(super) fn contain(s: &Subject) -> Option<Mechanism> {
         ),
         NodeKind::App => {
             let cl = s.client_id().unwrap_or_else(|| id.to_string());
-            Mechanism::new(
-                "block the OAuth client",
-                format!(
-                    "Admin console > Security > Access and data control > API controls > \
-                     Manage Third-Party App Access > {cl}: Change access > Blocked; then \
-                     DELETE {DIRECTORY}/users/{{userKey}}/tokens/{cl} for every user whose \
-                     GET {DIRECTORY}/users/{{userKey}}/tokens lists it"
-                ),
-            )
+            Mechanism::new("block the OAuth client", block_client(&cl))
         }
         _ => return None,
     })
@@ -206,6 +238,9 @@ pub(super) fn revoke(s: &Subject, c: &Ctx) -> Option<Mechanism> {
     })
 }
 
+/// How a Google OAuth client id ends (`123456789012-abc.apps.googleusercontent.com`).
+const OAUTH_CLIENT_SUFFIX: &str = ".apps.googleusercontent.com";
+
 const WORKSPACE_APPS: &[&str] = &[
     "drive",
     "gmail",
@@ -262,6 +297,13 @@ pub(super) fn inspect(p: &Place) -> Option<Mechanism> {
                  then GET /admin/reports/v1/activity/users/{id}/applications/login?startTime={since}"
             ),
         )
+    } else if p.kind == NodeKind::App
+        && (!p.platform.eq_ignore_ascii_case("gcp") || id.ends_with(OAUTH_CLIENT_SUFFIX))
+        && !WORKSPACE_APPS.contains(&id.to_ascii_lowercase().as_str())
+    {
+        // A Workspace app node is an OAuth client (the Google collector's `google:app:<clientId>`);
+        // the GCP collector's `gcp:app:<project>` is a project, reviewed in Cloud Audit Logs below.
+        oauth_client(id, since)
     } else if matches!(
         p.kind,
         NodeKind::App | NodeKind::Resource | NodeKind::ServiceAccount

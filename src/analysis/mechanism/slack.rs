@@ -79,15 +79,31 @@ pub(super) fn contain(s: &Subject) -> Option<Mechanism> {
 pub(super) fn revoke(s: &Subject, c: &Ctx) -> Option<Mechanism> {
     let u = user(s);
     Some(match s.kind {
-        _ if s.is_session() && c.rev == Revocation::PerApp => Mechanism::new(
-            "invalidate this session",
-            format!(
-                "POST {API}/admin.users.session.invalidate session_id={} team_id={} user_id={u} \
-                 (unconfirmed which of team_id / user_id is enforced: send both)",
-                s.native_id,
-                team(s)
-            ),
-        ),
+        _ if s.is_session() && c.rev == Revocation::PerApp => {
+            // A session the Okta System Log saw Okta open (`okta-<session>-<app>`) is named by
+            // heir, not by Slack: its Slack session id is found in the user's session list.
+            let (session, find) = if s.native_id.starts_with(native::OKTA_SSO_SESSION) {
+                (
+                    "{sessionId}".to_string(),
+                    format!(
+                        " (heir's id {} is Okta's sign-in, not Slack's session: \
+                         POST {API}/admin.users.session.list user_id={u} lists the session ids)",
+                        s.native_id
+                    ),
+                )
+            } else {
+                (s.native_id.to_string(), String::new())
+            };
+            Mechanism::new(
+                "invalidate this session",
+                format!(
+                    "POST {API}/admin.users.session.invalidate session_id={session} team_id={} \
+                     user_id={u} (unconfirmed which of team_id / user_id is enforced: send \
+                     both){find}",
+                    team(s)
+                ),
+            )
+        }
         _ if s.is_session() => Mechanism::new(
             "wipe every session of the user",
             format!("POST {API}/admin.users.session.reset user_id={u}"),

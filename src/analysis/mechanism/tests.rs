@@ -321,6 +321,19 @@ fn slack_session_reset_and_invalidate() {
          team_id=T02ACME7Q user_id=U05KD8M3QZP (unconfirmed which of team_id / user_id is \
          enforced: send both)"
     );
+    // A Slack session heir named after the Okta sign-in that opened it: its Slack id is unknown.
+    let sso = Subject {
+        native_id: "okta-102FakeSessionAbCdEf12-0oa1slackFAKE01",
+        ..per_app
+    };
+    let how = revoke(&sso, t(NOW)).how;
+    assert!(
+        how.starts_with(
+            "POST https://slack.com/api/admin.users.session.invalidate session_id={sessionId} "
+        ),
+        "{how}"
+    );
+    assert!(how.contains("admin.users.session.list user_id=U05KD8M3QZP"));
 }
 
 #[test]
@@ -659,6 +672,48 @@ fn ttl_only_tokens_name_their_platform_control_and_expiry() {
         "{}",
         m.how
     );
+}
+
+/// A Workspace OAuth client is reviewed through its grants and token events, filtered by its
+/// client id; it is not a Cloud project (the GCP collector's project apps still are).
+#[test]
+fn google_oauth_client_is_reviewed_by_its_grants_and_token_events() {
+    let since = Some(t("2026-11-20T08:00:00Z"));
+    let cl = "123456789012-expensefake.apps.googleusercontent.com";
+    let m = inspect("google", NodeKind::App, cl, Some("Expense Tool"), since);
+    assert_eq!(m.action, "review the OAuth client's grants and activity");
+    for event in ["authorize", "activity"] {
+        assert!(
+            m.how.contains(&format!(
+                "GET /admin/reports/v1/activity/users/all/applications/token?eventName={event}\
+                 &filters=client_id=={cl}&startTime=2026-11-20T08:00:00Z"
+            )),
+            "{}",
+            m.how
+        );
+    }
+    assert!(m
+        .how
+        .contains("GET /admin/directory/v1/users/{userKey}/tokens for each user"));
+    assert!(m.how.contains(&format!(
+        "Manage Third-Party App Access > {cl}: Change access > Blocked (console only"
+    )));
+    assert!(!m.how.contains("--project") && !m.how.contains("gcloud logging"));
+    assert!(m.calls.is_empty(), "a review: nothing for heir revoke");
+    // The same client id under a GCP platform name is still a client.
+    let m = inspect("gcp", NodeKind::App, cl, None, since);
+    assert_eq!(m.action, "review the OAuth client's grants and activity");
+    // A GCP project app keeps its Cloud Audit Logs query.
+    let m = inspect("gcp", NodeKind::App, "acme-prod-4821", None, since);
+    assert!(m.how.ends_with("--project acme-prod-4821"), "{}", m.how);
+    // Containing the client: the same console control, said to be console only.
+    let p = props(serde_json::json!({"clientId": cl}));
+    let m = contain(&subject("google", NodeKind::App, cl, &p));
+    assert_eq!(m.action, "block the OAuth client");
+    assert!(m
+        .how
+        .contains("(console only: no documented API sets an app's access)"));
+    assert!(m.calls.is_empty());
 }
 
 #[test]
