@@ -121,6 +121,8 @@ pub enum Anchor {
 /// ends, in document order) that become relationship `k`.
 struct RelGroups {
     kind: EdgeKind,
+    /// The kinds of the start and end nodes of every relationship of the group.
+    ends: (NodeKind, NodeKind),
     anchor: Anchor,
     edges: Vec<u32>,
     starts: Vec<u32>,
@@ -145,6 +147,27 @@ pub struct Plan {
     rels: Vec<RelGroups>,
     /// `heir_source` per interned platform of the graph.
     sources: Vec<String>,
+}
+
+/// A unit of the push's schedule: see [`Plan::units`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unit {
+    /// What its transactions write (node kind and relationship type bits): no two batches whose
+    /// resources meet run at the same time.
+    pub resources: u64,
+    /// Node kinds whose every node must be committed before its first batch.
+    pub needs: u64,
+    /// The node kind complete once every batch of this unit is committed.
+    pub provides: u64,
+    /// Rows it writes.
+    pub rows: usize,
+    group: UnitGroup,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum UnitGroup {
+    Nodes(usize),
+    Rels(usize),
 }
 
 /// One batch: the statements to run in one transaction, all with `$rows` bound to `rows`.
@@ -192,15 +215,20 @@ impl Plan {
                 in_deg[t.2 as usize] += 1;
             }
         }
-        let mut rels: BTreeMap<(EdgeKind, Anchor), RelGroups> = BTreeMap::new();
+        // Grouped by the kinds of both ends too: a push schedules each group's batches by the
+        // node kinds they modify (see [`Plan::units`]).
+        let kind_of = |i: u32| g.facts(NodeIndex::new(i as usize)).kind;
+        let mut rels: BTreeMap<(EdgeKind, NodeKind, NodeKind, Anchor), RelGroups> = BTreeMap::new();
         for (k, t) in all.iter().enumerate() {
             let anchor = if out_deg[t.1 as usize] > in_deg[t.2 as usize] {
                 Anchor::End
             } else {
                 Anchor::Start
             };
-            let r = rels.entry((t.0, anchor)).or_insert_with(|| RelGroups {
+            let ends = (kind_of(t.1), kind_of(t.2));
+            let r = rels.entry((t.0, ends.0, ends.1, anchor)).or_insert_with(|| RelGroups {
                 kind: t.0,
+                ends,
                 anchor,
                 edges: Vec::new(),
                 starts: Vec::new(),
@@ -276,70 +304,52 @@ impl Plan {
         (nodes, rels)
     }
 
-    /// The batches split into `lanes` sequences, for as many connections writing at once, such
-    /// that no two lanes write nodes of the same kind or relationships of the same type. ArcadeDB
-    /// stores each label set and each relationship type in buckets of its own, and transactions
-    /// that add records to the same bucket at the same time collide on its pages (retried, but a
-    /// loss: two connections sharing kinds were slower than one); transactions on different kinds
-    /// do not. Kinds are dealt to lanes largest first, each to the lane with the fewest rows, so
-    /// the lanes end close together. Nodes, then relationships: `(node lanes, relationship lanes)`.
-    #[allow(clippy::type_complexity)]
-    pub fn lanes<'a>(
+    /// The push's units of work, each with what it writes and what it waits for, so that a
+    /// push over several connections never runs at once two transactions that write the same
+    /// pages. ArcadeDB (`docs/arcadedb-notes.md`, "Concurrent writers") checks versions per
+    /// page at commit: transactions adding nodes of one kind, or relationships of one type,
+    /// collide on that bucket's pages, and adding a relationship rewrites both end nodes'
+    /// records, so it collides with anything writing nodes of either end's kind. A collision
+    /// costs the whole batch again (a retry), and two connections sharing kinds were slower
+    /// than one. Transactions on disjoint kinds and types never collided.
+    ///
+    /// So a unit is the nodes of one kind (resources: that kind), or the relationships of one
+    /// type between two node kinds, written from one end (resources: the type and both kinds;
+    /// needs: both kinds' nodes committed, since its rows match them). Bits: node kinds from 0,
+    /// relationship types from 32.
+    pub fn units(&self) -> Vec<Unit> {
+        let nodes = self.nodes.iter().enumerate().map(|(k, (kind, idx))| Unit {
+            resources: kind_bit(*kind),
+            needs: 0,
+            provides: kind_bit(*kind),
+            rows: idx.len(),
+            group: UnitGroup::Nodes(k),
+        });
+        let rels = self.rels.iter().enumerate().map(|(k, r)| {
+            let ends = kind_bit(r.ends.0) | kind_bit(r.ends.1);
+            Unit {
+                resources: type_bit(r.kind) | ends,
+                needs: ends,
+                provides: 0,
+                rows: r.len(),
+                group: UnitGroup::Rels(k),
+            }
+        });
+        nodes.chain(rels).collect()
+    }
+
+    /// The batches of one unit of [`Plan::units`], each built when it is asked for.
+    pub fn unit_batches<'a>(
         &'a self,
+        unit: &Unit,
         g: &'a TrustGraph,
         run: &'a str,
         batch_size: usize,
-        lanes: usize,
-    ) -> (
-        Vec<Box<dyn Iterator<Item = Batch> + 'a>>,
-        Vec<Box<dyn Iterator<Item = Batch> + 'a>>,
-    ) {
-        let lanes = lanes.max(1);
-        let node_groups: Vec<(usize, usize)> = self
-            .nodes
-            .iter()
-            .enumerate()
-            .map(|(k, (_, v))| (k, v.len()))
-            .collect();
-        let node_lanes = deal(&node_groups, lanes);
-        // Both anchors of one relationship type share its bucket: one lane per type.
-        let mut by_type: BTreeMap<EdgeKind, (Vec<usize>, usize)> = BTreeMap::new();
-        for (k, r) in self.rels.iter().enumerate() {
-            let e = by_type.entry(r.kind).or_default();
-            e.0.push(k);
-            e.1 += r.len();
+    ) -> Box<dyn Iterator<Item = Batch> + 'a> {
+        match unit.group {
+            UnitGroup::Nodes(k) => Box::new(self.node_group_batches(k, g, run, batch_size)),
+            UnitGroup::Rels(k) => Box::new(self.rel_group_batches(k, g, run, batch_size)),
         }
-        let types: Vec<(Vec<usize>, usize)> = by_type.into_values().collect();
-        let type_lanes = deal(
-            &types
-                .iter()
-                .enumerate()
-                .map(|(t, (_, n))| (t, *n))
-                .collect::<Vec<_>>(),
-            lanes,
-        );
-        let nodes = node_lanes
-            .into_iter()
-            .map(|groups| {
-                Box::new(
-                    groups
-                        .into_iter()
-                        .flat_map(move |k| self.node_group_batches(k, g, run, batch_size)),
-                ) as Box<dyn Iterator<Item = Batch> + 'a>
-            })
-            .collect();
-        let rels = type_lanes
-            .into_iter()
-            .map(|ts| {
-                let groups: Vec<usize> = ts.into_iter().flat_map(|t| types[t].0.clone()).collect();
-                Box::new(
-                    groups
-                        .into_iter()
-                        .flat_map(move |k| self.rel_group_batches(k, g, run, batch_size)),
-                ) as Box<dyn Iterator<Item = Batch> + 'a>
-            })
-            .collect();
-        (nodes, rels)
     }
 
     /// The batches of the nodes of one kind (`self.nodes[k]`).
@@ -357,7 +367,10 @@ impl Plan {
                 .iter()
                 .map(|&i| {
                     let i = i as usize;
-                    let props = node_props(g, i, run, &self.sources);
+                    let mut props = node_props(g, i, run, &self.sources);
+                    // The id is the row's own: set when the node is created, never rewritten
+                    // (it is the indexed key; a re-push would update the index for nothing).
+                    props.remove("id");
                     json!({"id": g.id(NodeIndex::new(i)), "props": props})
                 })
                 .collect(),
@@ -445,24 +458,17 @@ impl Plan {
     }
 }
 
-/// Deals `(item, size)` to `lanes` lanes, largest first, each to the lane with the least so far
-/// (the classic greedy schedule); lanes that get nothing are dropped.
-fn deal(items: &[(usize, usize)], lanes: usize) -> Vec<Vec<usize>> {
-    let mut order: Vec<&(usize, usize)> = items.iter().collect();
-    order.sort_by_key(|(item, size)| (std::cmp::Reverse(*size), *item));
-    let mut out: Vec<(usize, Vec<usize>)> = vec![(0, Vec::new()); lanes.max(1)];
-    for &(item, size) in order {
-        let lane = out
-            .iter_mut()
-            .min_by_key(|(load, _)| *load)
-            .expect("at least one lane");
-        lane.0 += size;
-        lane.1.push(item);
-    }
-    out.into_iter()
-        .map(|(_, v)| v)
-        .filter(|v| !v.is_empty())
-        .collect()
+// Node kinds and relationship types each fit the 32 bits they have in a mask.
+const _: () = assert!(NodeKind::ALL.len() <= 32 && EdgeKind::ALL.len() <= 32);
+
+/// A node kind's bit in [`Unit`] masks.
+pub fn kind_bit(k: NodeKind) -> u64 {
+    1 << NodeKind::ALL.iter().position(|x| *x == k).unwrap_or(31)
+}
+
+/// A relationship type's bit in [`Unit`] masks.
+pub fn type_bit(k: EdgeKind) -> u64 {
+    1 << (32 + EdgeKind::ALL.iter().position(|x| *x == k).unwrap_or(31))
 }
 
 /// Folds one document edge into a relationship's properties: conditions unioned (always present,
@@ -545,7 +551,7 @@ pub fn constraints() -> Vec<String> {
 pub fn merge_nodes(kind: NodeKind) -> [String; 1] {
     [format!(
         "UNWIND $rows AS row OPTIONAL MATCH (e:{BASE_LABEL} {{id: row.id}}) \
-         FOREACH (_ IN CASE WHEN e IS NULL THEN [1] ELSE [] END | CREATE (n:{BASE_LABEL}:{}) SET n += row.props) \
+         FOREACH (_ IN CASE WHEN e IS NULL THEN [1] ELSE [] END | CREATE (n:{BASE_LABEL}:{} {{id: row.id}}) SET n += row.props) \
          FOREACH (_ IN CASE WHEN e IS NULL THEN [] ELSE [1] END | SET e += row.props)",
         kind.label()
     )]
@@ -832,7 +838,9 @@ mod tests {
                 .nodes()
                 .enumerate()
                 .map(|(i, n)| {
-                    json!({"id": n.id, "props": node_props(&g, i, "run-1", &Plan::new(&g).sources)})
+                    let mut props = node_props(&g, i, "run-1", &Plan::new(&g).sources);
+                    props.remove("id");
+                    json!({"id": n.id, "props": props})
                 })
                 .collect();
             let mut nodes = nodes;
@@ -912,37 +920,57 @@ mod tests {
     }
 
     #[test]
-    fn lanes_cover_every_batch_and_never_share_a_kind() {
+    fn units_cover_every_batch_and_name_what_they_write() {
         let g = doc();
         let plan = Plan::new(&g);
-        let key = |b: &Batch| b.statements[0].clone();
         let mut all: Vec<String> = plan
             .batches(&g, "r", 2)
             .map(|b| serde_json::to_string(&b.rows).unwrap())
             .collect();
         all.sort();
-        for lanes in [1, 2, 3, 8] {
-            let (nodes, rels) = plan.lanes(&g, "r", 2, lanes);
-            assert!(nodes.len() <= lanes && rels.len() <= lanes);
-            let mut seen = Vec::new();
-            let mut owner: BTreeMap<String, usize> = BTreeMap::new();
-            for (lane, batches) in nodes.into_iter().chain(rels).enumerate() {
-                for b in batches {
-                    // A node kind or a relationship type (either anchor) belongs to one lane.
-                    let k = key(&b)
-                        .replace("(b)<-[r:", "(a)-[r:")
-                        .replace("]-(a)", "]->(b)");
-                    assert_eq!(*owner.entry(k).or_insert(lane), lane);
-                    seen.push(serde_json::to_string(&b.rows).unwrap());
+        let mut seen = Vec::new();
+        let units = plan.units();
+        for u in &units {
+            let batches: Vec<Batch> = plan.unit_batches(u, &g, "r", 2).collect();
+            assert_eq!(
+                batches
+                    .iter()
+                    .map(|b| b.nodes + b.relationships)
+                    .sum::<usize>(),
+                u.rows
+            );
+            for b in &batches {
+                // One statement per unit: one node kind, or one type from one end.
+                assert_eq!(b.statements, batches[0].statements);
+                if b.nodes > 0 {
+                    // A node unit writes its kind and waits for nothing.
+                    assert_eq!((u.needs, u.resources, u.provides), (0, u.provides, u.provides));
+                    assert_eq!(u.provides.count_ones(), 1);
+                    continue;
                 }
+                // A relationship unit writes its type and both end kinds, and needs both.
+                let ends: Vec<u64> = b
+                    .rows
+                    .iter()
+                    .flat_map(|row| {
+                        ["from", "to"].map(|end| {
+                            let i = g.index(row[end].as_str().unwrap()).unwrap();
+                            kind_bit(g.facts(i).kind)
+                        })
+                    })
+                    .collect();
+                assert!(ends.iter().all(|k| u.needs & k != 0));
+                assert_eq!(u.provides, 0);
+                assert_eq!(u.resources & !u.needs, u.resources & (u64::MAX << 32));
+                assert_eq!((u.resources >> 32).count_ones(), 1);
             }
-            seen.sort();
-            assert_eq!(seen, all, "{lanes} lanes");
+            seen.extend(batches.iter().map(|b| serde_json::to_string(&b.rows).unwrap()));
         }
-        assert_eq!(
-            deal(&[(0, 5), (1, 9), (2, 4), (3, 1)], 2),
-            vec![vec![1, 3], vec![0, 2]]
-        );
+        seen.sort();
+        assert_eq!(seen, all);
+        // `can_assume`: users to roles from either end, and the hub role to users.
+        let t = type_bit(EdgeKind::CanAssume);
+        assert_eq!(units.iter().filter(|u| u.resources & t != 0).count(), 3);
     }
 
     /// A push or script reads every record once and keeps none: the graph's record cache stays
