@@ -226,13 +226,15 @@ impl Plan {
                 Anchor::Start
             };
             let ends = (kind_of(t.1), kind_of(t.2));
-            let r = rels.entry((t.0, ends.0, ends.1, anchor)).or_insert_with(|| RelGroups {
-                kind: t.0,
-                ends,
-                anchor,
-                edges: Vec::new(),
-                starts: Vec::new(),
-            });
+            let r = rels
+                .entry((t.0, ends.0, ends.1, anchor))
+                .or_insert_with(|| RelGroups {
+                    kind: t.0,
+                    ends,
+                    anchor,
+                    edges: Vec::new(),
+                    starts: Vec::new(),
+                });
             if k == 0 || !same(&all[k - 1], t) {
                 r.starts.push(r.edges.len() as u32);
             }
@@ -944,7 +946,10 @@ mod tests {
                 assert_eq!(b.statements, batches[0].statements);
                 if b.nodes > 0 {
                     // A node unit writes its kind and waits for nothing.
-                    assert_eq!((u.needs, u.resources, u.provides), (0, u.provides, u.provides));
+                    assert_eq!(
+                        (u.needs, u.resources, u.provides),
+                        (0, u.provides, u.provides)
+                    );
                     assert_eq!(u.provides.count_ones(), 1);
                     continue;
                 }
@@ -964,7 +969,11 @@ mod tests {
                 assert_eq!(u.resources & !u.needs, u.resources & (u64::MAX << 32));
                 assert_eq!((u.resources >> 32).count_ones(), 1);
             }
-            seen.extend(batches.iter().map(|b| serde_json::to_string(&b.rows).unwrap()));
+            seen.extend(
+                batches
+                    .iter()
+                    .map(|b| serde_json::to_string(&b.rows).unwrap()),
+            );
         }
         seen.sort();
         assert_eq!(seen, all);

@@ -271,9 +271,7 @@ impl Schedule<'_> {
             .iter()
             .enumerate()
             .filter(|(_, u)| {
-                u.unit.resources & busy == 0
-                    && u.unit.needs & !complete == 0
-                    && !u.exhausted()
+                u.unit.resources & busy == 0 && u.unit.needs & !complete == 0 && !u.exhausted()
             })
             // Then a unit with its next batch built (its rows are already in memory), then the
             // most rows left.
@@ -457,8 +455,7 @@ pub async fn push(
             .units()
             .into_iter()
             .map(|unit| UnitState {
-                batches: plan
-                    .unit_batches(&unit, g, &opts.run, opts.batch_size),
+                batches: plan.unit_batches(&unit, g, &opts.run, opts.batch_size),
                 unit,
                 next: None,
                 left: unit.rows,
