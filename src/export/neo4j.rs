@@ -28,8 +28,7 @@ pub struct PushOptions {
     pub progress: bool,
     /// Attempts per batch for transient failures.
     pub attempts: u32,
-    /// Connections writing batches at the same time (at least 1), each its own node kinds and
-    /// relationship types.
+    /// Connections writing batches at the same time (at least 1), as [`Schedule`] decides.
     pub connections: usize,
 }
 
@@ -221,7 +220,7 @@ impl UnitState<'_> {
     }
 }
 
-/// Which batch runs where: every connection takes the largest unit whose resources no running
+/// Which batch runs where: a free connection takes a batch of a unit whose resources no running
 /// batch holds and whose needs are met (see [`cypher::Plan::units`]), so connections never write
 /// the same pages at once, and a relationship type starts as soon as its two node kinds are in,
 /// while other node kinds are still being written.
