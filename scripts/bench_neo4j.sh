@@ -10,7 +10,7 @@
 # scripts/bench_neo4j_anchor.py: UNWIND batches of 5,000, MERGE on an indexed id, one
 # relationship type per edge kind, managed write transactions. heir runs with its defaults.
 # Rounds alternate the order (heir first, then the anchor first) so that neither always gets the
-# warmer server, after one warm-up push. Counts are checked after every contender. Prints a table
+# warmer server, after a warm-up push. Counts are checked after every contender. Prints a table
 # of seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,10 +44,12 @@ EOF
 want_nodes="$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["nodes"]))' "$work/graph.json")"
 echo "document: $want_nodes nodes ($(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["edges"]))' "$work/graph.json") edges), $uri" >&2
 
+# The server's CPU seconds so far (user + system of the JVM), to report what each push cost it.
+server_cpu() { awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$(cat "$work/db/pid")/stat"; }
 heir_push() { # database → seconds
   local start end
   start=$(date +%s.%N)
-  ./target/release/heir export neo4j "$work/graph.json" --uri "$uri" --user root --database "$1" \
+  ./target/release/heir export neo4j "${doc:-$work/graph.json}" --uri "$uri" --user root --database "$1" \
     --password-env HEIR_BENCH_PW --quiet
   end=$(date +%s.%N)
   echo "$end - $start" | bc
@@ -61,9 +63,17 @@ python_push() { # database → seconds
 }
 
 # Warm-up: a fresh JVM runs its first push slowly (interpreted, then compiled code); without
-# this, whoever goes first in round 1 pays for it (58 s against 21 s for the same push).
+# this, whoever goes first in round 1 pays for it (58 s against 21 s for the same push). The
+# JIT needs the statements, not the size: the warm-up pushes a document of at most 30,000
+# nodes (the 300k warm-up with the full document took 433 s), first push and re-push.
+if ((users > 1000)); then
+  ./target/release/heir synth --users 1000 --seed 5 -o "$work/warm.json" 2>/dev/null
+else
+  cp "$work/graph.json" "$work/warm.json"
+fi
 admin "create database warm"
-heir_push warm >/dev/null
+doc="$work/warm.json" heir_push warm >/dev/null
+doc="$work/warm.json" heir_push warm >/dev/null
 admin "drop database warm"
 
 results=()
@@ -72,13 +82,17 @@ for ((r = 1; r <= rounds; r++)); do
   for who in $order; do
     db="b${who}${r}"
     admin "create database $db"
+    c0="$(server_cpu)"
     first="$("${who}_push" "$db")"
+    c1="$(server_cpu)"
     second="$("${who}_push" "$db")"
+    c2="$(server_cpu)"
     got="$(count "$db" "MATCH (n) RETURN count(n) AS c")"
     [[ "$got" == "$want_nodes" ]] || { echo "$who round $r: $got nodes, want $want_nodes" >&2; exit 1; }
     admin "drop database $db"
     results+=("$who $r $first $second")
-    printf '%-7s round %d: first push %6.2f s, re-push %6.2f s\n' "$who" "$r" "$first" "$second" >&2
+    printf '%-7s round %d: first push %6.2f s (server CPU %5.2f s), re-push %6.2f s (server CPU %5.2f s), load average %s\n' \
+      "$who" "$r" "$first" "$(echo "$c1 - $c0" | bc)" "$second" "$(echo "$c2 - $c1" | bc)" "$(cut -d' ' -f1-3 /proc/loadavg)" >&2
   done
 done
 echo

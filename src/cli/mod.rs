@@ -355,8 +355,8 @@ pub struct Neo4jOpts {
     /// Rows per UNWIND batch, each one transaction.
     #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..))]
     pub batch_size: u64,
-    /// Connections writing batches at the same time, each its own node kinds and relationship
-    /// types.
+    /// Connections writing batches at the same time; no two batches that write the same node
+    /// kind, relationship type or end kind run at once.
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=16))]
     pub connections: u64,
     /// Run stamp written on every node and relationship (default: heir-<unix ms>).

@@ -28,8 +28,7 @@ pub struct PushOptions {
     pub progress: bool,
     /// Attempts per batch for transient failures.
     pub attempts: u32,
-    /// Connections writing batches at the same time (at least 1), each its own node kinds and
-    /// relationship types.
+    /// Connections writing batches at the same time (at least 1), as [`Schedule`] decides.
     pub connections: usize,
 }
 
@@ -192,77 +191,194 @@ struct Ready {
     relationships: usize,
 }
 
-/// Sends every lane's batches, each lane over a connection of its own, and waits for all of
-/// them (see [`cypher::Plan::lanes`] for why lanes never share a node kind or relationship type).
-///
-/// Each lane's batches are built (rows read from the graph, turned into Bolt values) by a
-/// producer that runs while the server executes the batch already sent: on one thread, the next
-/// batch is ready by the time a transaction commits, so the server never waits for the client.
-async fn send_all<'a>(
+impl From<cypher::Batch> for Ready {
+    fn from(b: cypher::Batch) -> Ready {
+        Ready {
+            statements: b.statements,
+            rows: to_bolt(Value::Array(b.rows)),
+            nodes: b.nodes,
+            relationships: b.relationships,
+        }
+    }
+}
+
+/// A unit of [`cypher::Plan::units`] being pushed.
+struct UnitState<'a> {
+    unit: cypher::Unit,
+    batches: Box<dyn Iterator<Item = cypher::Batch> + 'a>,
+    /// Its next batch, built while the one before was on the server.
+    next: Option<Ready>,
+    /// Rows not yet handed to a connection (those of `next` included).
+    left: usize,
+    /// Batches on the server now.
+    running: usize,
+}
+
+impl UnitState<'_> {
+    fn exhausted(&self) -> bool {
+        self.left == 0
+    }
+}
+
+/// Which batch runs where: a free connection takes a batch of a unit whose resources no running
+/// batch holds and whose needs are met (see [`cypher::Plan::units`]), so connections never write
+/// the same pages at once, and a relationship type starts as soon as its two node kinds are in,
+/// while other node kinds are still being written.
+struct Schedule<'a> {
+    units: Vec<UnitState<'a>>,
+    /// Resources of the batches running now.
+    busy: u64,
+    /// Node kinds whose every batch is committed.
+    complete: u64,
+    /// Set when a connection failed: the others stop at their next batch.
+    failed: bool,
+}
+
+enum Pick {
+    Run(usize, Ready),
+    Wait,
+    Finished,
+}
+
+impl Schedule<'_> {
+    fn pick(&mut self) -> Pick {
+        if self.failed {
+            return Pick::Finished;
+        }
+        let (busy, complete) = (self.busy, self.complete);
+        // Rows left per resource: a node kind's bit carries its nodes and every relationship
+        // with an end of that kind, which can only be written one batch at a time. The unit on
+        // the most loaded resource goes first (the critical path: in the benchmark graph, half
+        // the relationships touch `User` nodes, and they queue behind each other).
+        let mut load = [0usize; 64];
+        for u in &self.units {
+            for (bit, l) in load.iter_mut().enumerate() {
+                if u.unit.resources & (1 << bit) != 0 {
+                    *l += u.left;
+                }
+            }
+        }
+        let critical = |u: &UnitState| {
+            (0..64)
+                .filter(|bit| u.unit.resources & (1 << bit) != 0)
+                .map(|bit| load[bit])
+                .max()
+                .unwrap_or(0)
+        };
+        let best = self
+            .units
+            .iter()
+            .enumerate()
+            .filter(|(_, u)| {
+                u.unit.resources & busy == 0 && u.unit.needs & !complete == 0 && !u.exhausted()
+            })
+            // Then a unit with its next batch built (its rows are already in memory), then the
+            // most rows left.
+            .max_by_key(|(k, u)| (critical(u), u.next.is_some(), u.left, std::cmp::Reverse(*k)))
+            .map(|(k, _)| k);
+        let Some(k) = best else {
+            return if self.units.iter().all(|u| u.exhausted() && u.running == 0) {
+                Pick::Finished
+            } else {
+                Pick::Wait
+            };
+        };
+        let u = &mut self.units[k];
+        let ready = match u.next.take() {
+            Some(r) => r,
+            None => Ready::from(u.batches.next().expect("not exhausted")),
+        };
+        u.left -= ready.nodes + ready.relationships;
+        u.running += 1;
+        self.busy |= u.unit.resources;
+        Pick::Run(k, ready)
+    }
+
+    /// Builds unit `k`'s next batch, if it has one and none is built.
+    fn build_next(&mut self, k: usize) {
+        let u = &mut self.units[k];
+        if u.next.is_none() {
+            u.next = u.batches.next().map(Ready::from);
+        }
+    }
+
+    fn finish(&mut self, k: usize) {
+        let u = &mut self.units[k];
+        u.running -= 1;
+        self.busy &= !u.unit.resources;
+        if u.running == 0 && u.exhausted() {
+            self.complete |= u.unit.provides;
+        }
+    }
+}
+
+/// Sends every batch of the plan over `connections` connections at once, as [`Schedule`]
+/// decides, and waits for all of them. While a batch is on the server, its connection builds
+/// the next batch of the same unit (rows read from the graph, turned into Bolt values): the
+/// client's work overlaps the server's, on one thread.
+#[allow(clippy::too_many_arguments)]
+async fn send_all(
     graph: &Graph,
     opts: &PushOptions,
-    lanes: Vec<Box<dyn Iterator<Item = cypher::Batch> + 'a>>,
+    schedule: &RefCell<Schedule<'_>>,
+    connections: usize,
     stats: &RefCell<PushStats>,
     progress: &RefCell<&mut dyn FnMut(usize, usize)>,
     total: usize,
     done: &Cell<usize>,
 ) -> Result<(), PushError> {
-    // Set when a lane fails: the others stop at their next batch.
-    let failed = Cell::new(false);
-    let lane = |batches: Box<dyn Iterator<Item = cypher::Batch> + 'a>| {
-        let failed = &failed;
-        async move {
-            let (tx, mut rx) = tokio::sync::mpsc::channel::<Ready>(1);
-            let producer = async move {
-                for b in batches {
-                    let ready = Ready {
-                        statements: b.statements,
-                        rows: to_bolt(Value::Array(b.rows)),
-                        nodes: b.nodes,
-                        relationships: b.relationships,
-                    };
-                    if tx.send(ready).await.is_err() {
-                        break; // the writer stopped on an error
+    let changed = tokio::sync::Notify::new();
+    let connection = || async {
+        let mut w = Writer {
+            graph,
+            opts,
+            retries: 0,
+        };
+        let result = async {
+            loop {
+                let notified = changed.notified();
+                tokio::pin!(notified);
+                // Registered before the schedule is read: a batch finishing in between
+                // still wakes this connection.
+                notified.as_mut().enable();
+                let pick = schedule.borrow_mut().pick();
+                let (k, b) = match pick {
+                    Pick::Finished => return Ok(()),
+                    Pick::Wait => {
+                        notified.await;
+                        continue;
                     }
-                }
-            };
-            let writer = async move {
-                let mut w = Writer {
-                    graph,
-                    opts,
-                    retries: 0,
+                    Pick::Run(k, b) => (k, b),
                 };
-                let result = async {
-                    while let Some(b) = rx.recv().await {
-                        if failed.get() {
-                            break;
-                        }
-                        let texts: Vec<&str> = b.statements.iter().map(String::as_str).collect();
-                        w.run(&texts, &[("rows", b.rows)]).await?;
-                        {
-                            let mut s = stats.borrow_mut();
-                            s.nodes += b.nodes;
-                            s.relationships += b.relationships;
-                            s.batches += 1;
-                        }
-                        done.set(done.get() + b.nodes + b.relationships);
-                        (progress.borrow_mut())(done.get(), total);
-                    }
-                    Ok(())
+                let texts: Vec<&str> = b.statements.iter().map(String::as_str).collect();
+                let params = [("rows", b.rows)];
+                let send = w.run(&texts, &params);
+                // Polled after the batch is sent: built while the server runs it.
+                let build = async { schedule.borrow_mut().build_next(k) };
+                let (sent, ()) = tokio::join!(send, build);
+                let mut s = schedule.borrow_mut();
+                s.finish(k);
+                if sent.is_err() {
+                    s.failed = true;
                 }
-                .await;
-                stats.borrow_mut().retries += w.retries;
-                if result.is_err() {
-                    failed.set(true);
+                drop(s);
+                changed.notify_waiters();
+                sent?;
+                {
+                    let mut s = stats.borrow_mut();
+                    s.nodes += b.nodes;
+                    s.relationships += b.relationships;
+                    s.batches += 1;
                 }
-                rx.close();
-                result
-            };
-            let ((), result) = tokio::join!(producer, writer);
-            result
+                done.set(done.get() + b.nodes + b.relationships);
+                (progress.borrow_mut())(done.get(), total);
+            }
         }
+        .await;
+        stats.borrow_mut().retries += w.retries;
+        result
     };
-    let results = futures::future::join_all(lanes.into_iter().map(lane)).await;
+    let results = futures::future::join_all((0..connections.max(1)).map(|_| connection())).await;
     results.into_iter().collect()
 }
 
@@ -313,8 +429,13 @@ pub async fn push(
         opts,
         retries: 0,
     };
-    for c in cypher::constraints() {
-        w.run(&[&c], &[]).await?;
+    // The common label's constraint first: every node statement looks ids up through it. The
+    // kinds' constraints after the data (below), so that a first push does not maintain a
+    // second unique index per node as it writes.
+    let mut kinds = cypher::constraints();
+    let first: Vec<String> = kinds.drain(..1).collect();
+    for c in &first {
+        w.run(&[c], &[]).await?;
     }
     let stats = RefCell::new(PushStats {
         retries: w.retries,
@@ -328,14 +449,46 @@ pub async fn push(
     let done = Cell::new(0);
     let on_batch: &mut dyn FnMut(usize, usize) = &mut on_batch;
     let progress = RefCell::new(on_batch);
-    let (nodes, rels) = plan.lanes(g, &opts.run, opts.batch_size, opts.connections);
-    send_all(&graph, opts, nodes, &stats, &progress, total, &done).await?;
-    send_all(&graph, opts, rels, &stats, &progress, total, &done).await?;
+    let schedule = RefCell::new(Schedule {
+        units: plan
+            .units()
+            .into_iter()
+            .map(|unit| UnitState {
+                batches: plan.unit_batches(&unit, g, &opts.run, opts.batch_size),
+                unit,
+                next: None,
+                left: unit.rows,
+                running: 0,
+            })
+            .collect(),
+        busy: 0,
+        // A kind with no nodes is complete from the start.
+        complete: plan
+            .units()
+            .iter()
+            .filter(|u| u.rows == 0)
+            .fold(0, |c, u| c | u.provides),
+        failed: false,
+    });
+    send_all(
+        &graph,
+        opts,
+        &schedule,
+        opts.connections,
+        &stats,
+        &progress,
+        total,
+        &done,
+    )
+    .await?;
     let mut w = Writer {
         graph: &graph,
         opts,
         retries: 0,
     };
+    for c in &kinds {
+        w.run(&[c], &[]).await?;
+    }
     let sources: Vec<String> = cypher::cleanup_sources(g);
     let params = [
         ("sources", BoltType::from(sources)),

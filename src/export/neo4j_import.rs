@@ -127,6 +127,13 @@ impl Col {
         }
     }
 
+    fn is_array(self) -> bool {
+        matches!(
+            self,
+            Col::LongArr | Col::DoubleArr | Col::BooleanArr | Col::StrArr
+        )
+    }
+
     fn header(self) -> &'static str {
         match self {
             Col::Int => "int",
@@ -151,25 +158,35 @@ struct Columns {
 }
 
 impl Columns {
+    #[cfg(test)]
     fn see(&mut self, props: &Map<String, Value>, skip: &[&str]) {
         for (k, v) in props {
-            if skip.contains(&k.as_str()) {
-                continue;
-            }
-            let Some(mut t) = Col::of(v) else { continue };
-            // The criticality is 0–10 by the document's schema: an `int` while it fits.
-            if k == "criticality" && v.as_i64().is_some_and(|x| i32::try_from(x).is_ok()) {
-                t = Col::Int;
-            }
-            match self.index.get(k) {
-                Some(&i) => self.types[i] = self.types[i].widen(t),
-                None => {
-                    self.index.insert(k.clone(), self.names.len());
-                    self.names.push(k.clone());
-                    self.types.push(t);
-                }
+            if !skip.contains(&k.as_str()) {
+                self.see_one(k, v);
             }
         }
+    }
+
+    /// Learns one value of column `k`; its column, or `None` for a null (no column, an empty
+    /// field).
+    fn see_one(&mut self, k: &str, v: &Value) -> Option<usize> {
+        let mut t = Col::of(v)?;
+        // The criticality is 0–10 by the document's schema: an `int` while it fits.
+        if k == "criticality" && v.as_i64().is_some_and(|x| i32::try_from(x).is_ok()) {
+            t = Col::Int;
+        }
+        Some(match self.index.get(k) {
+            Some(&i) => {
+                self.types[i] = self.types[i].widen(t);
+                i
+            }
+            None => {
+                self.index.insert(k.to_string(), self.names.len());
+                self.names.push(k.to_string());
+                self.types.push(t);
+                self.names.len() - 1
+            }
+        })
     }
 
     fn header(&self) -> impl Iterator<Item = String> + '_ {
@@ -177,17 +194,6 @@ impl Columns {
             .iter()
             .zip(&self.types)
             .map(|(n, t)| format!("{n}:{}", t.header()))
-    }
-
-    /// The fields of `props` in column order.
-    fn fields(&self, props: &Map<String, Value>, what: &str) -> Result<Vec<String>, ImportError> {
-        let mut out = vec![String::new(); self.names.len()];
-        for (k, v) in props {
-            if let Some(&i) = self.index.get(k) {
-                out[i] = field(v, self.types[i], what)?;
-            }
-        }
-        Ok(out)
     }
 }
 
@@ -199,31 +205,6 @@ fn check_delimiter(s: &str, what: &str) -> Result<(), ImportError> {
         });
     }
     Ok(())
-}
-
-/// A value as the text of its field, for a column of type `t`.
-fn field(v: &Value, t: Col, what: &str) -> Result<String, ImportError> {
-    Ok(match (v, t) {
-        (Value::Null, _) => String::new(),
-        (Value::String(s), Col::Str | Col::Json) => s.clone(),
-        (Value::Array(a), Col::StrArr | Col::LongArr | Col::DoubleArr | Col::BooleanArr) => {
-            let mut out = String::new();
-            for (k, x) in a.iter().enumerate() {
-                if k > 0 {
-                    out.push(ARRAY_DELIMITER);
-                }
-                match x {
-                    Value::String(s) => {
-                        check_delimiter(s, what)?;
-                        out.push_str(s);
-                    }
-                    other => out.push_str(&other.to_string()),
-                }
-            }
-            out
-        }
-        (other, _) => other.to_string(),
-    })
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> ImportError + '_ {
@@ -310,8 +291,144 @@ enum Task {
     Rels(EdgeKind),
 }
 
-/// Writes one file and its header in two passes over its rows (columns, then rows); returns the
-/// rows written and `(label or type, data file, header file)`.
+/// The rows of one file, read once: each row's fields are kept as their final text in one byte
+/// buffer, by column index, while the columns and their types are found; the file is written
+/// from the buffer once every row has been seen. Reading the rows twice (once for the columns,
+/// once to write) parsed every record and built every property map twice.
+///
+/// The text of a field does not depend on its column's final type, except for a list: joined
+/// with the array delimiter in an array column, or its JSON in a column of mixed shapes. A list
+/// keeps both until the type is known.
+///
+/// Layout per row: the leading fields (node id, or start and end ids) as `u32` length and bytes,
+/// a `u16` field count, then per field its `u16` column, a tag (0: text; 1: list, with its
+/// joined text, its JSON and a flag set when an element holds the delimiter).
+#[derive(Default)]
+struct RowBuffer {
+    bytes: Vec<u8>,
+    rows: usize,
+}
+
+impl RowBuffer {
+    fn put_str(&mut self, s: &str) {
+        self.bytes
+            .extend_from_slice(&(s.len() as u32).to_le_bytes());
+        self.bytes.extend_from_slice(s.as_bytes());
+    }
+
+    /// One row: its leading fields, then its properties in `cols` (which learns them).
+    fn push(
+        &mut self,
+        lead: &[&str],
+        props: &Map<String, Value>,
+        skip: Option<&str>,
+        cols: &mut Columns,
+    ) {
+        for s in lead {
+            self.put_str(s);
+        }
+        let count_at = self.bytes.len();
+        self.bytes.extend_from_slice(&0u16.to_le_bytes());
+        let mut count = 0u16;
+        for (k, v) in props {
+            if skip == Some(k.as_str()) {
+                continue;
+            }
+            let Some(col) = cols.see_one(k, v) else {
+                continue; // null: an empty field, as when absent
+            };
+            count += 1;
+            self.bytes.extend_from_slice(&(col as u16).to_le_bytes());
+            match v {
+                Value::String(s) => {
+                    self.bytes.push(0);
+                    self.put_str(s);
+                }
+                Value::Array(a) => {
+                    self.bytes.push(1);
+                    let mut joined = String::new();
+                    let mut bad: Option<&str> = None;
+                    for (k, x) in a.iter().enumerate() {
+                        if k > 0 {
+                            joined.push(ARRAY_DELIMITER);
+                        }
+                        match x {
+                            Value::String(s) => {
+                                if bad.is_none() && s.contains(ARRAY_DELIMITER) {
+                                    bad = Some(s);
+                                }
+                                joined.push_str(s);
+                            }
+                            other => joined.push_str(&other.to_string()),
+                        }
+                    }
+                    self.put_str(&joined);
+                    self.put_str(&v.to_string());
+                    self.bytes.push(bad.is_some() as u8);
+                    if let Some(bad) = bad {
+                        self.put_str(bad);
+                    }
+                }
+                other => {
+                    self.bytes.push(0);
+                    self.put_str(&other.to_string());
+                }
+            }
+        }
+        self.bytes[count_at..count_at + 2].copy_from_slice(&count.to_le_bytes());
+        self.rows += 1;
+    }
+}
+
+/// Reads back what [`RowBuffer::push`] wrote.
+struct RowReader<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> RowReader<'a> {
+    fn take(&mut self, n: usize) -> &'a [u8] {
+        let (head, rest) = self.bytes.split_at(n);
+        self.bytes = rest;
+        head
+    }
+
+    fn u16(&mut self) -> u16 {
+        u16::from_le_bytes(self.take(2).try_into().expect("two bytes"))
+    }
+
+    fn str(&mut self) -> &'a str {
+        let n = u32::from_le_bytes(self.take(4).try_into().expect("four bytes")) as usize;
+        std::str::from_utf8(self.take(n)).expect("written from a str")
+    }
+
+    /// The next row's properties into `out` (column order); `Err(element)` when a list goes to
+    /// an array column and one of its elements holds the delimiter.
+    fn fields(&mut self, cols: &Columns, out: &mut [&'a str]) -> Result<(), &'a str> {
+        out.fill("");
+        let mut bad = None;
+        for _ in 0..self.u16() {
+            let col = self.u16() as usize;
+            let tag = self.take(1)[0];
+            let text = self.str();
+            out[col] = text;
+            if tag == 1 {
+                let json = self.str();
+                let element = (self.take(1)[0] == 1).then(|| self.str());
+                if cols.types[col].is_array() {
+                    if bad.is_none() {
+                        bad = element;
+                    }
+                } else {
+                    out[col] = json;
+                }
+            }
+        }
+        bad.map_or(Ok(()), Err)
+    }
+}
+
+/// Writes one file and its header from one pass over its rows; returns the rows written and
+/// `(label or type, data file, header file)`.
 fn write_file(
     plan: &Plan,
     g: &TrustGraph,
@@ -320,9 +437,13 @@ fn write_file(
     task: Task,
 ) -> Result<(usize, (String, String, String)), ImportError> {
     let mut cols = Columns::default();
+    let mut rows = RowBuffer::default();
     let (name, prefix, mut header) = match task {
         Task::Nodes(kind) => {
-            plan.for_each_node_row(g, run, Some(kind), |_, props| cols.see(props, &["id"]));
+            plan.for_each_node_row(g, run, Some(kind), |_, props| {
+                let id = props.get("id").and_then(Value::as_str).unwrap_or_default();
+                rows.push(&[id], props, Some("id"), &mut cols);
+            });
             (
                 kind.label(),
                 "nodes",
@@ -330,8 +451,8 @@ fn write_file(
             )
         }
         Task::Rels(kind) => {
-            plan.for_each_relationship_row(g, run, Some(kind), |_, _, _, props| {
-                cols.see(props, &[])
+            plan.for_each_relationship_row(g, run, Some(kind), |_, from, to, props| {
+                rows.push(&[from, to], props, None, &mut cols);
             });
             (
                 kind.rel_type().to_string(),
@@ -350,53 +471,49 @@ fn write_file(
     write_header(&dir.join(&header_file), &header)?;
     let path = dir.join(&data);
     let mut w = writer(&path)?;
-    let mut failed: Option<ImportError> = None;
-    let mut rows = 0;
-    let mut put = |rec: Result<Vec<String>, ImportError>| {
-        if failed.is_some() {
-            return;
-        }
-        match rec.and_then(|rec| w.write_record(&rec).map_err(csv_err(&path))) {
-            Ok(()) => rows += 1,
-            Err(e) => failed = Some(e),
-        }
+    let mut r = RowReader { bytes: &rows.bytes };
+    let lead = match task {
+        Task::Nodes(kind) => format!("{}{ARRAY_DELIMITER}{}", cypher::BASE_LABEL, kind.label()),
+        Task::Rels(kind) => kind.rel_type().to_string(),
     };
-    match task {
-        Task::Nodes(kind) => {
-            let labels = format!("{}{ARRAY_DELIMITER}{}", cypher::BASE_LABEL, kind.label());
-            plan.for_each_node_row(g, run, Some(kind), |_, props| {
-                let id = props.get("id").and_then(Value::as_str).unwrap_or_default();
-                let what = format!("node {id}");
-                put(check_delimiter(id, &what).and_then(|()| {
-                    let mut rec = vec![id.to_string(), labels.clone()];
-                    rec.extend(cols.fields(props, &what)?);
-                    Ok(rec)
-                }));
+    let mut rec: Vec<&str> = vec![""; 3 + cols.names.len()];
+    for _ in 0..rows.rows {
+        let fixed = match task {
+            Task::Nodes(_) => {
+                let id = r.str();
+                check_delimiter(id, &format!("node {id}"))?;
+                rec[0] = id;
+                rec[1] = &lead;
+                2
+            }
+            Task::Rels(_) => {
+                rec[0] = r.str();
+                rec[1] = r.str();
+                rec[2] = &lead;
+                3
+            }
+        };
+        let n = fixed + cols.names.len();
+        if let Err(element) = r.fields(&cols, &mut rec[fixed..n]) {
+            return Err(ImportError::Delimiter {
+                what: match task {
+                    Task::Nodes(_) => format!("node {}", rec[0]),
+                    Task::Rels(kind) => {
+                        format!("{} relationship {} -> {}", kind.rel_type(), rec[0], rec[1])
+                    }
+                },
+                value: element.to_string(),
             });
         }
-        Task::Rels(kind) => {
-            plan.for_each_relationship_row(g, run, Some(kind), |kind, from, to, props| {
-                let what = format!("{} relationship {from} -> {to}", kind.rel_type());
-                put(cols.fields(props, &what).map(|fields| {
-                    let mut rec = vec![
-                        from.to_string(),
-                        to.to_string(),
-                        kind.rel_type().to_string(),
-                    ];
-                    rec.extend(fields);
-                    rec
-                }));
-            });
-        }
-    }
-    if let Some(e) = failed {
-        return Err(e);
+        w.write_record(&rec[..n]).map_err(csv_err(&path))?;
     }
     w.flush().map_err(io_err(&path))?;
-    Ok((rows, (name, data, header_file)))
+    Ok((rows.rows, (name, data, header_file)))
 }
 
 fn write_into(g: &TrustGraph, dir: &Path, run: &str) -> Result<ImportFiles, ImportError> {
+    // Every record is read: the document in one read, rather than a system call per record.
+    g.records().preload();
     let plan = Plan::new(g);
     // One task per file, the largest first, taken by as many threads as there are cores: each
     // file is independent, and reading records and formatting fields is all CPU.
@@ -496,6 +613,17 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// One row through the buffer: its fields in column order, or the element that holds the
+    /// delimiter.
+    fn fields(c: &mut Columns, props: Value) -> Result<Vec<String>, String> {
+        let mut rows = RowBuffer::default();
+        rows.push(&[], props.as_object().unwrap(), None, c);
+        let mut out = vec![""; c.names.len()];
+        let mut r = RowReader { bytes: &rows.bytes };
+        r.fields(c, &mut out).map_err(str::to_string)?;
+        Ok(out.into_iter().map(str::to_string).collect())
+    }
+
     #[test]
     fn column_types_widen() {
         let mut c = Columns::default();
@@ -523,21 +651,18 @@ mod tests {
                 "late:double[]"
             ]
         );
-        let row = c
-            .fields(
-                json!({"mixed": [1, "a"], "tags": ["a,b", "c\"d"], "late": [1, 2.5]})
-                    .as_object()
-                    .unwrap(),
-                "t",
-            )
-            .unwrap();
+        let row = fields(
+            &mut c,
+            json!({"mixed": [1, "a"], "tags": ["a,b", "c\"d"], "late": [1, 2.5]}),
+        )
+        .unwrap();
         assert_eq!(row[4], r#"[1,"a"]"#);
         assert_eq!(row[3], "a,b\u{1f}c\"d");
         assert_eq!(row[6], "1\u{1f}2.5");
         assert_eq!(row[0], "");
-        assert!(matches!(
-            c.fields(json!({"tags": ["a\u{1f}b"]}).as_object().unwrap(), "node x"),
-            Err(ImportError::Delimiter { .. })
-        ));
+        assert_eq!(
+            fields(&mut c, json!({"tags": ["x", "a\u{1f}b"]})),
+            Err("a\u{1f}b".into())
+        );
     }
 }

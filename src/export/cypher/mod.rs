@@ -121,6 +121,8 @@ pub enum Anchor {
 /// ends, in document order) that become relationship `k`.
 struct RelGroups {
     kind: EdgeKind,
+    /// The kinds of the start and end nodes of every relationship of the group.
+    ends: (NodeKind, NodeKind),
     anchor: Anchor,
     edges: Vec<u32>,
     starts: Vec<u32>,
@@ -145,6 +147,27 @@ pub struct Plan {
     rels: Vec<RelGroups>,
     /// `heir_source` per interned platform of the graph.
     sources: Vec<String>,
+}
+
+/// A unit of the push's schedule: see [`Plan::units`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unit {
+    /// What its transactions write (node kind and relationship type bits): no two batches whose
+    /// resources meet run at the same time.
+    pub resources: u64,
+    /// Node kinds whose every node must be committed before its first batch.
+    pub needs: u64,
+    /// The node kind complete once every batch of this unit is committed.
+    pub provides: u64,
+    /// Rows it writes.
+    pub rows: usize,
+    group: UnitGroup,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum UnitGroup {
+    Nodes(usize),
+    Rels(usize),
 }
 
 /// One batch: the statements to run in one transaction, all with `$rows` bound to `rows`.
@@ -192,19 +215,26 @@ impl Plan {
                 in_deg[t.2 as usize] += 1;
             }
         }
-        let mut rels: BTreeMap<(EdgeKind, Anchor), RelGroups> = BTreeMap::new();
+        // Grouped by the kinds of both ends too: a push schedules each group's batches by the
+        // node kinds they modify (see [`Plan::units`]).
+        let kind_of = |i: u32| g.facts(NodeIndex::new(i as usize)).kind;
+        let mut rels: BTreeMap<(EdgeKind, NodeKind, NodeKind, Anchor), RelGroups> = BTreeMap::new();
         for (k, t) in all.iter().enumerate() {
             let anchor = if out_deg[t.1 as usize] > in_deg[t.2 as usize] {
                 Anchor::End
             } else {
                 Anchor::Start
             };
-            let r = rels.entry((t.0, anchor)).or_insert_with(|| RelGroups {
-                kind: t.0,
-                anchor,
-                edges: Vec::new(),
-                starts: Vec::new(),
-            });
+            let ends = (kind_of(t.1), kind_of(t.2));
+            let r = rels
+                .entry((t.0, ends.0, ends.1, anchor))
+                .or_insert_with(|| RelGroups {
+                    kind: t.0,
+                    ends,
+                    anchor,
+                    edges: Vec::new(),
+                    starts: Vec::new(),
+                });
             if k == 0 || !same(&all[k - 1], t) {
                 r.starts.push(r.edges.len() as u32);
             }
@@ -276,70 +306,52 @@ impl Plan {
         (nodes, rels)
     }
 
-    /// The batches split into `lanes` sequences, for as many connections writing at once, such
-    /// that no two lanes write nodes of the same kind or relationships of the same type. ArcadeDB
-    /// stores each label set and each relationship type in buckets of its own, and transactions
-    /// that add records to the same bucket at the same time collide on its pages (retried, but a
-    /// loss: two connections sharing kinds were slower than one); transactions on different kinds
-    /// do not. Kinds are dealt to lanes largest first, each to the lane with the fewest rows, so
-    /// the lanes end close together. Nodes, then relationships: `(node lanes, relationship lanes)`.
-    #[allow(clippy::type_complexity)]
-    pub fn lanes<'a>(
+    /// The push's units of work, each with what it writes and what it waits for, so that a
+    /// push over several connections never runs at once two transactions that write the same
+    /// pages. ArcadeDB (`docs/arcadedb-notes.md`, "Concurrent writers") checks versions per
+    /// page at commit: transactions adding nodes of one kind, or relationships of one type,
+    /// collide on that bucket's pages, and adding a relationship rewrites both end nodes'
+    /// records, so it collides with anything writing nodes of either end's kind. A collision
+    /// costs the whole batch again (a retry), and two connections sharing kinds were slower
+    /// than one. Transactions on disjoint kinds and types never collided.
+    ///
+    /// So a unit is the nodes of one kind (resources: that kind), or the relationships of one
+    /// type between two node kinds, written from one end (resources: the type and both kinds;
+    /// needs: both kinds' nodes committed, since its rows match them). Bits: node kinds from 0,
+    /// relationship types from 32.
+    pub fn units(&self) -> Vec<Unit> {
+        let nodes = self.nodes.iter().enumerate().map(|(k, (kind, idx))| Unit {
+            resources: kind_bit(*kind),
+            needs: 0,
+            provides: kind_bit(*kind),
+            rows: idx.len(),
+            group: UnitGroup::Nodes(k),
+        });
+        let rels = self.rels.iter().enumerate().map(|(k, r)| {
+            let ends = kind_bit(r.ends.0) | kind_bit(r.ends.1);
+            Unit {
+                resources: type_bit(r.kind) | ends,
+                needs: ends,
+                provides: 0,
+                rows: r.len(),
+                group: UnitGroup::Rels(k),
+            }
+        });
+        nodes.chain(rels).collect()
+    }
+
+    /// The batches of one unit of [`Plan::units`], each built when it is asked for.
+    pub fn unit_batches<'a>(
         &'a self,
+        unit: &Unit,
         g: &'a TrustGraph,
         run: &'a str,
         batch_size: usize,
-        lanes: usize,
-    ) -> (
-        Vec<Box<dyn Iterator<Item = Batch> + 'a>>,
-        Vec<Box<dyn Iterator<Item = Batch> + 'a>>,
-    ) {
-        let lanes = lanes.max(1);
-        let node_groups: Vec<(usize, usize)> = self
-            .nodes
-            .iter()
-            .enumerate()
-            .map(|(k, (_, v))| (k, v.len()))
-            .collect();
-        let node_lanes = deal(&node_groups, lanes);
-        // Both anchors of one relationship type share its bucket: one lane per type.
-        let mut by_type: BTreeMap<EdgeKind, (Vec<usize>, usize)> = BTreeMap::new();
-        for (k, r) in self.rels.iter().enumerate() {
-            let e = by_type.entry(r.kind).or_default();
-            e.0.push(k);
-            e.1 += r.len();
+    ) -> Box<dyn Iterator<Item = Batch> + 'a> {
+        match unit.group {
+            UnitGroup::Nodes(k) => Box::new(self.node_group_batches(k, g, run, batch_size)),
+            UnitGroup::Rels(k) => Box::new(self.rel_group_batches(k, g, run, batch_size)),
         }
-        let types: Vec<(Vec<usize>, usize)> = by_type.into_values().collect();
-        let type_lanes = deal(
-            &types
-                .iter()
-                .enumerate()
-                .map(|(t, (_, n))| (t, *n))
-                .collect::<Vec<_>>(),
-            lanes,
-        );
-        let nodes = node_lanes
-            .into_iter()
-            .map(|groups| {
-                Box::new(
-                    groups
-                        .into_iter()
-                        .flat_map(move |k| self.node_group_batches(k, g, run, batch_size)),
-                ) as Box<dyn Iterator<Item = Batch> + 'a>
-            })
-            .collect();
-        let rels = type_lanes
-            .into_iter()
-            .map(|ts| {
-                let groups: Vec<usize> = ts.into_iter().flat_map(|t| types[t].0.clone()).collect();
-                Box::new(
-                    groups
-                        .into_iter()
-                        .flat_map(move |k| self.rel_group_batches(k, g, run, batch_size)),
-                ) as Box<dyn Iterator<Item = Batch> + 'a>
-            })
-            .collect();
-        (nodes, rels)
     }
 
     /// The batches of the nodes of one kind (`self.nodes[k]`).
@@ -357,7 +369,10 @@ impl Plan {
                 .iter()
                 .map(|&i| {
                     let i = i as usize;
-                    let props = node_props(g, i, run, &self.sources);
+                    let mut props = node_props(g, i, run, &self.sources);
+                    // The id is the row's own: set when the node is created, never rewritten
+                    // (it is the indexed key; a re-push would update the index for nothing).
+                    props.remove("id");
                     json!({"id": g.id(NodeIndex::new(i)), "props": props})
                 })
                 .collect(),
@@ -445,24 +460,17 @@ impl Plan {
     }
 }
 
-/// Deals `(item, size)` to `lanes` lanes, largest first, each to the lane with the least so far
-/// (the classic greedy schedule); lanes that get nothing are dropped.
-fn deal(items: &[(usize, usize)], lanes: usize) -> Vec<Vec<usize>> {
-    let mut order: Vec<&(usize, usize)> = items.iter().collect();
-    order.sort_by_key(|(item, size)| (std::cmp::Reverse(*size), *item));
-    let mut out: Vec<(usize, Vec<usize>)> = vec![(0, Vec::new()); lanes.max(1)];
-    for &(item, size) in order {
-        let lane = out
-            .iter_mut()
-            .min_by_key(|(load, _)| *load)
-            .expect("at least one lane");
-        lane.0 += size;
-        lane.1.push(item);
-    }
-    out.into_iter()
-        .map(|(_, v)| v)
-        .filter(|v| !v.is_empty())
-        .collect()
+// Node kinds and relationship types each fit the 32 bits they have in a mask.
+const _: () = assert!(NodeKind::ALL.len() <= 32 && EdgeKind::ALL.len() <= 32);
+
+/// A node kind's bit in [`Unit`] masks.
+pub fn kind_bit(k: NodeKind) -> u64 {
+    1 << NodeKind::ALL.iter().position(|x| *x == k).unwrap_or(31)
+}
+
+/// A relationship type's bit in [`Unit`] masks.
+pub fn type_bit(k: EdgeKind) -> u64 {
+    1 << (32 + EdgeKind::ALL.iter().position(|x| *x == k).unwrap_or(31))
 }
 
 /// Folds one document edge into a relationship's properties: conditions unioned (always present,
@@ -545,7 +553,7 @@ pub fn constraints() -> Vec<String> {
 pub fn merge_nodes(kind: NodeKind) -> [String; 1] {
     [format!(
         "UNWIND $rows AS row OPTIONAL MATCH (e:{BASE_LABEL} {{id: row.id}}) \
-         FOREACH (_ IN CASE WHEN e IS NULL THEN [1] ELSE [] END | CREATE (n:{BASE_LABEL}:{}) SET n += row.props) \
+         FOREACH (_ IN CASE WHEN e IS NULL THEN [1] ELSE [] END | CREATE (n:{BASE_LABEL}:{} {{id: row.id}}) SET n += row.props) \
          FOREACH (_ IN CASE WHEN e IS NULL THEN [] ELSE [1] END | SET e += row.props)",
         kind.label()
     )]
@@ -695,284 +703,4 @@ pub fn script(g: &TrustGraph, run: &str, batch_size: usize) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn literals_cannot_break_out() {
-        let v = json!({"a`b": "x\"}) MATCH (n) DETACH DELETE n //", "n": [1, "\\"]});
-        assert_eq!(
-            literal(&v),
-            r#"{`a``b`: "x\"}) MATCH (n) DETACH DELETE n //", `n`: [1, "\\"]}"#
-        );
-        // Beyond Cypher's 64-bit integers: a float, not a literal the server refuses.
-        assert_eq!(
-            literal(&json!([u64::MAX, -3, 1.5])),
-            "[1.8446744073709552e19, -3, 1.5]"
-        );
-    }
-
-    /// The rows as the push built them before it streamed: every row of a kind at once, parallel
-    /// edges folded (by the same [`fold_edge`]) in a map keyed by (kind, from, to) in document
-    /// order. What it checks is the streamed grouping, order and stamping.
-    fn reference_edge_rows(
-        g: &TrustGraph,
-        run: &str,
-    ) -> BTreeMap<(EdgeKind, String, String), Value> {
-        let mut merged: BTreeMap<(EdgeKind, String, String), Map<String, Value>> = BTreeMap::new();
-        for e in g.edges() {
-            let from = g.index(&e.from).unwrap();
-            let p = merged
-                .entry((e.kind, e.from.clone(), e.to.clone()))
-                .or_default();
-            fold_edge(p, e);
-            p.insert(
-                "heir_source".into(),
-                json!(source_of(g, g.node(from).platform())),
-            );
-            p.insert("heir_run".into(), json!(run));
-        }
-        merged
-            .into_iter()
-            .map(|(k, p)| {
-                let row = json!({"from": k.1, "to": k.2, "props": p});
-                (k, row)
-            })
-            .collect()
-    }
-
-    fn doc() -> TrustGraph {
-        let mut edges = vec![
-            json!({"from": "okta:user:a", "to": "aws:role:r", "kind": "can_assume", "requires": ["mfa"], "props": {"x": 1}}),
-            json!({"from": "okta:user:a", "to": "aws:role:r", "kind": "can_assume", "requires": ["managed_device", "mfa"], "at": "2026-11-20T09:00:00Z", "props": {"x": 2, "y": {"z": true}}}),
-            json!({"from": "okta:user:a", "to": "aws:role:r", "kind": "sso"}),
-            json!({"from": "okta:user:b", "to": "aws:role:r", "kind": "can_assume"}),
-            json!({"from": "okta:user:a", "to": "okta:group:g", "kind": "member_of"}),
-            json!({"from": "okta:user:b", "to": "okta:group:g", "kind": "member_of", "requires": ["trusted_network"]}),
-        ];
-        let mut nodes = vec![
-            json!({"id": "okta:user:a", "kind": "user", "name": "a", "tags": ["tier0"], "props": {"dept": {"name": "x"}}}),
-            json!({"id": "okta:user:b", "kind": "user", "enabled": false}),
-            json!({"id": "okta:group:g", "kind": "group"}),
-            json!({"id": "aws:role:r", "kind": "role", "platform": "aws", "criticality": 9}),
-            json!({"id": "aws:role:hub", "kind": "role"}),
-        ];
-        // A hub with more relationships out than any of its targets has in.
-        for i in 0..7 {
-            nodes.push(json!({"id": format!("aws:user:{i}"), "kind": "user"}));
-            edges.push(json!({"from": "aws:role:hub", "to": format!("aws:user:{i}"), "kind": "can_assume"}));
-        }
-        edges.push(json!({"from": "okta:user:a", "to": "aws:role:hub", "kind": "can_assume"}));
-        let doc = json!({
-            "version": 1,
-            "sources": [{"name": "okta", "collected_at": "2026-11-20T09:00:00Z", "complete": true}],
-            "nodes": nodes,
-            "edges": edges,
-        });
-        let (doc, _) = crate::model::load::load_str(
-            "t.json",
-            &doc.to_string(),
-            crate::model::load::Syntax::Json,
-        )
-        .unwrap();
-        TrustGraph::new(doc)
-    }
-
-    /// Relationship rows by (kind, from, to), with the statement that carries each.
-    type RelRows = BTreeMap<(EdgeKind, String, String), (Value, String)>;
-
-    fn plan_rows(g: &TrustGraph, batch: usize) -> (Vec<Value>, RelRows) {
-        let plan = Plan::new(g);
-        let mut nodes = Vec::new();
-        let mut rels = BTreeMap::new();
-        for b in plan.batches(g, "run-1", batch) {
-            assert!(b.rows.len() <= batch && !b.rows.is_empty());
-            assert_eq!(b.rows.len(), b.nodes + b.relationships);
-            if b.nodes > 0 {
-                assert_eq!(b.statements.len(), 1);
-                assert!(b.statements[0].contains("FOREACH"));
-                nodes.extend(b.rows);
-                continue;
-            }
-            assert_eq!(b.statements.len(), 1);
-            let text = &b.statements[0];
-            let kind = EdgeKind::ALL
-                .iter()
-                .copied()
-                .find(|k| text.contains(&format!("[r:{}]", k.rel_type())))
-                .unwrap();
-            for row in b.rows {
-                let key = (
-                    kind,
-                    row["from"].as_str().unwrap().to_string(),
-                    row["to"].as_str().unwrap().to_string(),
-                );
-                let old = rels.insert(key, (row, text.clone()));
-                assert!(old.is_none(), "one row per relationship");
-            }
-        }
-        assert_eq!(plan.node_count(), nodes.len());
-        assert_eq!(plan.relationship_count(), rels.len());
-        (nodes, rels)
-    }
-
-    #[test]
-    fn streamed_rows_are_the_rows_built_at_once() {
-        let g = doc();
-        for batch in [1, 2, 3, 1000] {
-            let (nodes, rels) = plan_rows(&g, batch);
-            let want = reference_edge_rows(&g, "run-1");
-            assert_eq!(
-                rels.iter()
-                    .map(|(k, v)| (k.clone(), v.0.clone()))
-                    .collect::<BTreeMap<_, _>>(),
-                want
-            );
-            let mut want_nodes: Vec<Value> = g
-                .nodes()
-                .enumerate()
-                .map(|(i, n)| {
-                    json!({"id": n.id, "props": node_props(&g, i, "run-1", &Plan::new(&g).sources)})
-                })
-                .collect();
-            let mut nodes = nodes;
-            let key = |v: &Value| v["id"].as_str().unwrap().to_string();
-            nodes.sort_by_key(key);
-            want_nodes.sort_by_key(key);
-            assert_eq!(nodes, want_nodes);
-        }
-        // The folded relationship: conditions unioned, the `at` given, both props kept.
-        let (_, rels) = plan_rows(&g, 1000);
-        let (row, _) = &rels[&(
-            EdgeKind::CanAssume,
-            "okta:user:a".into(),
-            "aws:role:r".into(),
-        )];
-        assert_eq!(row["props"]["requires"], json!(["managed_device", "mfa"]));
-        assert_eq!(row["props"]["at"], json!("2026-11-20T09:00:00Z"));
-        assert_eq!(row["props"]["props_x"], json!(1));
-        assert_eq!(row["props"]["props_x_2"], json!(2));
-        assert_eq!(row["props"]["heir_source"], json!("okta"));
-        assert_eq!(
-            rels[&(
-                EdgeKind::CanAssume,
-                "aws:role:hub".into(),
-                "aws:user:0".into()
-            )]
-                .0["props"]["heir_source"],
-            json!(UNSOURCED)
-        );
-    }
-
-    #[test]
-    fn relationships_are_merged_from_their_lower_degree_end() {
-        let g = doc();
-        let (_, rels) = plan_rows(&g, 1000);
-        let text =
-            |from: &str, to: &str, kind| rels[&(kind, from.to_string(), to.to_string())].1.clone();
-        // The hub has 7 relationships out, each target 1 in: written from the target.
-        for i in 0..7 {
-            assert_eq!(
-                text(
-                    "aws:role:hub",
-                    &format!("aws:user:{i}"),
-                    EdgeKind::CanAssume
-                ),
-                merge_edges_from(EdgeKind::CanAssume, Anchor::End)
-            );
-        }
-        // a has 4 relationships out, the hub 1 in: from the hub's side too.
-        assert_eq!(
-            text("okta:user:a", "aws:role:hub", EdgeKind::CanAssume),
-            merge_edges_from(EdgeKind::CanAssume, Anchor::End)
-        );
-        // b has 2 out, the group 2 in: a tie stays with the start node.
-        assert_eq!(
-            text("okta:user:b", "okta:group:g", EdgeKind::MemberOf),
-            merge_edges_from(EdgeKind::MemberOf, Anchor::Start)
-        );
-        // a has 4 out, the role r 3 in (a twice, b once); b has 2 out.
-        assert_eq!(
-            text("okta:user:a", "aws:role:r", EdgeKind::CanAssume),
-            merge_edges_from(EdgeKind::CanAssume, Anchor::End)
-        );
-        assert_eq!(
-            text("okta:user:b", "aws:role:r", EdgeKind::CanAssume),
-            merge_edges_from(EdgeKind::CanAssume, Anchor::Start)
-        );
-        let plan = Plan::new(&g);
-        assert_eq!(plan.relationships(EdgeKind::CanAssume, Anchor::End), 9);
-        assert_eq!(plan.relationships(EdgeKind::CanAssume, Anchor::Start), 1);
-        assert!(merge_edges_from(EdgeKind::Sso, Anchor::End)
-            .contains("MERGE (b)<-[r:SSO]-(a) SET r += row.props"));
-        assert_eq!(
-            merge_edges(EdgeKind::Sso),
-            merge_edges_from(EdgeKind::Sso, Anchor::Start)
-        );
-    }
-
-    #[test]
-    fn lanes_cover_every_batch_and_never_share_a_kind() {
-        let g = doc();
-        let plan = Plan::new(&g);
-        let key = |b: &Batch| b.statements[0].clone();
-        let mut all: Vec<String> = plan
-            .batches(&g, "r", 2)
-            .map(|b| serde_json::to_string(&b.rows).unwrap())
-            .collect();
-        all.sort();
-        for lanes in [1, 2, 3, 8] {
-            let (nodes, rels) = plan.lanes(&g, "r", 2, lanes);
-            assert!(nodes.len() <= lanes && rels.len() <= lanes);
-            let mut seen = Vec::new();
-            let mut owner: BTreeMap<String, usize> = BTreeMap::new();
-            for (lane, batches) in nodes.into_iter().chain(rels).enumerate() {
-                for b in batches {
-                    // A node kind or a relationship type (either anchor) belongs to one lane.
-                    let k = key(&b)
-                        .replace("(b)<-[r:", "(a)-[r:")
-                        .replace("]-(a)", "]->(b)");
-                    assert_eq!(*owner.entry(k).or_insert(lane), lane);
-                    seen.push(serde_json::to_string(&b.rows).unwrap());
-                }
-            }
-            seen.sort();
-            assert_eq!(seen, all, "{lanes} lanes");
-        }
-        assert_eq!(
-            deal(&[(0, 5), (1, 9), (2, 4), (3, 1)], 2),
-            vec![vec![1, 3], vec![0, 2]]
-        );
-    }
-
-    /// A push or script reads every record once and keeps none: the graph's record cache stays
-    /// empty when the graph reads its records from the document file.
-    #[test]
-    fn rows_leave_the_record_cache_empty() {
-        let dir = std::env::temp_dir().join(format!("heir-cypher-cache-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("g.json");
-        std::fs::write(&path, serde_json::to_string(&doc().to_document()).unwrap()).unwrap();
-        let policy = crate::store::open::SnapshotPolicy {
-            enabled: false,
-            min_bytes: u64::MAX,
-            dir: None,
-        };
-        let g = crate::store::open::open(path.to_str().unwrap(), &policy, &|_| {})
-            .unwrap()
-            .graph;
-        let crate::store::records::Records::Json { nodes, edges, .. } = g.records() else {
-            panic!("a JSON file is read lazily");
-        };
-        let (node_rows, rels) = plan_rows(&g, 2);
-        assert_eq!(node_rows.len(), g.node_count());
-        assert_eq!(
-            rels.into_iter()
-                .map(|(k, v)| (k, v.0))
-                .collect::<BTreeMap<_, _>>(),
-            reference_edge_rows(&doc(), "run-1")
-        );
-        assert_eq!((nodes.held(), edges.held()), (0, 0));
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-}
+mod tests;
