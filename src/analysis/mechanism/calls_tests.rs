@@ -3,36 +3,8 @@
 //! need a secret heir does not hold have none, and each platform's revocation calls of the issue
 //! are there with their checks.
 
+use super::tests::{props, subject};
 use super::*;
-
-fn props(v: serde_json::Value) -> Props {
-    match v {
-        Value::Object(m) => m,
-        _ => Props::new(),
-    }
-}
-
-fn subject<'a>(
-    platform: &'a str,
-    kind: NodeKind,
-    native_id: &'a str,
-    props: &'a Props,
-) -> Subject<'a> {
-    Subject {
-        platform,
-        kind,
-        token_type: None,
-        revocation: None,
-        native_id,
-        name: None,
-        account: None,
-        client: None,
-        role: None,
-        props,
-        expires_at: None,
-        expiry_basis: None,
-    }
-}
 
 fn now() -> Timestamp {
     Timestamp::parse("2026-11-20T10:00:00Z").unwrap()

@@ -7,14 +7,14 @@ fn t(s: &str) -> Timestamp {
     Timestamp::parse(s).unwrap()
 }
 
-fn props(v: serde_json::Value) -> Props {
+pub(super) fn props(v: serde_json::Value) -> Props {
     match v {
         Value::Object(m) => m,
         _ => Props::new(),
     }
 }
 
-fn subject<'a>(
+pub(super) fn subject<'a>(
     platform: &'a str,
     kind: NodeKind,
     native_id: &'a str,
