@@ -789,3 +789,98 @@ fn an_interrupted_push_is_completed_by_the_next_run() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Every heir node and relationship as the server holds it, the run stamp left out (it is the
+/// one thing a re-push changes): `(id, labels, properties)` and `(from, type, to, properties)`,
+/// sorted, properties with their keys sorted.
+type Dump = (
+    Vec<(String, Vec<String>, BTreeMap<String, serde_json::Value>)>,
+    Vec<(String, String, String, BTreeMap<String, serde_json::Value>)>,
+);
+
+fn dump(db: &Db) -> Dump {
+    db.rt.block_on(async {
+        let mut nodes = Vec::new();
+        let mut rows = db
+            .graph
+            .execute(query(
+                "MATCH (n:HeirNode) RETURN n.id AS id, labels(n) AS l, properties(n) AS p",
+            ))
+            .await
+            .unwrap();
+        while let Some(row) = rows.next().await.unwrap() {
+            let mut labels: Vec<String> = row.get("l").unwrap();
+            labels.sort();
+            let mut p: BTreeMap<String, serde_json::Value> = row.get("p").unwrap();
+            p.remove("heir_run");
+            nodes.push((row.get::<String>("id").unwrap(), labels, p));
+        }
+        let mut rels = Vec::new();
+        let mut rows = db
+            .graph
+            .execute(query(
+                "MATCH (a:HeirNode)-[r]->(b:HeirNode) RETURN a.id AS a, type(r) AS t, b.id AS b, properties(r) AS p",
+            ))
+            .await
+            .unwrap();
+        while let Some(row) = rows.next().await.unwrap() {
+            let mut p: BTreeMap<String, serde_json::Value> = row.get("p").unwrap();
+            p.remove("heir_run");
+            rels.push((
+                row.get::<String>("a").unwrap(),
+                row.get::<String>("t").unwrap(),
+                row.get::<String>("b").unwrap(),
+                p,
+            ));
+        }
+        // Ids are unique, and so is (from, type, to): MERGE folds parallel edges.
+        nodes.sort_by(|x, y| x.0.cmp(&y.0));
+        rels.sort_by(|x, y| (&x.0, &x.1, &x.2).cmp(&(&y.0, &y.1, &y.2)));
+        (nodes, rels)
+    })
+}
+
+/// A first push into an empty database creates rows without looking for them (`CREATE`); into
+/// a database that holds any heir node it merges them. Both, and a re-push over either, must
+/// leave exactly the same nodes, labels, relationships and properties.
+#[test]
+fn a_fresh_push_and_a_merged_push_write_the_same_graph() {
+    let server = Server::start_named("fresh");
+    let db = Db::connect(&server);
+    let dir = std::env::temp_dir().join(format!("heir-fresh-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("g.json");
+    let synth = Command::new(env!("CARGO_BIN_EXE_heir"))
+        .args(["synth", "--users", "30", "--seed", "11", "-o"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(synth.status.success());
+    let g = load(path.to_str().unwrap());
+    let want = expected_counts(&g);
+
+    // 1. Into an empty database: the CREATE path.
+    push_blocking(&g, &options(&server, "fresh-1"), |_, _| {}).unwrap();
+    assert_eq!(actual_counts(&db), want);
+    let fresh = dump(&db);
+    assert_eq!(fresh.0.len(), g.node_count());
+
+    // 2. Re-push over it: the MERGE path, nothing changes but the run.
+    push_blocking(&g, &options(&server, "fresh-2"), |_, _| {}).unwrap();
+    assert_eq!(dump(&db), fresh);
+
+    // 3. From scratch into a database holding one unrelated heir node (another source): the
+    //    MERGE path creates everything, and writes what the CREATE path wrote.
+    db.clear();
+    let mut p = HashMap::new();
+    p.insert("id".to_string(), BoltType::from("other:node"));
+    db.run(
+        "CREATE (n:HeirNode:User {id: $id, heir_source: 'other', heir_run: 'x'})",
+        &p,
+    );
+    push_blocking(&g, &options(&server, "merged-1"), |_, _| {}).unwrap();
+    db.run("MATCH (n:HeirNode {id: $id}) DETACH DELETE n", &p);
+    assert_eq!(dump(&db), fresh);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

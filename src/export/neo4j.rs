@@ -1,9 +1,11 @@
 //! Live push to Neo4j over Bolt (neo4rs): constraints, batched `UNWIND … MERGE` per kind, then
 //! cleanup of what re-collected sources no longer report.
 //!
-//! Idempotent by construction — every write is a MERGE on a unique id, so pushing the same
-//! document twice changes no counts — and therefore resumable: a batch that failed on a transient
-//! error is simply sent again.
+//! Idempotent by construction — every write into a database that holds heir nodes is a MERGE on
+//! a unique id, so pushing the same document twice changes no counts — and therefore resumable: a
+//! batch that failed on a transient error is simply sent again. Into a database that holds no heir
+//! node, rows are created without being looked for (nothing can be found), and a retried batch
+//! goes as its MERGE; a push stopped half-way leaves heir nodes, so the next one merges.
 
 use std::cell::{Cell, RefCell};
 use std::time::{Duration, Instant};
@@ -105,12 +107,26 @@ struct Writer<'a> {
 impl Writer<'_> {
     /// Runs statements in one explicit transaction — all or nothing, since some servers do not
     /// make an auto-commit batch atomic — retrying the whole transaction on transient failures
-    /// with exponential backoff. Safe because every statement is idempotent. Concurrent writers
-    /// on ArcadeDB meet page conflicts (`DeadlockDetected`, transient) and retry here.
+    /// with exponential backoff. Concurrent writers on ArcadeDB meet page conflicts
+    /// (`DeadlockDetected`, transient) and retry here.
     async fn run(&mut self, texts: &[&str], params: &[(&str, BoltType)]) -> Result<(), PushError> {
+        self.run_then(texts, texts, params).await
+    }
+
+    /// [`Writer::run`], with `first` on the first attempt and `retry` (idempotent) on the
+    /// others: a transaction whose commit was lost on the way back may have committed, so only
+    /// statements that find what exists may run it again (a `CREATE` batch is retried as its
+    /// `MERGE`).
+    async fn run_then(
+        &mut self,
+        first: &[&str],
+        retry: &[&str],
+        params: &[(&str, BoltType)],
+    ) -> Result<(), PushError> {
         let mut delay = Duration::from_millis(100);
         let mut attempt = 1;
         loop {
+            let texts = if attempt == 1 { first } else { retry };
             let queries = texts.iter().map(|text| {
                 let mut q = query(text);
                 for (k, v) in params {
@@ -186,6 +202,7 @@ impl Writer<'_> {
 /// A batch ready to send: its statements and its rows already as one Bolt list.
 struct Ready {
     statements: Vec<String>,
+    create: Vec<String>,
     rows: BoltType,
     nodes: usize,
     relationships: usize,
@@ -195,6 +212,7 @@ impl From<cypher::Batch> for Ready {
     fn from(b: cypher::Batch) -> Ready {
         Ready {
             statements: b.statements,
+            create: b.create,
             rows: to_bolt(Value::Array(b.rows)),
             nodes: b.nodes,
             relationships: b.relationships,
@@ -326,6 +344,7 @@ async fn send_all(
     progress: &RefCell<&mut dyn FnMut(usize, usize)>,
     total: usize,
     done: &Cell<usize>,
+    fresh: bool,
 ) -> Result<(), PushError> {
     let changed = tokio::sync::Notify::new();
     let connection = || async {
@@ -351,8 +370,10 @@ async fn send_all(
                     Pick::Run(k, b) => (k, b),
                 };
                 let texts: Vec<&str> = b.statements.iter().map(String::as_str).collect();
+                let create: Vec<&str> = b.create.iter().map(String::as_str).collect();
+                let first = if fresh { &create } else { &texts };
                 let params = [("rows", b.rows)];
-                let send = w.run(&texts, &params);
+                let send = w.run_then(first, &texts, &params);
                 // Polled after the batch is sent: built while the server runs it.
                 let build = async { schedule.borrow_mut().build_next(k) };
                 let (sent, ()) = tokio::join!(send, build);
@@ -437,6 +458,12 @@ pub async fn push(
     for c in &first {
         w.run(&[c], &[]).await?;
     }
+    // Into a database that holds no heir node, rows are created without being looked for
+    // (`cypher::create_nodes`, `create_edges`): nothing can be found, and the lookups were
+    // most of what a first push cost the server. Any node at all, from any source or from a
+    // push interrupted half-way, and every row is merged as usual, which is how an
+    // interrupted first push is completed by the next run.
+    let fresh = w.count(cypher::ANY_NODE, &[]).await? == 0;
     let stats = RefCell::new(PushStats {
         retries: w.retries,
         ..PushStats::default()
@@ -479,6 +506,7 @@ pub async fn push(
         &progress,
         total,
         &done,
+        fresh,
     )
     .await?;
     let mut w = Writer {
@@ -489,14 +517,18 @@ pub async fn push(
     for c in &kinds {
         w.run(&[c], &[]).await?;
     }
-    let sources: Vec<String> = cypher::cleanup_sources(g);
-    let params = [
-        ("sources", BoltType::from(sources)),
-        ("run", BoltType::from(opts.run.as_str())),
-    ];
-    for (count, delete) in cypher::cleanup_counts().into_iter().zip(cypher::cleanup()) {
-        if w.count(count, &params).await? > 0 {
-            w.run(&[delete], &params).await?;
+    // After a push into a database that held no heir node, nothing can be stale: every heir
+    // node and relationship there is this run's, and the cleanup's two scans would find none.
+    if !fresh {
+        let sources: Vec<String> = cypher::cleanup_sources(g);
+        let params = [
+            ("sources", BoltType::from(sources)),
+            ("run", BoltType::from(opts.run.as_str())),
+        ];
+        for (count, delete) in cypher::cleanup_counts().into_iter().zip(cypher::cleanup()) {
+            if w.count(count, &params).await? > 0 {
+                w.run(&[delete], &params).await?;
+            }
         }
     }
     let mut stats = stats.into_inner();

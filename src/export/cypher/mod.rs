@@ -173,6 +173,10 @@ enum UnitGroup {
 /// One batch: the statements to run in one transaction, all with `$rows` bound to `rows`.
 pub struct Batch {
     pub statements: Vec<String>,
+    /// The same rows written without looking for what exists (`CREATE` instead of `MERGE`):
+    /// equal to `statements` in a database that holds none of them, cheaper for the server
+    /// (see [`create_nodes`], [`create_edges`]).
+    pub create: Vec<String>,
     pub rows: Vec<Value>,
     pub nodes: usize,
     pub relationships: usize,
@@ -365,6 +369,7 @@ impl Plan {
         let (kind, idx) = &self.nodes[k];
         idx.chunks(batch_size.max(1)).map(move |chunk| Batch {
             statements: merge_nodes(*kind).into(),
+            create: vec![create_nodes(*kind)],
             rows: chunk
                 .iter()
                 .map(|&i| {
@@ -395,6 +400,7 @@ impl Plan {
             let last = (first + batch_size).min(r.len());
             Batch {
                 statements: vec![merge_edges_from(r.kind, r.anchor)],
+                create: vec![create_edges(r.kind)],
                 rows: (first..last)
                     .map(|k| edge_row(g, r.group(k), run, &self.sources))
                     .collect(),
@@ -576,6 +582,31 @@ pub fn merge_edges_from(kind: EdgeKind, anchor: Anchor) -> String {
         "UNWIND $rows AS row MATCH (a:{BASE_LABEL} {{id: row.from}}) MATCH (b:{BASE_LABEL} {{id: row.to}}) MERGE {pattern} SET r += row.props"
     )
 }
+
+/// Creates the nodes of one kind from `$rows` without looking for them: the first push into a
+/// database that holds no heir node (see `neo4j::push`), where [`merge_nodes`] would find
+/// nothing and create every row anyway. The unique constraint on `HeirNode` still stands behind
+/// it: a node that exists after all is an error, never a duplicate.
+pub fn create_nodes(kind: NodeKind) -> String {
+    format!(
+        "UNWIND $rows AS row CREATE (n:{BASE_LABEL}:{} {{id: row.id}}) SET n += row.props",
+        kind.label()
+    )
+}
+
+/// Creates the relationships of one kind from `$rows`, both ends found through the id index,
+/// without looking for an existing relationship: the first push into a database that holds no
+/// heir node. Rows are one per relationship (parallel document edges already folded, as for
+/// [`merge_edges_from`]), so the result is the one `MERGE` gives.
+pub fn create_edges(kind: EdgeKind) -> String {
+    let t = kind.rel_type();
+    format!(
+        "UNWIND $rows AS row MATCH (a:{BASE_LABEL} {{id: row.from}}) MATCH (b:{BASE_LABEL} {{id: row.to}}) CREATE (a)-[r:{t}]->(b) SET r += row.props"
+    )
+}
+
+/// Whether the database holds any heir node: a read that stops at the first node found.
+pub const ANY_NODE: &str = "MATCH (n:HeirNode) WITH n LIMIT 1 RETURN count(n) AS c";
 
 /// Removes what the re-collected sources (`$sources`) no longer report, that is what they
 /// stamped with a run other than `$run`: relationships first. One statement for all sources, so
