@@ -13,23 +13,30 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-/// Runs `heir revoke PLAN --execute --yes` against the stand-in, journaled in the scratch
-/// folder.
-fn execute(s: &Scratch, plan: &str, base: &str) -> std::process::Output {
-    let journal = s.path("journal.jsonl");
-    s.heir(&[
+/// `heir revoke PLAN` pointed at the stand-in for Okta and Slack (the drill's platforms), then
+/// `rest`.
+fn drill_args<'a>(plan: &'a str, base: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
         "revoke",
         plan,
         "--okta-org-url",
         base,
         "--slack-api-url",
         base,
-        "--execute",
-        "--yes",
-        "--stale-ok",
-        "--journal",
-        &journal,
-    ])
+    ];
+    args.extend_from_slice(rest);
+    args
+}
+
+/// Runs `heir revoke PLAN --execute --yes` against the stand-in, journaled in the scratch
+/// folder.
+fn execute(s: &Scratch, plan: &str, base: &str) -> std::process::Output {
+    let journal = s.path("journal.jsonl");
+    s.heir(&drill_args(
+        plan,
+        base,
+        &["--execute", "--yes", "--stale-ok", "--journal", &journal],
+    ))
 }
 
 #[test]
@@ -252,19 +259,11 @@ fn heir_killed_mid_run_resumes_from_the_journal() {
     let srv = Standin::start(world);
     let journal = s.path("journal.jsonl");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_heir"))
-        .args([
-            "revoke",
+        .args(drill_args(
             &plan,
-            "--okta-org-url",
             &srv.base,
-            "--slack-api-url",
-            &srv.base,
-            "--execute",
-            "--yes",
-            "--stale-ok",
-            "--journal",
-            &journal,
-        ])
+            &["--execute", "--yes", "--stale-ok", "--journal", &journal],
+        ))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("HEIR_DATA_DIR", s.dir.join("data"))
         .env("OKTA_API_TOKEN", OKTA_TOKEN)
@@ -364,29 +363,11 @@ fn nothing_is_performed_without_confirmation_or_on_a_stale_plan() {
     let plan = s.drill_plan();
     let srv = Standin::start(drill_world());
     // --execute without --yes, standard input not a terminal: a usage error.
-    let out = s.heir(&[
-        "revoke",
-        &plan,
-        "--okta-org-url",
-        &srv.base,
-        "--slack-api-url",
-        &srv.base,
-        "--execute",
-        "--stale-ok",
-    ]);
+    let out = s.heir(&drill_args(&plan, &srv.base, &["--execute", "--stale-ok"]));
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("--yes"), "{}", text(&out.stderr));
     // A plan computed long ago: refused without --stale-ok.
-    let out = s.heir(&[
-        "revoke",
-        &plan,
-        "--okta-org-url",
-        &srv.base,
-        "--slack-api-url",
-        &srv.base,
-        "--execute",
-        "--yes",
-    ]);
+    let out = s.heir(&drill_args(&plan, &srv.base, &["--execute", "--yes"]));
     assert_eq!(out.status.code(), Some(1));
     assert!(
         text(&out.stderr).contains("refusing a stale plan"),
@@ -396,20 +377,18 @@ fn nothing_is_performed_without_confirmation_or_on_a_stale_plan() {
     // A plan of another graph: refused with --graph.
     let other = s.path("other.json");
     std::fs::write(&other, DRILL_GRAPH.replace("canary app", "another app")).unwrap();
-    let out = s.heir(&[
-        "revoke",
+    let out = s.heir(&drill_args(
         &plan,
-        "--okta-org-url",
         &srv.base,
-        "--slack-api-url",
-        &srv.base,
-        "--execute",
-        "--yes",
-        "--max-age",
-        "5000w",
-        "--graph",
-        &other,
-    ]);
+        &[
+            "--execute",
+            "--yes",
+            "--max-age",
+            "5000w",
+            "--graph",
+            &other,
+        ],
+    ));
     assert_eq!(out.status.code(), Some(1));
     assert!(
         text(&out.stderr).contains("another graph"),
@@ -418,22 +397,20 @@ fn nothing_is_performed_without_confirmation_or_on_a_stale_plan() {
     );
     assert!(srv.changes().is_empty(), "nothing was sent");
     // The graph it came from passes the same gate.
-    let out = s.heir(&[
-        "revoke",
+    let out = s.heir(&drill_args(
         &plan,
-        "--okta-org-url",
         &srv.base,
-        "--slack-api-url",
-        &srv.base,
-        "--execute",
-        "--yes",
-        "--max-age",
-        "5000w",
-        "--graph",
-        &s.path("drill.json"),
-        "--journal",
-        &s.path("journal.jsonl"),
-    ]);
+        &[
+            "--execute",
+            "--yes",
+            "--max-age",
+            "5000w",
+            "--graph",
+            &s.path("drill.json"),
+            "--journal",
+            &s.path("journal.jsonl"),
+        ],
+    ));
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(srv.changes().len(), 3);
 }
@@ -443,17 +420,11 @@ fn the_default_journal_lives_in_the_data_directory_and_is_printed() {
     let s = Scratch::new("revoke-default-journal");
     let plan = s.drill_plan();
     let srv = Standin::start(drill_world());
-    let out = s.heir(&[
-        "revoke",
+    let out = s.heir(&drill_args(
         &plan,
-        "--okta-org-url",
         &srv.base,
-        "--slack-api-url",
-        &srv.base,
-        "--execute",
-        "--yes",
-        "--stale-ok",
-    ]);
+        &["--execute", "--yes", "--stale-ok"],
+    ));
     assert!(out.status.success(), "{}", text(&out.stderr));
     let dir = s.dir.join("data").join("journal");
     let files: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
