@@ -8,7 +8,6 @@ mod common;
 use common::golden::document;
 
 use std::process::Command;
-use std::time::Duration;
 
 use common::github_org::{org, DIR, ORG};
 use common::httpmock::{MockServer, Reply};
@@ -21,13 +20,7 @@ use heir::model::{Document, EdgeKind, NodeKind, TokenType};
 const TOKEN: &str = "ghp_FAKEgithubTESTtoken000000000000never";
 
 fn policy() -> Policy {
-    Policy {
-        attempts: 3,
-        base_backoff: Duration::from_millis(10),
-        max_backoff: Duration::from_secs(3),
-        timeout: Duration::from_secs(10),
-        concurrency: 4,
-    }
+    common::httpmock::fast_policy()
 }
 
 async fn fetch_from(server: &MockServer) -> Result<(GithubRaw, Vec<String>), FetchError> {

@@ -9,7 +9,6 @@ mod common;
 use common::golden::{document, edge_kind};
 
 use std::process::Command;
-use std::time::Duration;
 
 use common::httpmock::{MockServer, Reply};
 use heir::collect::google::{self, Credential, GoogleRaw, Options, ServiceAccountKey};
@@ -89,13 +88,7 @@ fn tenant(overrides: &[(&str, Vec<Reply>)]) -> MockServer {
 }
 
 fn policy() -> Policy {
-    Policy {
-        attempts: 3,
-        base_backoff: Duration::from_millis(10),
-        max_backoff: Duration::from_secs(3),
-        timeout: Duration::from_secs(10),
-        concurrency: 4,
-    }
+    common::httpmock::fast_policy()
 }
 
 fn options(server: &MockServer, mail: bool) -> Options {

@@ -28,13 +28,7 @@ fn collected_at() -> Timestamp {
 }
 
 fn policy() -> Policy {
-    Policy {
-        attempts: 3,
-        base_backoff: Duration::from_millis(10),
-        max_backoff: Duration::from_secs(3),
-        timeout: Duration::from_secs(10),
-        concurrency: 4,
-    }
+    common::httpmock::fast_policy()
 }
 
 fn quiet() -> Progress {

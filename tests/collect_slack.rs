@@ -8,7 +8,6 @@ mod common;
 use common::golden::{document, edge_kind};
 
 use std::process::Command;
-use std::time::Duration;
 
 use common::httpmock::{MockServer, Reply};
 use heir::collect::http::{FetchError, Policy};
@@ -63,13 +62,7 @@ fn workspace(grid: bool, overrides: &[(&str, Vec<Reply>)]) -> MockServer {
 }
 
 fn policy() -> Policy {
-    Policy {
-        attempts: 3,
-        base_backoff: Duration::from_millis(10),
-        max_backoff: Duration::from_secs(3),
-        timeout: Duration::from_secs(10),
-        concurrency: 4,
-    }
+    common::httpmock::fast_policy()
 }
 
 async fn fetch_from(server: &MockServer) -> Result<(SlackRaw, Vec<String>), FetchError> {

@@ -147,3 +147,15 @@ fn handle(mut stream: TcpStream, state: Arc<Mutex<State>>) {
     let _ = stream.write_all(out.as_bytes());
     let _ = stream.flush();
 }
+
+/// The collectors' retry policy with test-sized waits: three attempts, 10 ms backoff, so the
+/// stand-ins' throttles and 5xx are retried without slowing the suite.
+pub fn fast_policy() -> heir::collect::http::Policy {
+    heir::collect::http::Policy {
+        attempts: 3,
+        base_backoff: std::time::Duration::from_millis(10),
+        max_backoff: std::time::Duration::from_secs(3),
+        timeout: std::time::Duration::from_secs(10),
+        concurrency: 4,
+    }
+}
