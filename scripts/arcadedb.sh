@@ -15,6 +15,8 @@
 #   PYTHON                   python interpreter to use (default python3)
 #   HEIR_ARCADEDB_VERSION    arcadedb-embedded version to install (default below)
 #   HEIR_ARCADEDB_HEAP       JVM max heap (default 1g)
+#   HEIR_ARCADEDB_JAVA_OPTS  extra JVM options, split on spaces (e.g. a Flight Recorder profile:
+#                            -XX:StartFlightRecording=filename=/tmp/x.jfr,settings=profile)
 #   HEIR_ARCADEDB_TIMEOUT    seconds to wait for readiness (default 90)
 # See docs/arcadedb-notes.md for what Cypher this server accepts.
 set -euo pipefail
@@ -118,6 +120,7 @@ cmd_start() {
   cd "$dir"
   nohup "$java" \
     -Xms128m "-Xmx$HEAP" -XX:+UseSerialGC -Djava.awt.headless=true \
+    ${HEIR_ARCADEDB_JAVA_OPTS:-} \
     -cp "$pkg/jars/*" \
     "-Darcadedb.server.rootPassword=$PASSWORD" \
     "-Darcadedb.server.rootPath=$dir" \

@@ -63,27 +63,27 @@ python_push() { # database → seconds
 }
 
 # Warm-up: a fresh JVM runs its first push slowly (interpreted, then compiled code); without
-# this, whoever goes first in round 1 pays for it (58 s against 21 s for the same push). The
-# JIT needs the statements, not the size: the warm-up pushes a document of at most 30,000
-# nodes (the 300k warm-up with the full document took 433 s), first push and re-push.
+# this, whoever goes first in round 1 pays for it (58 s against 21 s for the same push), and the
+# server's CPU per push kept falling over the first three or four pushes of each contender. The
+# JIT needs the statements, not the size: the warm-up pushes a document of at most 30,000 nodes
+# (the 300k warm-up with the full document took 433 s), three times per contender, each a first
+# push into a fresh database and a re-push: their statements differ (heir's first push into an
+# empty database creates without lookups), and each needs its own compiled.
 if ((users > 1000)); then
   ./target/release/heir synth --users 1000 --seed 5 -o "$work/warm.json" 2>/dev/null
 else
   cp "$work/graph.json" "$work/warm.json"
 fi
-# Both contenders warm it, each with a first push and a re-push: their statements differ (heir's
-# first push into an empty database creates without lookups), and each needs its own compiled.
-admin "create database warm"
-doc="$work/warm.json" heir_push warm >/dev/null
-doc="$work/warm.json" heir_push warm >/dev/null
-admin "drop database warm"
-admin "create database warmpy"
-python3 scripts/bench_neo4j_anchor.py "$work/warm.json" "$uri" root HEIR_BENCH_PW 5000 warmpy >/dev/null
-python3 scripts/bench_neo4j_anchor.py "$work/warm.json" "$uri" root HEIR_BENCH_PW 5000 warmpy >/dev/null
-admin "drop database warmpy"
-admin "create database warm2"
-doc="$work/warm.json" heir_push warm2 >/dev/null
-admin "drop database warm2"
+for w in 1 2 3; do
+  admin "create database warm$w"
+  doc="$work/warm.json" heir_push "warm$w" >/dev/null
+  doc="$work/warm.json" heir_push "warm$w" >/dev/null
+  admin "drop database warm$w"
+  admin "create database warmpy$w"
+  python3 scripts/bench_neo4j_anchor.py "$work/warm.json" "$uri" root HEIR_BENCH_PW 5000 "warmpy$w" >/dev/null
+  python3 scripts/bench_neo4j_anchor.py "$work/warm.json" "$uri" root HEIR_BENCH_PW 5000 "warmpy$w" >/dev/null
+  admin "drop database warmpy$w"
+done
 
 results=()
 for ((r = 1; r <= rounds; r++)); do

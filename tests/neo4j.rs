@@ -366,6 +366,24 @@ fn neo4j_export_against_a_real_bolt_server() {
     let (stats, _) = push_blocking(&acme, &options(&server, "run-1"), |_, _| {}).unwrap();
     assert_eq!(stats.nodes, acme.node_count());
     assert_eq!(actual_counts(&db), (want_labels.clone(), want_rels.clone()));
+    // Every label's uniqueness constraint, kinds with nodes (made during the push, after their
+    // nodes) and kinds without (after the data) alike.
+    let constraints: BTreeSet<String> = db
+        .rows("SHOW CONSTRAINTS", &[], &["name"])
+        .into_iter()
+        .map(|r| match &r[0] {
+            BoltType::String(s) => s.value.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    let want: BTreeSet<String> = std::iter::once("heir_heirnode_id".to_string())
+        .chain(
+            NodeKind::ALL
+                .iter()
+                .map(|k| format!("heir_{}_id", k.label().to_ascii_lowercase())),
+        )
+        .collect();
+    assert_eq!(constraints, want);
     let props = db.rows(
         "MATCH (n:HeirNode {id: $id}) RETURN n.kind AS kind, n.criticality AS c, n.heir_run AS run, n.heir_source AS source",
         &[("id", BoltType::from("okta:session:102dana-kim-laptop"))],

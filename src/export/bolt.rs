@@ -24,13 +24,15 @@ pub enum Refused {
 
 /// Where a plain-Bolt URI points: `host:port`, or `None` for TLS schemes (not checked here).
 pub fn plain_address(uri: &str) -> Option<String> {
-    let rest = match uri.split_once("://") {
-        Some((scheme, rest)) => match scheme {
-            "bolt" | "neo4j" => rest,
-            _ => return None,
-        },
-        None => uri,
-    };
+    match uri.split_once("://") {
+        Some(("bolt" | "neo4j", _)) | None => server_address(uri),
+        Some(_) => None,
+    }
+}
+
+/// Where a Bolt URI of any scheme points: `host:port` (7687 if the URI names no port).
+pub fn server_address(uri: &str) -> Option<String> {
+    let rest = uri.split_once("://").map_or(uri, |(_, rest)| rest);
     let authority = rest.split(['/', '?']).next().unwrap_or("");
     // Credentials in the URI (`user@host`) are not ours to read here.
     let host_port = authority.rsplit('@').next().unwrap_or("");

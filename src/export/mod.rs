@@ -5,4 +5,5 @@ pub mod cypher;
 pub mod dot;
 pub mod neo4j;
 pub mod neo4j_import;
+pub mod nodelay;
 pub mod opengraph;

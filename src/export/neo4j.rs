@@ -8,6 +8,7 @@
 //! goes as its MERGE; a push stopped half-way leaves heir nodes, so the next one merges.
 
 use std::cell::{Cell, RefCell};
+use std::ops::Range;
 use std::time::{Duration, Instant};
 
 use neo4rs::{query, BoltType, ConfigBuilder, Graph};
@@ -102,6 +103,7 @@ struct Writer<'a> {
     graph: &'a Graph,
     opts: &'a PushOptions,
     retries: usize,
+    nodelay: &'a RefCell<super::nodelay::Nodelay>,
 }
 
 impl Writer<'_> {
@@ -110,32 +112,47 @@ impl Writer<'_> {
     /// with exponential backoff. Concurrent writers on ArcadeDB meet page conflicts
     /// (`DeadlockDetected`, transient) and retry here.
     async fn run(&mut self, texts: &[&str], params: &[(&str, BoltType)]) -> Result<(), PushError> {
-        self.run_then(texts, texts, params).await
+        self.run_then(texts, texts, || {
+            params.iter().map(|(k, v)| (*k, v.clone())).collect()
+        })
+        .await
     }
 
     /// [`Writer::run`], with `first` on the first attempt and `retry` (idempotent) on the
     /// others: a transaction whose commit was lost on the way back may have committed, so only
     /// statements that find what exists may run it again (a `CREATE` batch is retried as its
-    /// `MERGE`).
-    async fn run_then(
+    /// `MERGE`). `params` gives the parameters of each attempt: a batch's rows are handed over
+    /// once and built again for a retry, not copied for one (a copy of 5,000 rows took 4–8 ms
+    /// of the one thread every connection shares, before each batch).
+    async fn run_then<'p>(
         &mut self,
         first: &[&str],
         retry: &[&str],
-        params: &[(&str, BoltType)],
+        mut params: impl FnMut() -> Vec<(&'p str, BoltType)>,
     ) -> Result<(), PushError> {
         let mut delay = Duration::from_millis(100);
         let mut attempt = 1;
         loop {
             let texts = if attempt == 1 { first } else { retry };
-            let queries = texts.iter().map(|text| {
+            let mut values = params();
+            let queries = texts.iter().enumerate().map(|(i, text)| {
                 let mut q = query(text);
-                for (k, v) in params {
-                    q = q.param(k, v.clone());
+                for (k, v) in values.iter_mut() {
+                    // The last statement takes the values, the others a copy.
+                    let v = if i + 1 == texts.len() {
+                        std::mem::replace(v, BoltType::Null(neo4rs::BoltNull))
+                    } else {
+                        v.clone()
+                    };
+                    q = q.param(k, v);
                 }
                 q
             });
+            let queries: Vec<_> = queries.collect();
             let outcome = async {
                 let mut txn = self.graph.start_txn().await?;
+                // The transaction holds its connection now, opened just before perhaps.
+                self.nodelay.borrow_mut().apply();
                 txn.run_queries(queries).await?;
                 txn.commit().await
             }
@@ -208,33 +225,74 @@ struct Ready {
     relationships: usize,
 }
 
-impl From<cypher::Batch> for Ready {
-    fn from(b: cypher::Batch) -> Ready {
-        Ready {
-            statements: b.statements,
-            create: b.create,
-            rows: to_bolt(Value::Array(b.rows)),
-            nodes: b.nodes,
-            relationships: b.relationships,
+/// Rows built between two looks at the network while a batch is built (see [`build`]).
+const BUILD_STEP: usize = 250;
+
+/// What a push reads to build its batches.
+#[derive(Clone, Copy)]
+struct Source<'a> {
+    plan: &'a cypher::Plan,
+    g: &'a TrustGraph,
+    run: &'a str,
+}
+
+impl Source<'_> {
+    /// The rows `range` of `unit` as Bolt values, at once (a retry).
+    fn rows(&self, unit: &cypher::Unit, range: Range<usize>) -> BoltType {
+        let b = self.plan.unit_batch(unit, self.g, self.run, range);
+        to_bolt(Value::Array(b.rows))
+    }
+
+    /// The rows `range` of `unit` as a batch, built [`BUILD_STEP`] rows at a time with a yield
+    /// in between. Building 5,000 rows takes tens of milliseconds of the one thread every
+    /// connection shares; built at once, it held up the other transaction's next message (a
+    /// `BEGIN` answered, a `RUN` not yet sent) for as long, and the server waited.
+    async fn build(&self, unit: &cypher::Unit, range: Range<usize>) -> Ready {
+        let mut rows = Vec::with_capacity(range.len());
+        let mut ready = Ready {
+            statements: Vec::new(),
+            create: Vec::new(),
+            rows: BoltType::Null(neo4rs::BoltNull),
+            nodes: 0,
+            relationships: 0,
+        };
+        let mut start = range.start;
+        while start < range.end {
+            let end = (start + BUILD_STEP).min(range.end);
+            let b = self.plan.unit_batch(unit, self.g, self.run, start..end);
+            rows.extend(b.rows.into_iter().map(to_bolt));
+            ready.statements = b.statements;
+            ready.create = b.create;
+            ready.nodes += b.nodes;
+            ready.relationships += b.relationships;
+            start = end;
+            if start < range.end {
+                tokio::task::yield_now().await;
+            }
         }
+        ready.rows = BoltType::List(neo4rs::BoltList { value: rows });
+        ready
     }
 }
 
 /// A unit of [`cypher::Plan::units`] being pushed.
-struct UnitState<'a> {
+struct UnitState {
     unit: cypher::Unit,
-    batches: Box<dyn Iterator<Item = cypher::Batch> + 'a>,
+    /// Rows handed to connections so far: the next batch starts here.
+    handed: usize,
     /// Its next batch, built while the one before was on the server.
     next: Option<Ready>,
-    /// Rows not yet handed to a connection (those of `next` included).
-    left: usize,
     /// Batches on the server now.
     running: usize,
 }
 
-impl UnitState<'_> {
+impl UnitState {
     fn exhausted(&self) -> bool {
-        self.left == 0
+        self.handed == self.unit.rows
+    }
+
+    fn left(&self) -> usize {
+        self.unit.rows - self.handed
     }
 }
 
@@ -242,23 +300,40 @@ impl UnitState<'_> {
 /// batch holds and whose needs are met (see [`cypher::Plan::units`]), so connections never write
 /// the same pages at once, and a relationship type starts as soon as its two node kinds are in,
 /// while other node kinds are still being written.
-struct Schedule<'a> {
-    units: Vec<UnitState<'a>>,
+struct Schedule {
+    units: Vec<UnitState>,
+    batch_size: usize,
     /// Resources of the batches running now.
     busy: u64,
     /// Node kinds whose every batch is committed.
     complete: u64,
     /// Set when a connection failed: the others stop at their next batch.
     failed: bool,
+    /// Whether batches hold every page they may write ([`cypher::Unit::resources`]) or only what
+    /// they write when everything exists ([`cypher::Unit::updates`]). A push into a database that
+    /// holds no heir node creates everything, and holds it all; a push into one that holds some
+    /// starts on updates and holds it all from its first collision on (a retry): the
+    /// document has changed enough to create relationships.
+    strict: bool,
 }
 
 enum Pick {
-    Run(usize, Ready),
+    /// Run rows `range` of unit `k`, built already or not, holding `held`.
+    Run(usize, Range<usize>, Option<Ready>, u64),
     Wait,
     Finished,
 }
 
-impl Schedule<'_> {
+impl Schedule {
+    /// What a batch of `u` holds while it runs.
+    fn holds(&self, u: &cypher::Unit) -> u64 {
+        if self.strict {
+            u.resources
+        } else {
+            u.updates
+        }
+    }
+
     fn pick(&mut self) -> Pick {
         if self.failed {
             return Pick::Finished;
@@ -271,14 +346,14 @@ impl Schedule<'_> {
         let mut load = [0usize; 64];
         for u in &self.units {
             for (bit, l) in load.iter_mut().enumerate() {
-                if u.unit.resources & (1 << bit) != 0 {
-                    *l += u.left;
+                if self.holds(&u.unit) & (1 << bit) != 0 {
+                    *l += u.left();
                 }
             }
         }
         let critical = |u: &UnitState| {
             (0..64)
-                .filter(|bit| u.unit.resources & (1 << bit) != 0)
+                .filter(|bit| self.holds(&u.unit) & (1 << bit) != 0)
                 .map(|bit| load[bit])
                 .max()
                 .unwrap_or(0)
@@ -288,11 +363,19 @@ impl Schedule<'_> {
             .iter()
             .enumerate()
             .filter(|(_, u)| {
-                u.unit.resources & busy == 0 && u.unit.needs & !complete == 0 && !u.exhausted()
+                self.holds(&u.unit) & busy == 0 && u.unit.needs & !complete == 0 && !u.exhausted()
             })
             // Then a unit with its next batch built (its rows are already in memory), then the
             // most rows left.
-            .max_by_key(|(k, u)| (critical(u), u.next.is_some(), u.left, std::cmp::Reverse(*k)))
+            .max_by_key(|(k, u)| {
+                (
+                    u.unit.kind.is_some(),
+                    critical(u),
+                    u.next.is_some(),
+                    u.left(),
+                    std::cmp::Reverse(*k),
+                )
+            })
             .map(|(k, _)| k);
         let Some(k) = best else {
             return if self.units.iter().all(|u| u.exhausted() && u.running == 0) {
@@ -301,29 +384,27 @@ impl Schedule<'_> {
                 Pick::Wait
             };
         };
+        let batch_size = self.batch_size;
+        let held = self.holds(&self.units[k].unit);
         let u = &mut self.units[k];
-        let ready = match u.next.take() {
-            Some(r) => r,
-            None => Ready::from(u.batches.next().expect("not exhausted")),
-        };
-        u.left -= ready.nodes + ready.relationships;
+        let range = u.handed..(u.handed + batch_size).min(u.unit.rows);
+        u.handed = range.end;
         u.running += 1;
-        self.busy |= u.unit.resources;
-        Pick::Run(k, ready)
+        self.busy |= held;
+        Pick::Run(k, range, u.next.take(), held)
     }
 
-    /// Builds unit `k`'s next batch, if it has one and none is built.
-    fn build_next(&mut self, k: usize) {
-        let u = &mut self.units[k];
-        if u.next.is_none() {
-            u.next = u.batches.next().map(Ready::from);
-        }
+    /// The rows of unit `k`'s next batch, if it has one and it is not built.
+    fn next_range(&self, k: usize) -> Option<Range<usize>> {
+        let u = &self.units[k];
+        (!u.exhausted() && u.next.is_none())
+            .then(|| u.handed..(u.handed + self.batch_size).min(u.unit.rows))
     }
 
-    fn finish(&mut self, k: usize) {
+    fn finish(&mut self, k: usize, held: u64) {
         let u = &mut self.units[k];
         u.running -= 1;
-        self.busy &= !u.unit.resources;
+        self.busy &= !held;
         if u.running == 0 && u.exhausted() {
             self.complete |= u.unit.provides;
         }
@@ -332,19 +413,21 @@ impl Schedule<'_> {
 
 /// Sends every batch of the plan over `connections` connections at once, as [`Schedule`]
 /// decides, and waits for all of them. While a batch is on the server, its connection builds
-/// the next batch of the same unit (rows read from the graph, turned into Bolt values): the
-/// client's work overlaps the server's, on one thread.
+/// the next batch of the same unit (rows read from the graph, turned into Bolt values), in
+/// steps that leave the network to the other connection: the client's work overlaps the
+/// server's, on one thread.
 #[allow(clippy::too_many_arguments)]
 async fn send_all(
     graph: &Graph,
     opts: &PushOptions,
-    schedule: &RefCell<Schedule<'_>>,
-    connections: usize,
+    source: Source<'_>,
+    schedule: &RefCell<Schedule>,
     stats: &RefCell<PushStats>,
     progress: &RefCell<&mut dyn FnMut(usize, usize)>,
     total: usize,
     done: &Cell<usize>,
     fresh: bool,
+    nodelay: &RefCell<super::nodelay::Nodelay>,
 ) -> Result<(), PushError> {
     let changed = tokio::sync::Notify::new();
     let connection = || async {
@@ -352,6 +435,7 @@ async fn send_all(
             graph,
             opts,
             retries: 0,
+            nodelay,
         };
         let result = async {
             loop {
@@ -361,24 +445,61 @@ async fn send_all(
                 // still wakes this connection.
                 notified.as_mut().enable();
                 let pick = schedule.borrow_mut().pick();
-                let (k, b) = match pick {
+                let (k, range, built, held) = match pick {
                     Pick::Finished => return Ok(()),
                     Pick::Wait => {
                         notified.await;
                         continue;
                     }
-                    Pick::Run(k, b) => (k, b),
+                    Pick::Run(k, range, built, held) => (k, range, built, held),
+                };
+                let unit = schedule.borrow().units[k].unit;
+                let b = match built {
+                    Some(b) => b,
+                    None => source.build(&unit, range.clone()).await,
                 };
                 let texts: Vec<&str> = b.statements.iter().map(String::as_str).collect();
                 let create: Vec<&str> = b.create.iter().map(String::as_str).collect();
                 let first = if fresh { &create } else { &texts };
-                let params = [("rows", b.rows)];
-                let send = w.run_then(first, &texts, &params);
-                // Polled after the batch is sent: built while the server runs it.
-                let build = async { schedule.borrow_mut().build_next(k) };
-                let (sent, ()) = tokio::join!(send, build);
+                let mut rows = Some(b.rows);
+                let params = || {
+                    let rows = rows
+                        .take()
+                        .unwrap_or_else(|| source.rows(&unit, range.clone()));
+                    vec![("rows", rows)]
+                };
+                let retries = w.retries;
+                let send = w.run_then(first, &texts, params);
+                // Built while the server runs this one.
+                let build = async {
+                    let next = schedule.borrow().next_range(k);
+                    if let Some(next) = next {
+                        let ready = source.build(&unit, next.clone()).await;
+                        let mut s = schedule.borrow_mut();
+                        if s.next_range(k) == Some(next) {
+                            s.units[k].next = Some(ready);
+                        }
+                    }
+                };
+                let (mut sent, ()) = tokio::join!(send, build);
+                // The last batch of a kind's nodes is followed by the kind's constraint, while
+                // the unit still holds the kind: no batch writes those nodes as its index is
+                // built, relationships on them wait for it, and other kinds go on meanwhile (at
+                // the end of a push, one after the other, they were a quarter of a second of
+                // an otherwise idle server).
+                let kind = {
+                    let s = schedule.borrow();
+                    let u = &s.units[k];
+                    u.unit.kind.filter(|_| u.exhausted() && u.running == 1)
+                };
+                if let (Some(kind), Ok(())) = (kind, &sent) {
+                    sent = w.run(&[&cypher::kind_constraint(kind)], &[]).await;
+                }
                 let mut s = schedule.borrow_mut();
-                s.finish(k);
+                s.finish(k, held);
+                if w.retries > retries {
+                    s.strict = true;
+                }
                 if sent.is_err() {
                     s.failed = true;
                 }
@@ -399,7 +520,8 @@ async fn send_all(
         stats.borrow_mut().retries += w.retries;
         result
     };
-    let results = futures::future::join_all((0..connections.max(1)).map(|_| connection())).await;
+    let results =
+        futures::future::join_all((0..opts.connections.max(1)).map(|_| connection())).await;
     results.into_iter().collect()
 }
 
@@ -437,6 +559,9 @@ pub async fn push(
         uri: opts.uri.clone(),
         detail: e.to_string(),
     })?;
+    let nodelay = RefCell::new(super::nodelay::Nodelay::new(
+        &super::bolt::server_address(&opts.uri).unwrap_or_default(),
+    ));
     let graph = Graph::connect(config)
         .await
         .map_err(|e| classify(opts, e))?;
@@ -449,15 +574,12 @@ pub async fn push(
         graph: &graph,
         opts,
         retries: 0,
+        nodelay: &nodelay,
     };
-    // The common label's constraint first: every node statement looks ids up through it. The
-    // kinds' constraints after the data (below), so that a first push does not maintain a
-    // second unique index per node as it writes.
-    let mut kinds = cypher::constraints();
-    let first: Vec<String> = kinds.drain(..1).collect();
-    for c in &first {
-        w.run(&[c], &[]).await?;
-    }
+    // The common label's constraint first: every node statement looks ids up through it. Each
+    // kind's after its nodes (in `send_all`), so that a first push does not maintain a second
+    // unique index per node as it writes; kinds the document has no node of, after the data.
+    w.run(&[&cypher::constraints()[0]], &[]).await?;
     // Into a database that holds no heir node, rows are created without being looked for
     // (`cypher::create_nodes`, `create_edges`): nothing can be found, and the lookups were
     // most of what a first push cost the server. Any node at all, from any source or from a
@@ -476,46 +598,47 @@ pub async fn push(
     let done = Cell::new(0);
     let on_batch: &mut dyn FnMut(usize, usize) = &mut on_batch;
     let progress = RefCell::new(on_batch);
+    let units = plan.units();
     let schedule = RefCell::new(Schedule {
-        units: plan
-            .units()
-            .into_iter()
-            .map(|unit| UnitState {
-                batches: plan.unit_batches(&unit, g, &opts.run, opts.batch_size),
-                unit,
-                next: None,
-                left: unit.rows,
-                running: 0,
-            })
-            .collect(),
-        busy: 0,
         // A kind with no nodes is complete from the start.
-        complete: plan
-            .units()
+        complete: units
             .iter()
             .filter(|u| u.rows == 0)
             .fold(0, |c, u| c | u.provides),
+        units: units
+            .into_iter()
+            .map(|unit| UnitState {
+                unit,
+                handed: 0,
+                next: None,
+                running: 0,
+            })
+            .collect(),
+        batch_size: opts.batch_size.max(1),
+        busy: 0,
         failed: false,
+        strict: fresh,
     });
+    let source = Source {
+        plan: &plan,
+        g,
+        run: &opts.run,
+    };
     send_all(
-        &graph,
-        opts,
-        &schedule,
-        opts.connections,
-        &stats,
-        &progress,
-        total,
-        &done,
-        fresh,
+        &graph, opts, source, &schedule, &stats, &progress, total, &done, fresh, &nodelay,
     )
     .await?;
     let mut w = Writer {
         graph: &graph,
         opts,
         retries: 0,
+        nodelay: &nodelay,
     };
-    for c in &kinds {
-        w.run(&[c], &[]).await?;
+    let with_nodes: Vec<_> = plan.node_kinds().map(|(k, _)| k).collect();
+    for kind in crate::model::NodeKind::ALL {
+        if !with_nodes.contains(kind) {
+            w.run(&[&cypher::kind_constraint(*kind)], &[]).await?;
+        }
     }
     // After a push into a database that held no heir node, nothing can be stale: every heir
     // node and relationship there is this run's, and the cleanup's two scans would find none.

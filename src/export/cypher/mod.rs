@@ -155,12 +155,17 @@ pub struct Unit {
     /// What its transactions write (node kind and relationship type bits): no two batches whose
     /// resources meet run at the same time.
     pub resources: u64,
+    /// What its transactions write when every node and relationship exists already (a re-push):
+    /// relationship batches then rewrite their own relationships only, not their ends.
+    pub updates: u64,
     /// Node kinds whose every node must be committed before its first batch.
     pub needs: u64,
     /// The node kind complete once every batch of this unit is committed.
     pub provides: u64,
     /// Rows it writes.
     pub rows: usize,
+    /// The kind of the nodes it writes, if it writes nodes.
+    pub kind: Option<NodeKind>,
     group: UnitGroup,
 }
 
@@ -323,21 +328,31 @@ impl Plan {
     /// type between two node kinds, written from one end (resources: the type and both kinds;
     /// needs: both kinds' nodes committed, since its rows match them). Bits: node kinds from 0,
     /// relationship types from 32.
+    ///
+    /// Into a database that holds the graph already, a relationship batch creates nothing: it
+    /// finds each relationship and rewrites its properties, so it writes the pages of its type
+    /// and nothing of its ends ([`Unit::updates`]). Half the relationships of the benchmark
+    /// graph touch `User` nodes; under `resources` they queue behind each other, under
+    /// `updates` they run side by side.
     pub fn units(&self) -> Vec<Unit> {
         let nodes = self.nodes.iter().enumerate().map(|(k, (kind, idx))| Unit {
             resources: kind_bit(*kind),
+            updates: kind_bit(*kind),
             needs: 0,
             provides: kind_bit(*kind),
             rows: idx.len(),
+            kind: Some(*kind),
             group: UnitGroup::Nodes(k),
         });
         let rels = self.rels.iter().enumerate().map(|(k, r)| {
             let ends = kind_bit(r.ends.0) | kind_bit(r.ends.1);
             Unit {
                 resources: type_bit(r.kind) | ends,
+                updates: type_bit(r.kind),
                 needs: ends,
                 provides: 0,
                 rows: r.len(),
+                kind: None,
                 group: UnitGroup::Rels(k),
             }
         });
@@ -358,19 +373,31 @@ impl Plan {
         }
     }
 
-    /// The batches of the nodes of one kind (`self.nodes[k]`).
-    fn node_group_batches<'a>(
-        &'a self,
-        k: usize,
-        g: &'a TrustGraph,
-        run: &'a str,
-        batch_size: usize,
-    ) -> impl Iterator<Item = Batch> + 'a {
-        let (kind, idx) = &self.nodes[k];
-        idx.chunks(batch_size.max(1)).map(move |chunk| Batch {
-            statements: merge_nodes(*kind).into(),
-            create: vec![create_nodes(*kind)],
-            rows: chunk
+    /// The rows `rows` (a range within [`Unit::rows`]) of one unit as one batch. Any range is a
+    /// batch, built from the plan alone: a push builds a batch in steps, and builds a batch
+    /// again rather than keep a copy of its rows for a retry that rarely comes.
+    pub fn unit_batch(
+        &self,
+        unit: &Unit,
+        g: &TrustGraph,
+        run: &str,
+        rows: std::ops::Range<usize>,
+    ) -> Batch {
+        match unit.group {
+            UnitGroup::Nodes(k) => {
+                let (kind, idx) = &self.nodes[k];
+                self.node_batch(*kind, &idx[rows], g, run)
+            }
+            UnitGroup::Rels(k) => self.rel_batch(&self.rels[k], rows, g, run),
+        }
+    }
+
+    /// One batch of nodes of `kind`, the graph's nodes `idx`.
+    fn node_batch(&self, kind: NodeKind, idx: &[u32], g: &TrustGraph, run: &str) -> Batch {
+        Batch {
+            statements: merge_nodes(kind).into(),
+            create: vec![create_nodes(kind)],
+            rows: idx
                 .iter()
                 .map(|&i| {
                     let i = i as usize;
@@ -381,9 +408,41 @@ impl Plan {
                     json!({"id": g.id(NodeIndex::new(i)), "props": props})
                 })
                 .collect(),
-            nodes: chunk.len(),
+            nodes: idx.len(),
             relationships: 0,
-        })
+        }
+    }
+
+    /// One batch of the relationships `rows` of a group.
+    fn rel_batch(
+        &self,
+        r: &RelGroups,
+        rows: std::ops::Range<usize>,
+        g: &TrustGraph,
+        run: &str,
+    ) -> Batch {
+        Batch {
+            statements: vec![merge_edges_from(r.kind, r.anchor)],
+            create: vec![create_edges(r.kind, r.ends)],
+            relationships: rows.len(),
+            rows: rows
+                .map(|k| edge_row(g, r.group(k), run, &self.sources))
+                .collect(),
+            nodes: 0,
+        }
+    }
+
+    /// The batches of the nodes of one kind (`self.nodes[k]`).
+    fn node_group_batches<'a>(
+        &'a self,
+        k: usize,
+        g: &'a TrustGraph,
+        run: &'a str,
+        batch_size: usize,
+    ) -> impl Iterator<Item = Batch> + 'a {
+        let (kind, idx) = &self.nodes[k];
+        idx.chunks(batch_size.max(1))
+            .map(move |chunk| self.node_batch(*kind, chunk, g, run))
     }
 
     /// The batches of one group of relationships (`self.rels[k]`: one type, one anchor).
@@ -396,18 +455,9 @@ impl Plan {
     ) -> impl Iterator<Item = Batch> + 'a {
         let r = &self.rels[k];
         let batch_size = batch_size.max(1);
-        (0..r.len()).step_by(batch_size).map(move |first| {
-            let last = (first + batch_size).min(r.len());
-            Batch {
-                statements: vec![merge_edges_from(r.kind, r.anchor)],
-                create: vec![create_edges(r.kind)],
-                rows: (first..last)
-                    .map(|k| edge_row(g, r.group(k), run, &self.sources))
-                    .collect(),
-                nodes: 0,
-                relationships: last - first,
-            }
-        })
+        (0..r.len())
+            .step_by(batch_size)
+            .map(move |first| self.rel_batch(r, first..(first + batch_size).min(r.len()), g, run))
     }
 
     /// Node kinds and how many nodes each has, in write order.
@@ -532,17 +582,24 @@ fn edge_parts(
     (from, to, p)
 }
 
-/// Uniqueness of `id` per label, so MERGE is a lookup and re-runs cannot duplicate.
+/// Uniqueness of `id` per label, so MERGE is a lookup and re-runs cannot duplicate: the common
+/// label's first, then every kind's ([`kind_constraint`]).
 pub fn constraints() -> Vec<String> {
-    std::iter::once(BASE_LABEL.to_string())
-        .chain(NodeKind::ALL.iter().map(|k| k.label()))
-        .map(|label| {
-            format!(
-                "CREATE CONSTRAINT heir_{}_id IF NOT EXISTS FOR (n:{label}) REQUIRE n.id IS UNIQUE",
-                label.to_ascii_lowercase()
-            )
-        })
+    std::iter::once(constraint(BASE_LABEL))
+        .chain(NodeKind::ALL.iter().map(|k| kind_constraint(*k)))
         .collect()
+}
+
+/// The uniqueness constraint of one kind's label.
+pub fn kind_constraint(kind: NodeKind) -> String {
+    constraint(&kind.label())
+}
+
+fn constraint(label: &str) -> String {
+    format!(
+        "CREATE CONSTRAINT heir_{}_id IF NOT EXISTS FOR (n:{label}) REQUIRE n.id IS UNIQUE",
+        label.to_ascii_lowercase()
+    )
 }
 
 /// Creates or updates the nodes of one kind from `$rows`: one statement, one index lookup per
@@ -594,14 +651,20 @@ pub fn create_nodes(kind: NodeKind) -> String {
     )
 }
 
-/// Creates the relationships of one kind from `$rows`, both ends found through the id index,
-/// without looking for an existing relationship: the first push into a database that holds no
-/// heir node. Rows are one per relationship (parallel document edges already folded, as for
-/// [`merge_edges_from`]), so the result is the one `MERGE` gives.
-pub fn create_edges(kind: EdgeKind) -> String {
+/// Creates the relationships of one kind from `$rows` between nodes of the kinds `ends`, both
+/// ends found through their kind's id index, without looking for an existing relationship: the
+/// first push into a database that held no heir node, where every node is this push's and
+/// carries its kind's label, and each kind's constraint is in place before the first
+/// relationship on it (`neo4j::push`). A kind's index is a fraction of the common label's, and
+/// ArcadeDB searches the common label's index through one index per kind; a lookup through the
+/// kind's costs the server about a third less. Rows are one per relationship (parallel document
+/// edges already folded, as for [`merge_edges_from`]), so the result is the one `MERGE` gives.
+pub fn create_edges(kind: EdgeKind, ends: (NodeKind, NodeKind)) -> String {
     let t = kind.rel_type();
     format!(
-        "UNWIND $rows AS row MATCH (a:{BASE_LABEL} {{id: row.from}}) MATCH (b:{BASE_LABEL} {{id: row.to}}) CREATE (a)-[r:{t}]->(b) SET r += row.props"
+        "UNWIND $rows AS row MATCH (a:{} {{id: row.from}}) MATCH (b:{} {{id: row.to}}) CREATE (a)-[r:{t}]->(b) SET r += row.props",
+        ends.0.label(),
+        ends.1.label()
     )
 }
 

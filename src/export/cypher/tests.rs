@@ -242,6 +242,8 @@ fn units_cover_every_batch_and_name_what_they_write() {
                     (0, u.provides, u.provides)
                 );
                 assert_eq!(u.provides.count_ones(), 1);
+                assert_eq!(u.updates, u.resources);
+                assert_eq!(u.kind.map(kind_bit), Some(u.provides));
                 continue;
             }
             // A relationship unit writes its type and both end kinds, and needs both.
@@ -259,6 +261,16 @@ fn units_cover_every_batch_and_name_what_they_write() {
             assert_eq!(u.provides, 0);
             assert_eq!(u.resources & !u.needs, u.resources & (u64::MAX << 32));
             assert_eq!((u.resources >> 32).count_ones(), 1);
+            // Updating existing relationships writes the type's pages, not its ends'.
+            assert_eq!(u.updates, u.resources & (u64::MAX << 32));
+            assert_eq!(u.kind, None);
+        }
+        // Any range of a unit is the batch of those rows, whatever the batch size.
+        if u.rows >= 2 {
+            let whole = plan.unit_batch(u, &g, "r", 0..u.rows);
+            let tail = plan.unit_batch(u, &g, "r", 1..u.rows);
+            assert_eq!(whole.rows[1..], tail.rows[..]);
+            assert_eq!(whole.statements, tail.statements);
         }
         seen.extend(
             batches
