@@ -358,6 +358,18 @@ impl Schedule {
                 .max()
                 .unwrap_or(0)
         };
+        // A kind's nodes are as urgent as the most urgent relationships waiting for them (in
+        // the benchmark graph, relationships with a `User` end wait for every kind's nodes).
+        let urgency = |u: &UnitState| {
+            let waiting = self
+                .units
+                .iter()
+                .filter(|r| r.unit.needs & u.unit.provides != 0 && !r.exhausted())
+                .map(critical)
+                .max()
+                .unwrap_or(0);
+            critical(u).max(waiting)
+        };
         let best = self
             .units
             .iter()
@@ -365,11 +377,13 @@ impl Schedule {
             .filter(|(_, u)| {
                 self.holds(&u.unit) & busy == 0 && u.unit.needs & !complete == 0 && !u.exhausted()
             })
-            // Then a unit with its next batch built (its rows are already in memory), then the
-            // most rows left.
+            // Among the equally urgent, the work on the loaded resource itself before the
+            // nodes that unlock more of it: one connection keeps the critical path moving
+            // while the other writes the rest. Then a unit with its next batch built (its rows
+            // are already in memory), then the most rows left.
             .max_by_key(|(k, u)| {
                 (
-                    u.unit.kind.is_some(),
+                    urgency(u),
                     critical(u),
                     u.next.is_some(),
                     u.left(),
