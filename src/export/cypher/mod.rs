@@ -308,10 +308,10 @@ impl Plan {
         impl Iterator<Item = Batch> + 'a,
         impl Iterator<Item = Batch> + 'a,
     ) {
-        let nodes =
-            (0..self.nodes.len()).flat_map(move |k| self.node_group_batches(k, g, run, batch_size));
-        let rels =
-            (0..self.rels.len()).flat_map(move |k| self.rel_group_batches(k, g, run, batch_size));
+        let nodes = (0..self.nodes.len())
+            .flat_map(move |k| self.group_batches(UnitGroup::Nodes(k), g, run, batch_size));
+        let rels = (0..self.rels.len())
+            .flat_map(move |k| self.group_batches(UnitGroup::Rels(k), g, run, batch_size));
         (nodes, rels)
     }
 
@@ -366,11 +366,8 @@ impl Plan {
         g: &'a TrustGraph,
         run: &'a str,
         batch_size: usize,
-    ) -> Box<dyn Iterator<Item = Batch> + 'a> {
-        match unit.group {
-            UnitGroup::Nodes(k) => Box::new(self.node_group_batches(k, g, run, batch_size)),
-            UnitGroup::Rels(k) => Box::new(self.rel_group_batches(k, g, run, batch_size)),
-        }
+    ) -> impl Iterator<Item = Batch> + 'a {
+        self.group_batches(unit.group, g, run, batch_size)
     }
 
     /// The rows `rows` (a range within [`Unit::rows`]) of one unit as one batch. Any range is a
@@ -383,13 +380,42 @@ impl Plan {
         run: &str,
         rows: std::ops::Range<usize>,
     ) -> Batch {
-        match unit.group {
+        self.group_batch(unit.group, g, run, rows)
+    }
+
+    /// The rows `rows` of a group of nodes or relationships as one batch.
+    fn group_batch(
+        &self,
+        group: UnitGroup,
+        g: &TrustGraph,
+        run: &str,
+        rows: std::ops::Range<usize>,
+    ) -> Batch {
+        match group {
             UnitGroup::Nodes(k) => {
                 let (kind, idx) = &self.nodes[k];
                 self.node_batch(*kind, &idx[rows], g, run)
             }
             UnitGroup::Rels(k) => self.rel_batch(&self.rels[k], rows, g, run),
         }
+    }
+
+    /// The batches of a group of nodes or relationships, `batch_size` rows each.
+    fn group_batches<'a>(
+        &'a self,
+        group: UnitGroup,
+        g: &'a TrustGraph,
+        run: &'a str,
+        batch_size: usize,
+    ) -> impl Iterator<Item = Batch> + 'a {
+        let rows = match group {
+            UnitGroup::Nodes(k) => self.nodes[k].1.len(),
+            UnitGroup::Rels(k) => self.rels[k].len(),
+        };
+        let batch_size = batch_size.max(1);
+        (0..rows).step_by(batch_size).map(move |first| {
+            self.group_batch(group, g, run, first..(first + batch_size).min(rows))
+        })
     }
 
     /// One batch of nodes of `kind`, the graph's nodes `idx`.
@@ -430,34 +456,6 @@ impl Plan {
                 .collect(),
             nodes: 0,
         }
-    }
-
-    /// The batches of the nodes of one kind (`self.nodes[k]`).
-    fn node_group_batches<'a>(
-        &'a self,
-        k: usize,
-        g: &'a TrustGraph,
-        run: &'a str,
-        batch_size: usize,
-    ) -> impl Iterator<Item = Batch> + 'a {
-        let (kind, idx) = &self.nodes[k];
-        idx.chunks(batch_size.max(1))
-            .map(move |chunk| self.node_batch(*kind, chunk, g, run))
-    }
-
-    /// The batches of one group of relationships (`self.rels[k]`: one type, one anchor).
-    fn rel_group_batches<'a>(
-        &'a self,
-        k: usize,
-        g: &'a TrustGraph,
-        run: &'a str,
-        batch_size: usize,
-    ) -> impl Iterator<Item = Batch> + 'a {
-        let r = &self.rels[k];
-        let batch_size = batch_size.max(1);
-        (0..r.len())
-            .step_by(batch_size)
-            .map(move |first| self.rel_batch(r, first..(first + batch_size).min(r.len()), g, run))
     }
 
     /// Node kinds and how many nodes each has, in write order.
