@@ -235,24 +235,9 @@ fn json_stream(text: &str, p: Parse, scan: &mut Scan, record: &mut dyn FnMut(Val
             b',' => i += 1,
             _ => {
                 documents += 1;
-                match value_at(text, i, p) {
-                    Ok((v, next)) => {
-                        let at = i;
-                        unwrap_with(v, p, scan, record, &|| {
-                            format!("line {}", line_of(text, at))
-                        });
-                        i = next;
-                    }
-                    Err(e) => {
-                        scan.bad.push(Bad {
-                            place: format!("line {}", line_of(text, i)),
-                            error: e.to_string(),
-                        });
-                        match resync(b, i, column(b, i)) {
-                            Some(Ok(j)) | Some(Err(j)) => i = j,
-                            None => break,
-                        }
-                    }
+                match value_or_bad(text, i, &|| column(b, i), p, scan, record) {
+                    Some(Ok(j)) | Some(Err(j)) => i = j,
+                    None => break,
                 }
             }
         }
@@ -282,25 +267,36 @@ fn array(text: &str, at: usize, p: Parse, scan: &mut Scan, record: &mut dyn FnMu
             _ => {}
         }
         let col = *element_col.get_or_insert_with(|| column(b, i));
-        match value_at(text, i, p) {
-            Ok((v, next)) => {
-                let at = i;
-                unwrap_with(v, p, scan, record, &|| {
-                    format!("line {}", line_of(text, at))
-                });
-                i = next;
-            }
-            Err(e) => {
-                scan.bad.push(Bad {
-                    place: format!("line {}", line_of(text, i)),
-                    error: e.to_string(),
-                });
-                match resync(b, i, col) {
-                    Some(Ok(j)) => i = j,
-                    Some(Err(j)) => return j + 1,
-                    None => return b.len(),
-                }
-            }
+        match value_or_bad(text, i, &|| col, p, scan, record) {
+            Some(Ok(j)) => i = j,
+            Some(Err(j)) => return j + 1,
+            None => return b.len(),
+        }
+    }
+}
+
+/// Reads the value at `i` into `record`, or counts it as [`Bad`] and looks for the next value
+/// at column `col()` ([`resync`]; computed only then). `Some(Ok(j))`: go on at `j`; `Some(Err(j))`: the enclosing
+/// array closes at `j`; `None`: nothing readable is left.
+fn value_or_bad(
+    text: &str,
+    i: usize,
+    col: &dyn Fn() -> usize,
+    p: Parse,
+    scan: &mut Scan,
+    record: &mut dyn FnMut(Value),
+) -> Option<Result<usize, usize>> {
+    match value_at(text, i, p) {
+        Ok((v, next)) => {
+            unwrap_with(v, p, scan, record, &|| format!("line {}", line_of(text, i)));
+            Some(Ok(next))
+        }
+        Err(e) => {
+            scan.bad.push(Bad {
+                place: format!("line {}", line_of(text, i)),
+                error: e.to_string(),
+            });
+            resync(text.as_bytes(), i, col())
         }
     }
 }
