@@ -425,9 +425,19 @@ async fn a_token_without_app_or_enterprise_rights_skips_with_reasons() {
     );
 }
 
-fn heir(args: &[&str], token: Option<&str>) -> std::process::Output {
+/// `heir collect github --org ORG --api-url BASE -o OUT [--quiet]`, with `GITHUB_TOKEN` set to
+/// `token` or unset.
+fn collect_github(
+    base: &str,
+    out: &std::path::Path,
+    quiet: bool,
+    token: Option<&str>,
+) -> std::process::Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_heir"));
-    cmd.args(args).env_remove("GITHUB_TOKEN");
+    cmd.args(["collect", "github", "--org", ORG, "--api-url", base, "-o"])
+        .arg(out)
+        .args(quiet.then_some("--quiet"))
+        .env_remove("GITHUB_TOKEN");
     if let Some(t) = token {
         cmd.env("GITHUB_TOKEN", t);
     }
@@ -440,19 +450,7 @@ fn the_command_writes_the_document_and_never_the_token() {
     let dir = std::env::temp_dir().join(format!("heir-github-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let out_file = dir.join("github.json");
-    let out = heir(
-        &[
-            "collect",
-            "github",
-            "--org",
-            ORG,
-            "--api-url",
-            &server.base,
-            "-o",
-            out_file.to_str().unwrap(),
-        ],
-        Some(TOKEN),
-    );
+    let out = collect_github(&server.base, &out_file, false, Some(TOKEN));
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     assert_eq!(out.status.code(), Some(0), "{stderr}");
@@ -480,20 +478,7 @@ fn the_command_writes_the_document_and_never_the_token() {
         vec![Reply::status(401, r#"{"message":"Bad credentials"}"#)],
     )]);
     let never = dir.join("never.json");
-    let out = heir(
-        &[
-            "collect",
-            "github",
-            "--org",
-            ORG,
-            "--api-url",
-            &bad.base,
-            "-o",
-            never.to_str().unwrap(),
-            "--quiet",
-        ],
-        Some(TOKEN),
-    );
+    let out = collect_github(&bad.base, &never, true, Some(TOKEN));
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -509,20 +494,7 @@ fn the_command_writes_the_document_and_never_the_token() {
             r#"{"message":"Must have admin rights to Organization.","status":"403"}"#,
         )],
     )]);
-    let out = heir(
-        &[
-            "collect",
-            "github",
-            "--org",
-            ORG,
-            "--api-url",
-            &refused.base,
-            "-o",
-            never.to_str().unwrap(),
-            "--quiet",
-        ],
-        Some(TOKEN),
-    );
+    let out = collect_github(&refused.base, &never, true, Some(TOKEN));
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -531,19 +503,7 @@ fn the_command_writes_the_document_and_never_the_token() {
     );
     assert!(!never.exists());
     // No token at all.
-    let out = heir(
-        &[
-            "collect",
-            "github",
-            "--org",
-            ORG,
-            "--api-url",
-            &bad.base,
-            "-o",
-            never.to_str().unwrap(),
-        ],
-        None,
-    );
+    let out = collect_github(&bad.base, &never, false, None);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("GITHUB_TOKEN is not set"));
 
@@ -553,20 +513,7 @@ fn the_command_writes_the_document_and_never_the_token() {
         vec![Reply::json("{not json")],
     )]);
     let partial = dir.join("partial.json");
-    let out = heir(
-        &[
-            "collect",
-            "github",
-            "--org",
-            ORG,
-            "--api-url",
-            &broken.base,
-            "-o",
-            partial.to_str().unwrap(),
-            "--quiet",
-        ],
-        Some(TOKEN),
-    );
+    let out = collect_github(&broken.base, &partial, true, Some(TOKEN));
     assert_eq!(
         out.status.code(),
         Some(4),
