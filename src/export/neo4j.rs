@@ -364,7 +364,7 @@ impl Schedule {
             let waiting = self
                 .units
                 .iter()
-                .filter(|r| r.unit.needs & u.unit.provides != 0 && !r.exhausted())
+                .filter(|r| r.unit.needs & u.unit.provides() != 0 && !r.exhausted())
                 .map(critical)
                 .max()
                 .unwrap_or(0);
@@ -420,7 +420,7 @@ impl Schedule {
         u.running -= 1;
         self.busy &= !held;
         if u.running == 0 && u.exhausted() {
-            self.complete |= u.unit.provides;
+            self.complete |= u.unit.provides();
         }
     }
 }
@@ -593,7 +593,7 @@ pub async fn push(
     // The common label's constraint first: every node statement looks ids up through it. Each
     // kind's after its nodes (in `send_all`), so that a first push does not maintain a second
     // unique index per node as it writes; kinds the document has no node of, after the data.
-    w.run(&[&cypher::constraints()[0]], &[]).await?;
+    w.run(&[&cypher::base_constraint()], &[]).await?;
     // Into a database that holds no heir node, rows are created without being looked for
     // (`cypher::create_nodes`, `create_edges`): nothing can be found, and the lookups were
     // most of what a first push cost the server. Any node at all, from any source or from a
@@ -618,7 +618,7 @@ pub async fn push(
         complete: units
             .iter()
             .filter(|u| u.rows == 0)
-            .fold(0, |c, u| c | u.provides),
+            .fold(0, |c, u| c | u.provides()),
         units: units
             .into_iter()
             .map(|unit| UnitState {

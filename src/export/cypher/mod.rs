@@ -160,13 +160,18 @@ pub struct Unit {
     pub updates: u64,
     /// Node kinds whose every node must be committed before its first batch.
     pub needs: u64,
-    /// The node kind complete once every batch of this unit is committed.
-    pub provides: u64,
     /// Rows it writes.
     pub rows: usize,
     /// The kind of the nodes it writes, if it writes nodes.
     pub kind: Option<NodeKind>,
     group: UnitGroup,
+}
+
+impl Unit {
+    /// The node kind complete once every batch of this unit is committed (its bit, or 0).
+    pub fn provides(&self) -> u64 {
+        self.kind.map_or(0, kind_bit)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -339,7 +344,6 @@ impl Plan {
             resources: kind_bit(*kind),
             updates: kind_bit(*kind),
             needs: 0,
-            provides: kind_bit(*kind),
             rows: idx.len(),
             kind: Some(*kind),
             group: UnitGroup::Nodes(k),
@@ -350,7 +354,6 @@ impl Plan {
                 resources: type_bit(r.kind) | ends,
                 updates: type_bit(r.kind),
                 needs: ends,
-                provides: 0,
                 rows: r.len(),
                 kind: None,
                 group: UnitGroup::Rels(k),
@@ -583,9 +586,15 @@ fn edge_parts(
 /// Uniqueness of `id` per label, so MERGE is a lookup and re-runs cannot duplicate: the common
 /// label's first, then every kind's ([`kind_constraint`]).
 pub fn constraints() -> Vec<String> {
-    std::iter::once(constraint(BASE_LABEL))
+    std::iter::once(base_constraint())
         .chain(NodeKind::ALL.iter().map(|k| kind_constraint(*k)))
         .collect()
+}
+
+/// The uniqueness constraint of the common label, which every node statement looks ids up
+/// through.
+pub fn base_constraint() -> String {
+    constraint(BASE_LABEL)
 }
 
 /// The uniqueness constraint of one kind's label.

@@ -238,12 +238,15 @@ fn units_cover_every_batch_and_name_what_they_write() {
             if b.nodes > 0 {
                 // A node unit writes its kind and waits for nothing.
                 assert_eq!(
-                    (u.needs, u.resources, u.provides),
-                    (0, u.provides, u.provides)
+                    (u.needs, u.resources, u.provides()),
+                    (0, u.provides(), u.provides())
                 );
-                assert_eq!(u.provides.count_ones(), 1);
+                assert_eq!(u.provides().count_ones(), 1);
                 assert_eq!(u.updates, u.resources);
-                assert_eq!(u.kind.map(kind_bit), Some(u.provides));
+                // Its kind is the kind of every node it writes.
+                for row in &b.rows {
+                    assert_eq!(row["props"]["kind"].as_str(), u.kind.map(|k| k.as_str()));
+                }
                 continue;
             }
             // A relationship unit writes its type and both end kinds, and needs both.
@@ -258,7 +261,7 @@ fn units_cover_every_batch_and_name_what_they_write() {
                 })
                 .collect();
             assert!(ends.iter().all(|k| u.needs & k != 0));
-            assert_eq!(u.provides, 0);
+            assert_eq!(u.provides(), 0);
             assert_eq!(u.resources & !u.needs, u.resources & (u64::MAX << 32));
             assert_eq!((u.resources >> 32).count_ones(), 1);
             // Updating existing relationships writes the type's pages, not its ends'.
